@@ -1,0 +1,141 @@
+/**
+ * BusOptions and their zod schema. Strict: a misspelt option is an error, not a silent default.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { InvalidOptionsError, type BusError } from "../errors.js";
+
+/** Any pino-compatible logger: `(obj, msg)` or `(msg)` methods. Only `error` is required. */
+export interface Logger {
+  error(obj: unknown, msg?: string): void;
+  warn?(obj: unknown, msg?: string): void;
+  info?(obj: unknown, msg?: string): void;
+  debug?(obj: unknown, msg?: string): void;
+}
+
+export interface StatsOptions {
+  /** Time one delivery in this many (the latency histogram is sampled). Default 16; 1 times all. */
+  sampleEvery?: number;
+  /** Distinct event types counted one by one in `eventCounts`; the rest go to an overflow count. Default 1024. */
+  typeCapacity?: number;
+}
+
+export interface WorkerOptions {
+  /** Threads kept alive when idle. Default 0 (the pool starts lazily, on the first offloaded event). */
+  minThreads?: number;
+  /** Default: the machine's available parallelism. */
+  maxThreads?: number;
+  /** Milliseconds an idle thread lives. Default 30000. */
+  idleTimeout?: number;
+  /** Events in flight to the pool at most (the bus's own bound); past it, emit waits. Default 1024. */
+  maxQueue?: number;
+  /** Events per Piscina task at most. Default 64. */
+  batchSize?: number;
+  /** Milliseconds a partial batch waits for more events before it is sent. Default 1. */
+  batchDelayMs?: number;
+}
+
+export interface BusOptions {
+  /** Events kept in history (a ring buffer). Default 1000; 0 keeps none. */
+  maxHistory?: number;
+  /** Receives every handler, filter, worker and transport error. */
+  onError?: (error: BusError) => void;
+  /** A pino-compatible logger; used for errors when there is no `onError`. Silent by default. */
+  logger?: Logger;
+  /** Statistics counters; `false` turns them off. Default true. */
+  stats?: boolean | StatsOptions;
+  /** The worker pool that runs offloaded handlers. */
+  workers?: WorkerOptions;
+  /** This bus's identity across processes (NATS bridge). Default: a random id. */
+  nodeId?: string;
+  /** Synchronous re-emits nested deeper than this reject with EBUS_RECURSION_LIMIT. Default 64. */
+  maxNesting?: number;
+}
+
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
+const positiveInt = z.number().int().positive();
+
+const loggerSchema = z.custom<Logger>(
+  (v) => typeof v === "object" && v !== null && typeof (v as { error?: unknown }).error === "function",
+  { message: "logger must have an error() method (pino-compatible)" },
+);
+
+export const busOptionsSchema = z.strictObject({
+  maxHistory: z.number().int().min(0).optional(),
+  onError: fn<(error: BusError) => void>("onError").optional(),
+  logger: loggerSchema.optional(),
+  stats: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        sampleEvery: positiveInt.optional(),
+        typeCapacity: positiveInt.max(65536).optional(),
+      }),
+    ])
+    .optional(),
+  workers: z
+    .strictObject({
+      minThreads: z.number().int().min(0).optional(),
+      maxThreads: positiveInt.max(1024).optional(),
+      idleTimeout: z.number().int().min(0).optional(),
+      maxQueue: positiveInt.optional(),
+      batchSize: positiveInt.max(65536).optional(),
+      batchDelayMs: z.number().min(0).max(60_000).optional(),
+    })
+    .refine((w) => w.minThreads === undefined || w.maxThreads === undefined || w.minThreads <= w.maxThreads, {
+      message: "minThreads must not exceed maxThreads",
+    })
+    .optional(),
+  nodeId: z.string().min(1).max(256).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").optional(),
+  maxNesting: positiveInt.max(10_000).optional(),
+});
+
+export interface ResolvedWorkerOptions {
+  minThreads: number;
+  maxThreads: number;
+  idleTimeout: number;
+  maxQueue: number;
+  batchSize: number;
+  batchDelayMs: number;
+}
+
+export interface ResolvedOptions {
+  maxHistory: number;
+  onError: ((error: BusError) => void) | undefined;
+  logger: Logger | undefined;
+  stats: { sampleEvery: number; typeCapacity: number } | null;
+  workers: ResolvedWorkerOptions;
+  nodeId: string | undefined;
+  maxNesting: number;
+}
+
+/** Validates and fills in defaults. @throws InvalidOptionsError with the zod issues as `cause`. */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  const parsed = busOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
+      .join("; ");
+    throw new InvalidOptionsError(`invalid EventBus options: ${detail}`, parsed.error.issues);
+  }
+  const o = parsed.data;
+  const stats = o.stats === false ? null : o.stats === true || o.stats === undefined ? {} : o.stats;
+  const w = o.workers ?? {};
+  const maxThreads = w.maxThreads ?? Math.max(1, availableParallelism());
+  return {
+    maxHistory: o.maxHistory ?? 1000,
+    onError: o.onError,
+    logger: o.logger,
+    stats: stats === null ? null : { sampleEvery: stats.sampleEvery ?? 16, typeCapacity: stats.typeCapacity ?? 1024 },
+    workers: {
+      minThreads: Math.min(w.minThreads ?? 0, maxThreads),
+      maxThreads,
+      idleTimeout: w.idleTimeout ?? 30_000,
+      maxQueue: w.maxQueue ?? 1024,
+      batchSize: w.batchSize ?? 64,
+      batchDelayMs: w.batchDelayMs ?? 1,
+    },
+    nodeId: o.nodeId,
+    maxNesting: o.maxNesting ?? 64,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The read side of the bus: history queries and the BusStats report.
+ */
+import type { Event } from "../event.js";
+import { InvalidOptionsError } from "../errors.js";
+import { matchesSegments, parsePattern } from "../pattern/grammar.js";
+import type { LatencyStats, StatsBlock } from "../stats/stats-block.js";
+
+export interface HistoryQuery {
+  /** Keep events matching this pattern (the grammar of subscribe). */
+  pattern?: string;
+  /** Keep events from this source. */
+  source?: string;
+  /** Then keep only the last `limit` events. */
+  limit?: number;
+}
+
+/** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */
+export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
+  if (query === null || typeof query !== "object") throw new InvalidOptionsError("getHistory query must be an object");
+  for (const key of Object.keys(query)) {
+    if (key !== "pattern" && key !== "source" && key !== "limit") throw new InvalidOptionsError(`unknown getHistory option "${key}"`);
+  }
+  const { pattern, source, limit } = query;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new InvalidOptionsError("getHistory limit must be a non-negative integer");
+  }
+  if (source !== undefined && typeof source !== "string") throw new InvalidOptionsError("getHistory source must be a string");
+  const parsed = pattern === undefined ? undefined : parsePattern(pattern);
+  let keep: ((e: Event) => boolean) | undefined;
+  if (parsed !== undefined || source !== undefined) {
+    keep = (e) => (source === undefined || e.source === source) && (parsed === undefined || matchesSegments(parsed, e.eventType.split(".")));
+  }
+  return { keep, limit };
+}
+
+/** Worker pool figures, counted in events. All zero before the pool starts. */
+export interface WorkerStats {
+  threads: number;
+  inFlight: number;
+  inFlightPeak: number;
+  completed: number;
+  failed: number;
+  queueCapacity: number;
+}
+
+/** The NATS bridge's figures, once bridged. */
+export interface BridgeStats {
+  state: string;
+  published: number;
+  received: number;
+  duplicates: number;
+  invalid: number;
+}
+
+/**
+ * What `getStats()` returns: the seed's keys in camelCase, then the bus's own counters.
+ * With `stats: false` the counters are all zero.
+ */
+export interface BusStats {
+  totalEventsEmitted: number;
+  /** Event type -> count, for the first `stats.typeCapacity` distinct types since the last reset. */
+  eventCounts: Record<string, number>;
+  /** Events of types past `stats.typeCapacity` (not listed in eventCounts). */
+  eventCountsOverflow: number;
+  totalSubscriptions: number;
+  patterns: string[];
+  historySize: number;
+  maxHistory: number;
+  delivered: number;
+  filteredOut: number;
+  failed: number;
+  /** Asynchronous deliveries started and not yet settled. */
+  inFlight: number;
+  latency: LatencyStats;
+  workers: WorkerStats;
+  bridge?: BridgeStats;
+}
+
+const ZERO_LATENCY: LatencyStats = { samples: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0 };
+
+export interface StatsSources {
+  stats: StatsBlock | null;
+  subscriptions: number;
+  patterns: string[];
+  historySize: number;
+  maxHistory: number;
+  threads: number;
+  queueCapacity: number;
+}
+
+export function buildStats(src: StatsSources): BusStats {
+  const c = src.stats?.snapshot();
+  return {
+    totalEventsEmitted: c?.emitted ?? 0,
+    eventCounts: src.stats?.eventCounts() ?? {},
+    eventCountsOverflow: src.stats?.overflowCount() ?? 0,
+    totalSubscriptions: src.subscriptions,
+    patterns: src.patterns,
+    historySize: src.historySize,
+    maxHistory: src.maxHistory,
+    delivered: c?.delivered ?? 0,
+    filteredOut: c?.filteredOut ?? 0,
+    failed: c?.failed ?? 0,
+    inFlight: c?.inFlight ?? 0,
+    latency: c?.latency ?? { ...ZERO_LATENCY },
+    workers: {
+      threads: src.threads,
+      inFlight: c?.workerInFlight ?? 0,
+      inFlightPeak: c?.workerInFlightPeak ?? 0,
+      completed: c?.workerCompleted ?? 0,
+      failed: c?.workerFailed ?? 0,
+      queueCapacity: src.queueCapacity,
+    },
+  };
+}

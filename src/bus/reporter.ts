@@ -1,0 +1,44 @@
+/**
+ * Where delivery errors go: `onError`, else the logger, else stderr once per subscription and
+ * code. Never silently dropped, and a reporter that throws never reaches the emitter.
+ */
+import type { BusError } from "../errors.js";
+import type { Logger } from "./options.js";
+import type { Subscription } from "./subscription.js";
+
+export class ErrorReporter {
+  /** Codes printed for errors that belong to no subscription. */
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly onError: ((error: BusError) => void) | undefined,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  report(error: BusError, subscription: Subscription | null): void {
+    if (this.onError !== undefined) {
+      try {
+        this.onError(error);
+      } catch (thrown) {
+        printOnce(this.warned, "onError", `onError threw while reporting ${error.code}: ${String(thrown)}`);
+      }
+      return;
+    }
+    if (this.logger !== undefined) {
+      try {
+        this.logger.error({ err: error, code: error.code, subscriptionId: error.subscriptionId, pattern: error.pattern }, error.message);
+      } catch {
+        // a broken logger must not take the emitter down; fall through to stderr
+      }
+      return;
+    }
+    const seen = subscription === null ? this.warned : (subscription.warned ??= new Set());
+    printOnce(seen, error.code, `${error.code}: ${error.message} (printed once per subscription and code; pass onError or a logger to see every error)`);
+  }
+}
+
+function printOnce(seen: Set<string>, key: string, message: string): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  process.stderr.write(`[@neurectomy/event-bus] ${message}\n`);
+}

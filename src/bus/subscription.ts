@@ -1,0 +1,71 @@
+/**
+ * Subscriptions: what `subscribe` stores, and the validation of its arguments.
+ */
+import { nanoid } from "nanoid";
+import { z } from "zod";
+import type { Event } from "../event.js";
+import { InvalidHandlerError, InvalidOptionsError } from "../errors.js";
+import { isOffloadHandler, type OffloadHandler } from "../offload/offload.js";
+import type { ParsedPattern } from "../pattern/grammar.js";
+
+/** A handler runs for each matching event; it may be sync or async. */
+export type Handler<E extends Event = Event> = (event: E) => unknown;
+/** A filter decides whether a handler runs for an event; it may be sync or async. */
+export type Filter<E extends Event = Event> = (event: E) => boolean | Promise<boolean>;
+
+export interface SubscribeOptions<E extends Event = Event> {
+  /** Runs before the handler (on the main thread, also for offloaded handlers); false skips it. */
+  filter?: Filter<E>;
+  /** Aborting it unsubscribes. An already aborted signal subscribes nothing. */
+  signal?: AbortSignal;
+  /** Unsubscribe after the first event that passes the filter. */
+  once?: boolean;
+}
+
+const subscribeOptionsSchema = z.strictObject({
+  filter: z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional(),
+  once: z.boolean().optional(),
+});
+
+export class Subscription {
+  readonly kind = "subscription";
+  readonly id = nanoid();
+  /** Codes already printed to stderr for this subscription (when there is no onError or logger). */
+  warned: Set<string> | null = null;
+  /** Set once a `once` subscription has let an event through. */
+  fired = false;
+  abortListener: (() => void) | null = null;
+
+  constructor(
+    readonly seq: number,
+    readonly pattern: string,
+    readonly parsed: ParsedPattern,
+    readonly handler: Handler | null,
+    readonly offload: OffloadHandler | null,
+    readonly filter: Filter | null,
+    readonly once: boolean,
+    readonly signal: AbortSignal | null,
+  ) {}
+}
+
+export interface ParsedSubscribe {
+  handler: Handler | null;
+  offload: OffloadHandler | null;
+  options: { filter?: Filter | undefined; signal?: AbortSignal | undefined; once?: boolean | undefined };
+}
+
+/** Validates the handler and options of `subscribe`. */
+export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSubscribe {
+  let fn: Handler | null = null;
+  let off: OffloadHandler | null = null;
+  if (typeof handler === "function") fn = handler as Handler;
+  else if (isOffloadHandler(handler)) off = handler;
+  else throw new InvalidHandlerError(`handler must be a function or an offload() descriptor, got ${handler === null ? "null" : typeof handler}`);
+  const parsed = subscribeOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+    throw new InvalidOptionsError(`invalid subscribe options: ${detail}`, parsed.error.issues);
+  }
+  return { handler: fn, offload: off, options: parsed.data };
+}

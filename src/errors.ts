@@ -1,0 +1,155 @@
+/**
+ * Every error the bus raises is a {@link BusError} with a stable, literal `code`. Match on the
+ * code, never on the message: messages are for people and may change.
+ *
+ * @example
+ * ```ts
+ * try { bus.subscribe("a..b", handler); }
+ * catch (err) { if (err instanceof BusError && err.code === "EBUS_INVALID_PATTERN") { ... } }
+ * ```
+ */
+export type BusErrorCode =
+  | "EBUS_INVALID_PATTERN"
+  | "EBUS_INVALID_EVENT"
+  | "EBUS_INVALID_OPTIONS"
+  | "EBUS_INVALID_HANDLER"
+  | "EBUS_CLOSED"
+  | "EBUS_RECURSION_LIMIT"
+  | "EBUS_HANDLER_FAILED"
+  | "EBUS_HANDLER_TIMEOUT"
+  | "EBUS_WORKER_CRASHED"
+  | "EBUS_NOT_CLONEABLE"
+  | "EBUS_TRANSPORT";
+
+/** Where a delivery error happened: the subscription and its pattern. */
+export interface DeliveryContext {
+  subscriptionId?: string;
+  pattern?: string;
+}
+
+export interface BusErrorOptions extends DeliveryContext {
+  cause?: unknown;
+}
+
+/** Base class of every error the bus raises. */
+export class BusError extends Error {
+  readonly code: BusErrorCode;
+  /** The subscription whose handler or filter failed, for delivery errors. */
+  readonly subscriptionId: string | undefined;
+  /** The pattern of that subscription, for delivery errors. */
+  readonly pattern: string | undefined;
+
+  constructor(code: BusErrorCode, message: string, options: BusErrorOptions = {}) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    this.name = new.target.name;
+    this.code = code;
+    this.subscriptionId = options.subscriptionId;
+    this.pattern = options.pattern;
+  }
+}
+
+/** A pattern broke the grammar of DESIGN.md section 3. `input` is the pattern, `rule` the rule. */
+export class InvalidPatternError extends BusError {
+  declare readonly code: "EBUS_INVALID_PATTERN";
+  readonly input: unknown;
+  readonly rule: string;
+  constructor(input: unknown, rule: string) {
+    super("EBUS_INVALID_PATTERN", `invalid pattern ${describe(input)}: ${rule}`, typeof input === "string" ? { pattern: input } : {});
+    this.input = input;
+    this.rule = rule;
+  }
+}
+
+/** An event (or its wire form) is malformed. `field` names the field, `rule` the rule broken. */
+export class InvalidEventError extends BusError {
+  declare readonly code: "EBUS_INVALID_EVENT";
+  readonly field: string;
+  readonly rule: string;
+  constructor(field: string, rule: string, cause?: unknown) {
+    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}`, cause === undefined ? {} : { cause });
+    this.field = field;
+    this.rule = rule;
+  }
+}
+
+/** Options failed validation; `cause` holds the zod issues. */
+export class InvalidOptionsError extends BusError {
+  declare readonly code: "EBUS_INVALID_OPTIONS";
+  constructor(message: string, cause?: unknown) {
+    super("EBUS_INVALID_OPTIONS", message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** A handler that is not a function, or a malformed offload descriptor. */
+export class InvalidHandlerError extends BusError {
+  declare readonly code: "EBUS_INVALID_HANDLER";
+  constructor(message: string, cause?: unknown) {
+    super("EBUS_INVALID_HANDLER", message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** The bus is closed (or closed before this delivery could finish). */
+export class BusClosedError extends BusError {
+  declare readonly code: "EBUS_CLOSED";
+  constructor(message = "the event bus is closed", options: BusErrorOptions = {}) {
+    super("EBUS_CLOSED", message, options);
+  }
+}
+
+/** Handlers re-emitted synchronously deeper than the bus's nesting limit. */
+export class RecursionLimitError extends BusError {
+  declare readonly code: "EBUS_RECURSION_LIMIT";
+  constructor(limit: number, eventType: string) {
+    super("EBUS_RECURSION_LIMIT", `emit of "${eventType}" nested deeper than ${limit} synchronous re-emits`);
+  }
+}
+
+/** A handler or filter threw (or its promise rejected); `cause` is what it threw. */
+export class HandlerFailedError extends BusError {
+  declare readonly code: "EBUS_HANDLER_FAILED";
+  constructor(message: string, options: BusErrorOptions) {
+    super("EBUS_HANDLER_FAILED", message, options);
+  }
+}
+
+/** An offloaded handler ran past its `timeoutMs`. */
+export class HandlerTimeoutError extends BusError {
+  declare readonly code: "EBUS_HANDLER_TIMEOUT";
+  constructor(message: string, options: BusErrorOptions) {
+    super("EBUS_HANDLER_TIMEOUT", message, options);
+  }
+}
+
+/** The worker thread running an offloaded handler died while running it. */
+export class WorkerCrashedError extends BusError {
+  declare readonly code: "EBUS_WORKER_CRASHED";
+  constructor(message: string, options: BusErrorOptions) {
+    super("EBUS_WORKER_CRASHED", message, options);
+  }
+}
+
+/** The event's data could not be cloned to a worker thread. */
+export class NotCloneableError extends BusError {
+  declare readonly code: "EBUS_NOT_CLONEABLE";
+  constructor(message: string, options: BusErrorOptions) {
+    super("EBUS_NOT_CLONEABLE", message, options);
+  }
+}
+
+/** A transport (NATS bridge) failed to publish, receive or connect. */
+export class TransportError extends BusError {
+  declare readonly code: "EBUS_TRANSPORT";
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_TRANSPORT", message, options);
+  }
+}
+
+/** A short, safe rendering of any input for an error message. */
+export function describe(input: unknown): string {
+  if (typeof input === "string") {
+    return JSON.stringify(input.length > 80 ? `${input.slice(0, 77)}...` : input);
+  }
+  if (input === null) return "null";
+  if (typeof input === "object") return Array.isArray(input) ? "an array" : "an object";
+  return typeof input === "symbol" ? "a symbol" : `${typeof input} ${String(input)}`;
+}

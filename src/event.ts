@@ -1,0 +1,179 @@
+/**
+ * Events and their wire format (DESIGN.md section 2).
+ */
+import { nanoid } from "nanoid";
+import { z } from "zod";
+import { InvalidEventError } from "./errors.js";
+import { assertEventType, eventTypeRule, matchesPattern } from "./pattern/grammar.js";
+
+/**
+ * The 19 event types of the Neurectomy seed, with the same string values.
+ *
+ * @example
+ * ```ts
+ * await bus.emit(new Event(EventType.TASK_COMPLETED, "workflow_1", { task_id: "t1" }));
+ * ```
+ */
+export enum EventType {
+  TASK_STARTED = "task.started",
+  TASK_COMPLETED = "task.completed",
+  TASK_FAILED = "task.failed",
+  TASK_SKIPPED = "task.skipped",
+  WORKFLOW_STARTED = "workflow.started",
+  WORKFLOW_COMPLETED = "workflow.completed",
+  WORKFLOW_FAILED = "workflow.failed",
+  AGENT_HEARTBEAT = "agent.heartbeat",
+  AGENT_FAILED = "agent.failed",
+  AGENT_RECOVERED = "agent.recovered",
+  AGENT_REGISTERED = "agent.registered",
+  COMPRESSION_STARTED = "compression.started",
+  COMPRESSION_COMPLETED = "compression.completed",
+  STORAGE_UPLOADED = "storage.uploaded",
+  STORAGE_RETRIEVED = "storage.retrieved",
+  STORAGE_DELETED = "storage.deleted",
+  ERROR_OCCURRED = "error.occurred",
+  WARNING_ISSUED = "warning.issued",
+  INFO_LOGGED = "info.logged",
+}
+
+/**
+ * The wire format: snake_case, so Python Neurectomy services read and write the same JSON.
+ *
+ * @example
+ * ```ts
+ * const dict: EventDict = event.toDict();
+ * // { event_id: "V1StGXR8_Z5jdHi6B-myT", event_type: "task.completed", source: "w1",
+ * //   timestamp: "2026-11-27T11:13:29.123Z", data: { task_id: "t1" } }
+ * ```
+ */
+export interface EventDict {
+  event_id: string;
+  event_type: string;
+  source: string;
+  /** ISO-8601, always written in UTC with a `Z`. */
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * zod schema of {@link EventDict} input. Timestamps may carry a zone offset, `Z`, or none
+ * (Python's naive `isoformat()`, read as UTC). `data` is checked to be a plain object but is not
+ * rebuilt, so keys such as `__proto__` stay own properties and never reach `Object.prototype`.
+ */
+export const eventDictSchema = z.object({
+  event_id: z.string().min(1, "must be a non-empty string"),
+  event_type: z.string().superRefine((type, ctx) => {
+    const rule = eventTypeRule(type);
+    if (rule !== null) ctx.addIssue({ code: "custom", message: rule });
+  }),
+  source: z.string().min(1, "source is required"),
+  timestamp: z.iso.datetime({ offset: true, local: true }),
+  data: z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a plain object" }),
+});
+
+/** Parses an ISO-8601 time the schema accepted; a time without a zone is UTC. */
+function parseTimestamp(text: string): Date {
+  // JavaScript keeps milliseconds: cut longer fractions (Python writes microseconds).
+  const cut = text.replace(/(\.\d{3})\d+/, "$1");
+  const zoned = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(cut) ? cut : `${cut}Z`;
+  return new Date(zoned);
+}
+
+/**
+ * One event. Immutable by convention (the fields are readonly; `data` is not deep-frozen).
+ *
+ * @example
+ * ```ts
+ * const event = new Event(EventType.TASK_COMPLETED, "workflow_1", { task_id: "t1", result: "success" });
+ * event.matches("task.*"); // true
+ * JSON.stringify(event);   // the EventDict wire format
+ * ```
+ */
+export class Event<T extends string = string, D extends object = Record<string, unknown>> {
+  readonly eventType: T;
+  readonly source: string;
+  readonly data: D;
+  readonly timestamp: Date;
+  readonly eventId: string;
+
+  /**
+   * @throws InvalidEventError when the type breaks the grammar, `source` is empty, `data` is not
+   * an object, `timestamp` is not a valid Date or `eventId` is empty.
+   */
+  constructor(eventType: T, source: string, data?: D, timestamp?: Date, eventId?: string) {
+    assertEventType(eventType);
+    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required");
+    if (data !== undefined && (data === null || typeof data !== "object")) {
+      throw new InvalidEventError("data", "must be an object");
+    }
+    if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
+      throw new InvalidEventError("timestamp", "must be a valid Date");
+    }
+    if (eventId !== undefined && (typeof eventId !== "string" || eventId.length === 0)) {
+      throw new InvalidEventError("event_id", "must be a non-empty string");
+    }
+    this.eventType = eventType;
+    this.source = source;
+    this.data = data ?? ({} as D);
+    this.timestamp = timestamp ?? new Date();
+    this.eventId = eventId ?? nanoid();
+  }
+
+  /** Whether this event matches `pattern` (the grammar of `subscribe`). Throws InvalidPatternError. */
+  matches(pattern: string): boolean {
+    return matchesPattern(pattern, this.eventType);
+  }
+
+  /** The wire format. */
+  toDict(): EventDict {
+    return {
+      event_id: this.eventId,
+      event_type: this.eventType,
+      source: this.source,
+      timestamp: this.timestamp.toISOString(),
+      data: this.data as Record<string, unknown>,
+    };
+  }
+
+  /** So that `JSON.stringify(event)` writes the wire format. */
+  toJSON(): EventDict {
+    return this.toDict();
+  }
+
+  /**
+   * Rebuilds an event from its wire format, validated with zod.
+   *
+   * @throws InvalidEventError naming the first field that is wrong, with the zod issues as `cause`.
+   * @example
+   * ```ts
+   * const event = Event.fromDict(JSON.parse(message));
+   * ```
+   */
+  static fromDict(input: unknown): Event {
+    const parsed = eventDictSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue === undefined || issue.path.length === 0 ? "event" : issue.path.map(String).join(".");
+      const rule = issue?.message ?? "must be an object";
+      throw new InvalidEventError(field, rule, parsed.error.issues);
+    }
+    const dict = input as EventDict;
+    const timestamp = parseTimestamp(dict.timestamp);
+    if (Number.isNaN(timestamp.getTime())) throw new InvalidEventError("timestamp", "not a valid date");
+    return new Event(dict.event_type, dict.source, dict.data, timestamp, dict.event_id);
+  }
+
+  /**
+   * Rebuilds an event from a dict known to be valid (it was produced by `toDict`), without a
+   * second validation. Used where events cross a thread boundary inside one process.
+   */
+  static fromTrustedDict(dict: EventDict): Event {
+    return new Event(dict.event_type, dict.source, dict.data, parseTimestamp(dict.timestamp), dict.event_id);
+  }
+}

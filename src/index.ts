@@ -1,0 +1,26 @@
+export { Event, EventType, eventDictSchema, type EventDict } from "./event.js";
+export {
+  BusError,
+  BusClosedError,
+  HandlerFailedError,
+  HandlerTimeoutError,
+  InvalidEventError,
+  InvalidHandlerError,
+  InvalidOptionsError,
+  InvalidPatternError,
+  NotCloneableError,
+  RecursionLimitError,
+  TransportError,
+  WorkerCrashedError,
+  type BusErrorCode,
+} from "./errors.js";
+export { EventBus } from "./bus/event-bus.js";
+export { EventBusGlobal } from "./bus/global.js";
+export type { EmitResult } from "./bus/emit-state.js";
+export type { BusOptions, Logger, StatsOptions, WorkerOptions } from "./bus/options.js";
+export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
+export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
+export type { LatencyStats } from "./stats/stats-block.js";
+export { offload, OffloadHandler, type OffloadOptions } from "./offload/offload.js";
+export { TopicTrie, type TopicTrieOptions, type TrieEntry } from "./pattern/trie.js";
+export { parsePattern, matchesPattern, MAX_LENGTH, MAX_SEGMENTS, type ParsedPattern } from "./pattern/grammar.js";

@@ -1,0 +1,81 @@
+/**
+ * The offload descriptor: a handler that runs in the bus's worker pool instead of the main thread.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { InvalidHandlerError } from "../errors.js";
+
+export interface OffloadOptions {
+  /** Per event, from that event's start in the worker. Past it the event fails with EBUS_HANDLER_TIMEOUT. */
+  timeoutMs?: number;
+  /** Deliver this subscription's events to the pool one at a time, in emit order (FIFO). */
+  ordered?: boolean;
+}
+
+/** What `offload()` returns; pass it to `subscribe` in place of a handler function. */
+export class OffloadHandler {
+  readonly kind = "offload" as const;
+  /** The module, as a file URL string (the form workers import). */
+  readonly module: string;
+  readonly exportName: string;
+  readonly timeoutMs: number | undefined;
+  readonly ordered: boolean;
+
+  /** @internal use `offload()` */
+  constructor(module: string, exportName: string, timeoutMs: number | undefined, ordered: boolean) {
+    this.module = module;
+    this.exportName = exportName;
+    this.timeoutMs = timeoutMs;
+    this.ordered = ordered;
+    Object.freeze(this);
+  }
+}
+
+function toFileUrl(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== "file:") throw new InvalidHandlerError(`offload module must be a file URL, got ${module.protocol} URL`);
+    return module.href;
+  }
+  if (typeof module === "string") {
+    if (module.startsWith("file:")) return new URL(module).href;
+    if (isAbsolute(module)) return pathToFileURL(module).href;
+    throw new InvalidHandlerError(`offload module must be an absolute path or a file URL, got ${JSON.stringify(module)}`);
+  }
+  throw new InvalidHandlerError("offload module must be a URL or a string");
+}
+
+/**
+ * Describes a handler that runs in a worker thread: the module's export `exportName` receives the
+ * event (rebuilt in the worker) and may be sync or async.
+ *
+ * @throws InvalidHandlerError when the module is not an absolute path or file URL, does not exist,
+ * or the options are malformed.
+ * @example
+ * ```ts
+ * bus.subscribe("compression.*", offload(new URL("./compress.js", import.meta.url), "handle", { timeoutMs: 5000 }));
+ * ```
+ */
+export function offload(module: URL | string, exportName = "default", options: OffloadOptions = {}): OffloadHandler {
+  const href = toFileUrl(module);
+  if (typeof exportName !== "string" || exportName.length === 0) {
+    throw new InvalidHandlerError("offload export name must be a non-empty string");
+  }
+  if (options === null || typeof options !== "object") throw new InvalidHandlerError("offload options must be an object");
+  for (const key of Object.keys(options)) {
+    if (key !== "timeoutMs" && key !== "ordered") throw new InvalidHandlerError(`unknown offload option "${key}"`);
+  }
+  const { timeoutMs, ordered } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new InvalidHandlerError("offload timeoutMs must be a positive finite number");
+  }
+  if (ordered !== undefined && typeof ordered !== "boolean") throw new InvalidHandlerError("offload ordered must be a boolean");
+  const path = fileURLToPath(href);
+  if (!existsSync(path)) throw new InvalidHandlerError(`offload module not found: ${path}`);
+  return new OffloadHandler(href, exportName, timeoutMs, ordered ?? false);
+}
+
+/** Whether `value` is an offload descriptor made by `offload()`. */
+export function isOffloadHandler(value: unknown): value is OffloadHandler {
+  return value instanceof OffloadHandler;
+}
