@@ -83,8 +83,8 @@ export class InvalidOptionsError extends BusError {
 /** A handler that is not a function, or a malformed offload descriptor. */
 export class InvalidHandlerError extends BusError {
   declare readonly code: "EBUS_INVALID_HANDLER";
-  constructor(message: string, cause?: unknown) {
-    super("EBUS_INVALID_HANDLER", message, cause === undefined ? {} : { cause });
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_INVALID_HANDLER", message, options);
   }
 }
 

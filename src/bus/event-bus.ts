@@ -101,7 +101,6 @@ export class EventBus {
     const args = parseSubscribeArgs(handler, options);
     const { filter, signal, once } = args.options;
     if (signal?.aborted === true) return "";
-    if (args.offload !== null) this.workers().validate(args.offload);
     const sub = new Subscription(this.seq++, pattern, parsed, args.handler, args.offload, filter ?? null, once ?? false, signal ?? null);
     this.trie.add(parsed, sub);
     this.subscriptions.set(sub.id, sub);
@@ -194,7 +193,7 @@ export class EventBus {
       historySize: this.history.size,
       maxHistory: this.options.maxHistory,
       threads: this.dispatcher?.threads ?? 0,
-      queueCapacity: this.dispatcher === null ? 0 : this.options.workers.maxQueue,
+      queueCapacity: this.dispatcher?.started === true ? this.options.workers.maxQueue : 0,
     });
   }
 
@@ -403,7 +402,7 @@ export class EventBus {
   }
 
   private workers(): WorkerDispatcher {
-    this.dispatcher ??= new WorkerDispatcher(this.options.workers, this.stats);
+    this.dispatcher ??= new WorkerDispatcher(this.options.workers, this.stats, (error) => this.reporter.report(error, null));
     return this.dispatcher;
   }
 

@@ -1,10 +1,34 @@
 /**
- * WorkerDispatcher: runs offloaded handlers in a Piscina pool.
+ * WorkerDispatcher: runs offloaded handlers in one lazily started Piscina pool.
+ *
+ *   deliver() ─► waiting for room ─► lane buffer ─► batch (one Piscina task) ─► worker
+ *               (past maxQueue)      (shared, or     (≤ batchSize items,
+ *                                     one per         its own progress slots)
+ *                                     ordered sub)
+ *
+ * - Backpressure: at most `maxQueue` items are admitted (buffered or running); the rest wait, in
+ *   order, and the emits that made them wait with them. Piscina's own queue is left unbounded:
+ *   its `maxQueue` rejects instead of waiting.
+ * - Batching: a batch leaves when it is full, or, for a partial one, on the next turn of the event
+ *   loop when no batch is running (so a lone event is not held), else after `batchDelayMs` or as
+ *   soon as a running batch completes, whichever is first.
+ * - Faults: see outcomes.ts and watchdog.ts. A batch whose postMessage fails (DataCloneError) is
+ *   split in halves and each half sent again, until the uncloneable items stand alone and fail.
+ * - Ordering: items of the shared lane may run on different threads at once; an `ordered`
+ *   subscription has a lane of its own with one batch in flight at a time (FIFO).
  */
-import { InvalidHandlerError, type BusError } from "../errors.js";
-import type { Event } from "../event.js";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { WorkerCrashedError, type BusError } from "../errors.js";
+import type { Event, EventDict } from "../event.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import type { OffloadHandler } from "./offload.js";
+import { closed, crashed, isCloneError, notCloneable, timedOut, workerFailure, type OffloadOutcome, type PendingItem } from "./outcomes.js";
+import { NOT_STARTED, OK, P_OUTCOMES, RUNNING, progressBuffer, type BatchResult, type BatchTask, type DispatchWorkerData } from "./protocol.js";
+import { Watchdog, type Watch } from "./watchdog.js";
+
+export type { OffloadOutcome } from "./outcomes.js";
 
 export interface DispatcherOptions {
   minThreads: number;
@@ -15,29 +39,273 @@ export interface DispatcherOptions {
   batchDelayMs: number;
 }
 
-/** How one offloaded delivery ended. `countedByWorker`: the worker already counted it in stats. */
-export interface OffloadOutcome {
-  error: BusError | null;
-  countedByWorker: boolean;
+/** A batch lost before any item started this many times fails instead of being sent again. */
+const MAX_ATTEMPTS = 3;
+
+class Lane {
+  readonly kind = "lane";
+  buffer: PendingItem[] = [];
+  /** Batches to send before the buffer: the rest of a batch whose thread died, split halves. */
+  preformed: PendingItem[][] = [];
+  running = 0;
+  constructor(
+    readonly ordered: boolean,
+    readonly key: string,
+  ) {}
+  get idle(): boolean {
+    return this.running === 0 && this.buffer.length === 0 && this.preformed.length === 0;
+  }
+}
+
+/** The compiled worker entry: beside the compiled library, or in dist/ when running from sources. */
+function workerEntry(): string {
+  for (const candidate of ["../../workers/dispatch.js", "../../dist/workers/dispatch.js"]) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url.href;
+  }
+  throw new WorkerCrashedError("the worker entry workers/dispatch.js was not found: build the package first (npm run build)", {});
 }
 
 export class WorkerDispatcher {
+  private pool: Piscina<BatchTask, BatchResult> | null = null;
+  private admitted = 0;
+  private readonly waiting: PendingItem[] = [];
+  private waitingHead = 0;
+  private readonly shared = new Lane(false, "");
+  private readonly ordered = new Map<string, Lane>();
+  private readonly lanes = new WeakMap<PendingItem, Lane>();
+  private readonly watchdog = new Watchdog();
+  private runningBatches = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
+  private closing = false;
+  private lastEvent: Event | null = null;
+  private lastDict: EventDict | null = null;
+
   constructor(
-    readonly options: DispatcherOptions,
-    readonly stats: StatsBlock | null,
+    private readonly options: DispatcherOptions,
+    private readonly stats: StatsBlock | null,
+    private readonly report: (error: BusError) => void,
   ) {}
 
+  /** Threads the pool runs now (0 before it starts). */
   get threads(): number {
-    return 0;
+    return this.pool?.threads.length ?? 0;
   }
 
-  validate(_handler: OffloadHandler): void {
-    throw new InvalidHandlerError("worker offload is not available in this build yet");
+  get started(): boolean {
+    return this.pool !== null;
   }
 
-  deliver(_handler: OffloadHandler, _subscriptionId: string, _pattern: string, _event: Event): Promise<OffloadOutcome> {
-    return Promise.reject(new InvalidHandlerError("worker offload is not available in this build yet"));
+  /** Runs `handler` on `event` in the pool. Never rejects: failures are in the outcome. */
+  deliver(handler: OffloadHandler, subscriptionId: string, pattern: string, event: Event): Promise<OffloadOutcome> {
+    // Several offloaded subscriptions of one event share its dict (and structured clone sends
+    // one copy of an object referenced twice in a message).
+    if (event !== this.lastEvent) {
+      this.lastEvent = event;
+      this.lastDict = event.toDict();
+    }
+    const dict = this.lastDict!;
+    return new Promise<OffloadOutcome>((resolve) => {
+      const item: PendingItem = { handler, subscriptionId, pattern, dict, resolve, admitted: false, attempts: 0 };
+      if (this.closing) this.finish(item, closed(item), false);
+      else if (this.admitted < this.options.maxQueue && this.waitingHead === this.waiting.length) this.admit(item);
+      else this.waiting.push(item);
+    });
   }
 
-  async close(): Promise<void> {}
+  /** Fails what was never sent with EBUS_CLOSED, then destroys the pool (what runs fails too). */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.cancelFlush();
+    for (let i = this.waitingHead; i < this.waiting.length; i++) this.finish(this.waiting[i]!, closed(this.waiting[i]!), false);
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    for (const lane of [this.shared, ...this.ordered.values()]) {
+      for (const item of [...lane.preformed.flat(), ...lane.buffer]) this.finish(item, closed(item), false);
+      lane.preformed = [];
+      lane.buffer = [];
+    }
+    this.watchdog.stop();
+    const pool = this.pool;
+    if (pool !== null) await pool.destroy();
+  }
+
+  private admit(item: PendingItem): void {
+    item.admitted = true;
+    this.admitted++;
+    this.stats?.addWorkerInFlight(1);
+    let lane = this.shared;
+    if (item.handler.ordered) {
+      lane = this.ordered.get(item.subscriptionId) ?? new Lane(true, item.subscriptionId);
+      this.ordered.set(item.subscriptionId, lane);
+    }
+    this.lanes.set(item, lane);
+    lane.buffer.push(item);
+    if (lane.buffer.length >= this.options.batchSize) this.flush(lane);
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null || this.flushImmediate !== null) return;
+    if (this.runningBatches === 0) this.flushImmediate = setImmediate(() => this.flushAll());
+    else this.flushTimer = setTimeout(() => this.flushAll(), this.options.batchDelayMs);
+  }
+
+  private cancelFlush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
+    this.flushTimer = null;
+    this.flushImmediate = null;
+  }
+
+  private flushAll(): void {
+    this.cancelFlush();
+    this.flush(this.shared);
+    for (const lane of this.ordered.values()) this.flush(lane);
+  }
+
+  private flush(lane: Lane): void {
+    while (!this.closing && (!lane.ordered || lane.running === 0)) {
+      const batch = lane.preformed.shift() ?? lane.buffer.splice(0, this.batchSizeFor(lane));
+      if (batch.length === 0) break;
+      this.run(lane, batch);
+    }
+    if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
+  }
+
+  /**
+   * Up to batchSize; but a partial buffer is spread over the threads that are free, so that a
+   * burst smaller than a batch still runs on every core.
+   */
+  private batchSizeFor(lane: Lane): number {
+    if (lane.ordered) return this.options.batchSize;
+    const free = Math.max(1, this.options.maxThreads - this.runningBatches);
+    return Math.min(this.options.batchSize, Math.max(1, Math.ceil(lane.buffer.length / free)));
+  }
+
+  private run(lane: Lane, items: PendingItem[]): void {
+    lane.running++;
+    this.runningBatches++;
+    const progress = progressBuffer(items.length);
+    const base = Date.now();
+    const timeouts = items.map((item) => item.handler.timeoutMs ?? 0);
+    const watch = timeouts.some((t) => t > 0) ? this.watchdog.watch(progress, base, timeouts) : null;
+    const task: BatchTask = {
+      items: items.map((item, i) => ({ m: item.handler.module, x: item.handler.exportName, e: item.dict, t: timeouts[i]! })),
+      progress,
+      base,
+    };
+    let running: Promise<BatchResult>;
+    try {
+      running = this.ensurePool().run(task, watch === null ? {} : { signal: watch.controller.signal });
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
+      (result) => {
+        this.afterBatch(lane, watch);
+        items.forEach((item, i) => {
+          const error = result.errors[i] ?? null;
+          this.finish(item, error === null ? null : workerFailure(item, Atomics.load(new Int32Array(progress), P_OUTCOMES + i), error), true);
+        });
+        this.flushAfterBatch(lane);
+      },
+      (err: unknown) => {
+        this.afterBatch(lane, watch);
+        this.recover(lane, items, new Int32Array(progress), err, watch?.timedOut ?? false);
+        this.flushAfterBatch(lane);
+      },
+    );
+  }
+
+  private afterBatch(lane: Lane, watch: Watch | null): void {
+    lane.running--;
+    this.runningBatches--;
+    if (watch !== null) this.watchdog.unwatch(watch);
+  }
+
+  private flushAfterBatch(lane: Lane): void {
+    if (lane !== this.shared) this.flush(lane);
+    // A partial batch waiting on the timer goes now: a thread has just become free.
+    if (this.shared.buffer.length > 0 || this.shared.preformed.length > 0) this.flushAll();
+  }
+
+  /** A batch's task was rejected: the progress slots say what ran; the rest is sent again. */
+  private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, aborted: boolean): void {
+    if (isCloneError(err) && !this.closing) {
+      if (items.length === 1) {
+        this.failOnMain(items[0]!, notCloneable(items[0]!, err));
+      } else {
+        const mid = Math.ceil(items.length / 2);
+        lane.preformed.unshift(items.slice(0, mid), items.slice(mid));
+      }
+      return;
+    }
+    const resend: PendingItem[] = [];
+    let anyStarted = false;
+    items.forEach((item, i) => {
+      const outcome = Atomics.load(progress, P_OUTCOMES + i);
+      if (outcome !== NOT_STARTED) anyStarted = true;
+      if (outcome === OK) this.finish(item, null, true);
+      else if (outcome === RUNNING) this.failOnMain(item, this.closing ? closed(item) : aborted ? timedOut(item) : crashed(item, err));
+      else if (outcome !== NOT_STARTED) this.finish(item, workerFailure(item, outcome, null), true);
+      else resend.push(item);
+    });
+    if (resend.length === 0) return;
+    if (!anyStarted) {
+      // Nothing ran: the pool could not start a thread, or the entry failed to load.
+      this.report(crashed(resend[0]!, err));
+      for (const item of resend) item.attempts++;
+    }
+    const give = resend.filter((item) => this.closing || item.attempts >= MAX_ATTEMPTS);
+    for (const item of give) this.failOnMain(item, this.closing ? closed(item) : crashed(item, err));
+    const again = resend.filter((item) => !give.includes(item));
+    if (again.length > 0) lane.preformed.unshift(again);
+  }
+
+  /** A failure the worker did not count: count it here. */
+  private failOnMain(item: PendingItem, error: BusError): void {
+    if (error.code !== "EBUS_CLOSED") this.stats?.countWorkerOutcome(false);
+    this.finish(item, error, false);
+  }
+
+  private finish(item: PendingItem, error: BusError | null, countedByWorker: boolean): void {
+    if (item.admitted) {
+      item.admitted = false;
+      this.admitted--;
+      this.stats?.addWorkerInFlight(-1);
+    }
+    item.resolve({ error, countedByWorker });
+    // Room was made: admit who waits, in order.
+    while (!this.closing && this.admitted < this.options.maxQueue && this.waitingHead < this.waiting.length) {
+      const next = this.waiting[this.waitingHead++]!;
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting.length = 0;
+        this.waitingHead = 0;
+      } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
+        // Drop the admitted prefix so a long backlog does not keep references alive.
+        this.waiting.splice(0, this.waitingHead);
+        this.waitingHead = 0;
+      }
+      this.admit(next);
+    }
+  }
+
+  private ensurePool(): Piscina<BatchTask, BatchResult> {
+    if (this.pool !== null) return this.pool;
+    const workerData: DispatchWorkerData = { stats: this.stats?.buffer ?? null };
+    const pool = new Piscina<BatchTask, BatchResult>({
+      filename: workerEntry(),
+      minThreads: this.options.minThreads,
+      maxThreads: this.options.maxThreads,
+      idleTimeout: this.options.idleTimeout,
+      concurrentTasksPerWorker: 1,
+      workerData,
+    });
+    // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
+    pool.on("error", (err: unknown) => this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${String(err)}`, { cause: err })));
+    this.pool = pool;
+    return pool;
+  }
 }
