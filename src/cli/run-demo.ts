@@ -206,14 +206,16 @@ function startProgress(bus: EventBus, driver: LoadDriver, started: number, optio
   if (onProgress === undefined) return () => undefined;
   let lastAt = started;
   let lastSent = 0;
-  const sample = (): void => {
+  // Live samples show the rate over the last interval; the final one, the rate of the whole run.
+  const sample = (final: boolean): void => {
     const now = performance.now();
     const s = bus.getStats();
     const sent = driver.sent.total;
+    const [since, base] = final ? [started, 0] : [lastAt, lastSent];
     onProgress({
       elapsedMs: now - started,
       sent,
-      eventsPerSecond: now > lastAt ? ((sent - lastSent) / (now - lastAt)) * 1000 : 0,
+      eventsPerSecond: now > since ? ((sent - base) / (now - since)) * 1000 : 0,
       inFlight: s.inFlight,
       delivered: s.delivered,
       filtered: s.filteredOut,
@@ -222,9 +224,9 @@ function startProgress(bus: EventBus, driver: LoadDriver, started: number, optio
     lastAt = now;
     lastSent = sent;
   };
-  const timer = setInterval(sample, options.progressIntervalMs ?? 1000);
+  const timer = setInterval(() => sample(false), options.progressIntervalMs ?? 1000);
   return () => {
     clearInterval(timer);
-    sample();
+    sample(true);
   };
 }
