@@ -124,6 +124,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   try {
     workflows = await runWorkload(driver, seededRandom(seed));
     await driver.drain();
+  } catch (err) {
+    await bus.close();
+    throw err;
   } finally {
     stopProgress();
   }
