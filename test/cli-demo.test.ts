@@ -11,7 +11,7 @@ const cli = fileURLToPath(new URL("../dist/src/cli/neurobus.js", import.meta.url
 const demoEntry = fileURLToPath(new URL("../dist/src/cli/demo.js", import.meta.url));
 
 /** The demo's subscriptions, written out here so the test does not trust the demo's own list. */
-const DEMO_PATTERNS = ["*", "task.*", "work*", "ag*", "agent.heartbeat", "*.failed", "storage.*", "storage.retrieved", "agent.registered"];
+const DEMO_PATTERNS = ["*", "task.*", "work*", "ag*", "agent.heartbeat", "*.failed", "storage.*", "storage.retrieved", "agent.registered", "compression.started"];
 const FAILED_TYPES = ["task.failed", "workflow.failed", "agent.failed"];
 /** Far past any test timeout: these runs end by their event count. */
 const UNBOUNDED_SECONDS = 3600;

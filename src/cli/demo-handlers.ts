@@ -3,8 +3,11 @@
  * filter, a `once` subscription and a handler that throws now and then. Each counts what it saw
  * in a HandlerTally, so the report can show that every event reached every handler it should.
  */
+import { existsSync } from "node:fs";
 import { setImmediate as simulatedIo } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import type { Event, EventBus } from "../index.js";
+import { offload } from "../index.js";
 
 /** What each subscriber saw. */
 export interface HandlerTally {
@@ -147,18 +150,17 @@ export function subscribeDemoHandlers(bus: EventBus, tally: HandlerTally): strin
 }
 
 /**
- * ---- OFFLOAD HOOK -----------------------------------------------------------------------------
- * The place for a CPU-heavy handler run in the worker pool, once `offload()` is available in this
- * build. The workflow already emits `compression.started` / `compression.completed` events before
- * each upload; subscribe them here, e.g.
- *
- *   return [bus.subscribe("compression.*", offload(new URL("./demo-compress.js", import.meta.url), "handle", { timeoutMs: 5000 }))];
- *
- * with a worker module exporting `handle(event)` that does real CPU work, then add its figures
- * (stats.workers) to the report and render.ts. Until then nothing is subscribed here, and the
- * compression events show up in the `*` count and the per-type counts only.
- * -----------------------------------------------------------------------------------------------
+ * The CPU-heavy handler runs in the worker pool: `compression.started` events are compressed
+ * for real (demo-compress.ts) on other threads while the main thread keeps dispatching. Its
+ * figures are in getStats().workers.
  */
-function subscribeOffloadedHandlers(_bus: EventBus): string[] {
-  return [];
+function subscribeOffloadedHandlers(bus: EventBus): string[] {
+  const compress = offload(compiledModule("demo-compress.js"), "handle", { timeoutMs: 5000 });
+  return [bus.subscribe("compression.started", compress)];
+}
+
+/** Worker threads run plain Node: the compiled module beside this one, or in dist/ under tests. */
+function compiledModule(name: string): URL {
+  const beside = new URL(`./${name}`, import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL(`../../dist/src/cli/${name}`, import.meta.url);
 }

@@ -110,6 +110,11 @@ export function renderReport(r: DemoReport): string {
       [[s.totalEventsEmitted, s.delivered, s.filteredOut, s.failed, s.inFlight, s.totalSubscriptions, `${n(s.historySize)}/${n(s.maxHistory)}`]],
     ),
     table(
+      "Worker pool (getStats().workers): compression.started, offloaded",
+      ["threads", "completed", "failed", "in flight", "in flight, peak", "queue capacity"],
+      [[r.workers.threads, r.workers.completed, r.workers.failed, r.workers.inFlight, r.workers.inFlightPeak, r.workers.queueCapacity]],
+    ),
+    table(
       "Events by type (getStats().eventCounts)",
       ["type", "count"],
       Object.entries(s.eventCounts)

@@ -62,6 +62,8 @@ export interface DemoReport {
   rejectedEmits: number;
   handlers: HandlerTally;
   stats: Omit<BusStats, "latency" | "workers" | "bridge">;
+  /** The worker pool that ran the offloaded compression handler. */
+  workers: BusStats["workers"];
   latency: LatencyStats;
   history: HistoryAnswer[];
   /** Cross-checks of the figures above; the CLI exits 1 when one is false. */
@@ -132,7 +134,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   }
   const durationMs = performance.now() - started;
 
-  const { latency, workers: _workers, bridge: _bridge, ...stats } = bus.getStats();
+  const { latency, workers, bridge: _bridge, ...stats } = bus.getStats();
   const history = queryHistory(bus);
   await bus.close();
 
@@ -150,6 +152,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     rejectedEmits: driver.rejections.length,
     handlers: tally,
     stats,
+    workers,
     latency,
     history,
     checks: {
