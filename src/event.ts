@@ -109,8 +109,8 @@ export class Event<T extends string = string, D extends object = Record<string, 
   constructor(eventType: T, source: string, data?: D, timestamp?: Date, eventId?: string) {
     assertEventType(eventType);
     if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required");
-    if (data !== undefined && (data === null || typeof data !== "object")) {
-      throw new InvalidEventError("data", "must be an object");
+    if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
+      throw new InvalidEventError("data", "must be an object (not an array)");
     }
     if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
       throw new InvalidEventError("timestamp", "must be a valid Date");
