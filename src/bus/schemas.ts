@@ -12,7 +12,13 @@ import { assertEventType } from "../pattern/grammar.js";
  * A zod schema of an event's `data`. It must be synchronous (no async refinements): `emit`
  * validates before it dispatches anything.
  */
-export type PayloadSchema<D = object> = z.ZodType<D>;
+export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
+
+/**
+ * zod writes an optional key's output as `key?: T | undefined`; under exactOptionalPropertyTypes
+ * that is not a `key?: T`, so the payload's optional keys also take `undefined` here.
+ */
+export type OptionalUndefined<D> = D extends object ? { [K in keyof D]: undefined extends D[K] ? D[K] | undefined : D[K] } : D;
 
 export class SchemaRegistry {
   readonly kind = "schema-registry";
