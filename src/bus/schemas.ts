@@ -11,6 +11,12 @@ import { assertEventType } from "../pattern/grammar.js";
 /**
  * A zod schema of an event's `data`. It must be synchronous (no async refinements): `emit`
  * validates before it dispatches anything.
+ *
+ * @example
+ * ```ts
+ * const schema: PayloadSchema<{ task_id: string }> = z.looseObject({ task_id: z.string() });
+ * bus.define("task.started", schema);
+ * ```
  */
 export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
 

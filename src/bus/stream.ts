@@ -15,7 +15,14 @@ import { InvalidOptionsError } from "../errors.js";
 import type { Event } from "../event.js";
 import { AbortError, checkSignal, type WaitHost } from "./waiting.js";
 
-/** What a stream does with an event that finds its buffer full. */
+/**
+ * What a stream does with an event that finds its buffer full.
+ *
+ * @example
+ * ```ts
+ * const stream = bus.stream("metrics.*", { bufferSize: 100, overflow: "drop-newest" });
+ * ```
+ */
 export type OverflowPolicy = "drop-oldest" | "drop-newest" | "wait";
 
 /**

@@ -9,11 +9,33 @@ import { isOffloadHandler, type OffloadHandler } from "../offload/offload.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import type { ParsedPattern } from "../pattern/grammar.js";
 
-/** A handler runs for each matching event; it may be sync or async. */
+/**
+ * A handler runs for each matching event; it may be sync or async.
+ *
+ * @example
+ * ```ts
+ * const handler: Handler = async (event) => { await save(event.data); };
+ * bus.subscribe("task.*", handler);
+ * ```
+ */
 export type Handler<E extends Event<string, object> = Event> = (event: E) => unknown;
-/** A filter decides whether a handler runs for an event; it may be sync or async. */
+/**
+ * A filter decides whether a handler runs for an event; it may be sync or async.
+ *
+ * @example
+ * ```ts
+ * const critical: Filter = (event) => event.data["priority"] === "critical";
+ * bus.subscribe("task.failed", alert, { filter: critical });
+ * ```
+ */
 export type Filter<E extends Event<string, object> = Event> = (event: E) => boolean | Promise<boolean>;
 
+/**
+ * @example
+ * ```ts
+ * bus.subscribe("task.*", handler, { filter: (e) => e.source === "w1", signal: controller.signal, once: true, concurrency: 1 });
+ * ```
+ */
 export interface SubscribeOptions<E extends Event<string, object> = Event> {
   /** Runs before the handler (on the main thread, also for offloaded handlers); false skips it. */
   filter?: Filter<E>;

@@ -29,17 +29,37 @@ import type { Event } from "../event.js";
  */
 export type EventMap<M> = { [K in keyof M]: object };
 
-/** The map of an untyped bus: any type, any object payload. */
+/**
+ * The map of an untyped bus: any type, any object payload.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus<UntypedEvents>(); // the same as new EventBus()
+ * ```
+ */
 export type UntypedEvents = Record<string, Record<string, unknown>>;
 
 /**
  * An event with any payload type: what the bus's implementation accepts behind its typed
  * signatures (a payload interface has no index signature, so it is not a `Record<string, unknown>`).
+ *
+ * @example
+ * ```ts
+ * const events: AnyEvent[] = [new Event("a.b", "s", { x: 1 })];
+ * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyEvent = Event<string, any>;
 
-/** Whether `M` is untyped (its keys include `string`). */
+/**
+ * Whether `M` is untyped (its keys include `string`).
+ *
+ * @example
+ * ```ts
+ * type A = IsUntyped<UntypedEvents>;               // true
+ * type B = IsUntyped<{ "a.b": { x: number } }>;   // false
+ * ```
+ */
 export type IsUntyped<M> = string extends keyof M ? true : false;
 
 type Split<S extends string> = S extends `${infer Head}.${infer Tail}` ? [Head, ...Split<Tail>] : [S];
@@ -75,7 +95,14 @@ type MatchSegments<P extends readonly string[], T extends readonly string[]> = P
  */
 export type PatternMatches<P extends string, T extends string> = string extends P ? true : P extends "*" ? true : MatchSegments<Split<P>, Split<T>>;
 
-/** The payload of type `K` in map `M`. */
+/**
+ * The payload of type `K` in map `M`.
+ *
+ * @example
+ * ```ts
+ * type P = PayloadOf<SeedEvents, "task.completed">; // { task_id: string; duration?: number; ... }
+ * ```
+ */
 export type PayloadOf<M, K extends keyof M> = M[K] extends object ? M[K] : never;
 
 /**
@@ -106,12 +133,23 @@ export type MatchedEvent<M, P extends string> =
 /**
  * What a handler of pattern `P` receives on a bus of map `M`: on an untyped bus, the handler's
  * own declared event type `E` (as before typed maps existed); on a typed one, the matched union.
+ *
+ * @example
+ * ```ts
+ * type E = HandledEvent<SeedEvents, "agent.*", Event>; // the agent.* events of the seed map
+ * ```
  */
 export type HandledEvent<M, P extends string, E extends Event<string, object>> = IsUntyped<M> extends true ? E : MatchedEvent<M, P>;
 
 /**
  * The pattern parameter of a typed bus: `P` itself when it can match a type of the map, else a
  * string that names the problem, so the call does not compile. Untyped buses take any string.
+ *
+ * @example
+ * ```ts
+ * type Ok = PatternArg<SeedEvents, "task.*">;  // "task.*"
+ * type No = PatternArg<SeedEvents, "nope.*">;  // an error message type: the call does not compile
+ * ```
  */
 export type PatternArg<M, P extends string> =
   IsUntyped<M> extends true ? P : [MatchedEvent<M, P>] extends [never] ? `pattern "${P}" matches no event type of this bus` : P;

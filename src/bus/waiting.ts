@@ -32,7 +32,17 @@ export interface WaitForOptions<E extends Event<string, object> = Event> {
   signal?: AbortSignal;
 }
 
-/** The error an abort rejects with: shaped like Node's own (events.once, timers/promises). */
+/**
+ * The error an abort rejects with: shaped like Node's own (events.once, timers/promises).
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const waiting = bus.waitFor("task.completed", { signal: controller.signal });
+ * controller.abort();
+ * await waiting.catch((err) => err instanceof AbortError && err.code === "ABORT_ERR"); // true
+ * ```
+ */
 export class AbortError extends Error {
   readonly code = "ABORT_ERR";
   constructor(reason: unknown) {
