@@ -101,3 +101,19 @@ describe("seedSchemas", () => {
     await bus.close();
   });
 });
+
+describe("seedSchemas against the demo workload", () => {
+  it("accept every event the demo's simulated Neurectomy workload emits", async () => {
+    const { LoadDriver } = await import("../src/cli/load-driver.js");
+    const { runWorkload, seededRandom } = await import("../src/cli/workflow.js");
+    const bus = new EventBus().defineAll(seedSchemas);
+    const driver = new LoadDriver(bus, { events: 3000, deadline: Number.POSITIVE_INFINITY, maxConcurrent: 64 });
+    await runWorkload(driver, seededRandom(7));
+    await driver.drain();
+    expect(driver.rejections).toEqual([]);
+    expect(driver.sent.total).toBe(3000);
+    expect(bus.getStats().totalEventsEmitted).toBe(3000);
+    expect(Object.keys(bus.getStats().eventCounts).length).toBeGreaterThanOrEqual(15);
+    await bus.close();
+  });
+});
