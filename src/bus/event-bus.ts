@@ -142,7 +142,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * Records the event in history and stats, then runs every matching handler. Resolves when all of
    * them have settled; never rejects because of a handler.
    *
-   * @throws (rejects) InvalidEventError for a non-Event, BusClosedError after close(),
+   * @throws (rejects) InvalidEventError for a non-Event or data that fails the schema `define`d
+   * for its type (then nothing is dispatched, stored or counted), BusClosedError after close(),
    * RecursionLimitError past the nesting limit of synchronous re-emits.
    */
   emit(event: EventOf<M>): Promise<EmitResult>;
@@ -176,7 +177,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * Emits each event in order (their handlers are invoked in the order of the events) without
    * waiting between them, so offloaded deliveries share batches. Resolves when all have settled.
    *
-   * @throws (rejects, before emitting any) InvalidEventError when an item is not an Event.
+   * @throws (rejects, before emitting any) InvalidEventError when an item is not an Event or fails
+   * its type's schema.
    */
   emitMany(events: Iterable<EventOf<M>>): Promise<EmitResult[]>;
   emitMany(events: Iterable<AnyEvent>): Promise<EmitResult[]> {
