@@ -143,3 +143,20 @@ describe("logger option", () => {
     expect(() => new EventBus({ logger: { info: () => undefined } as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
   });
 });
+
+describe("renderPrometheus", () => {
+  it("adds the bridge's counters and state once the bus is bridged", async () => {
+    const { renderPrometheus } = await import("../src/stats/prometheus.js");
+    const bus = new EventBus();
+    const stats = { ...bus.getStats(), bridge: { state: "connected", published: 5, received: 7, duplicates: 1, invalid: 2 } };
+    const { samples, types } = parseMetrics(renderPrometheus(stats, null));
+    expect(value(samples, "neurobus_bridge_messages_total", { direction: "published" })).toBe(5);
+    expect(value(samples, "neurobus_bridge_messages_total", { direction: "received" })).toBe(7);
+    expect(value(samples, "neurobus_bridge_duplicates_total")).toBe(1);
+    expect(value(samples, "neurobus_bridge_invalid_total")).toBe(2);
+    expect(value(samples, "neurobus_bridge_state", { state: "connected" })).toBe(1);
+    expect(types.get("neurobus_bridge_state")).toBe("gauge");
+    expect(parseMetrics(bus.metrics()).samples.some((s) => s.name.startsWith("neurobus_bridge"))).toBe(false);
+    await bus.close();
+  });
+});

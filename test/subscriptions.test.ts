@@ -176,3 +176,29 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     expect(bus.getSubscriptionCount()).toBe(0);
   });
 });
+
+describe("concurrency and close({ timeoutMs })", () => {
+  it("fails queued calls with EBUS_CLOSED and never runs them", async () => {
+    const bus = new EventBus({ onError: () => undefined });
+    const hold = gate();
+    let calls = 0;
+    bus.subscribe(
+      "x.*",
+      async () => {
+        calls++;
+        await hold.promise;
+      },
+      { concurrency: 1 },
+    );
+    const first = bus.emit(ev("x.a"));
+    const queued = bus.emit(ev("x.a"));
+    await bus.close({ timeoutMs: 0 });
+    const results = await Promise.all([first, queued]);
+    expect(results.map((r) => r.errors[0]?.code)).toEqual(["EBUS_CLOSED", "EBUS_CLOSED"]);
+    hold.open();
+    // The running call settles and frees its slot through promise callbacks only: one macrotask
+    // turn drains them all, so a queued call that was going to run has run by then.
+    await new Promise(setImmediate);
+    expect(calls).toBe(1);
+  });
+});

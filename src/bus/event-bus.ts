@@ -600,6 +600,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const sub = pending.subscription;
     let start = NO_TIMING;
     sub.limiter!.run(() => {
+      // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
+      if (pending.done) return undefined;
       start = this.timing();
       return sub.handler!(event);
     }).then(
