@@ -77,6 +77,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   private readonly onAbort = (): void => this.fail(new AbortError(this.signal?.reason));
   private readonly forgetClose: () => void;
 
+  /** @internal use `bus.stream()` */
   constructor(
     private readonly host: WaitHost,
     pattern: string,
