@@ -31,7 +31,18 @@ export interface BusErrorOptions extends DeliveryContext {
   cause?: unknown;
 }
 
-/** Base class of every error the bus raises. */
+/**
+ * Base class of every error the bus raises.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   bus.subscribe("task.*", handler, { signal });
+ * } catch (err) {
+ *   if (err instanceof BusError) console.error(err.code, err.message);
+ * }
+ * ```
+ */
 export class BusError extends Error {
   readonly code: BusErrorCode;
   /** The subscription whose handler or filter failed, for delivery errors. */
@@ -48,7 +59,15 @@ export class BusError extends Error {
   }
 }
 
-/** A pattern broke the grammar of DESIGN.md section 3. `input` is the pattern, `rule` the rule. */
+/**
+ * A pattern broke the grammar of DESIGN.md section 3. `input` is the pattern, `rule` the rule.
+ *
+ * @example
+ * ```ts
+ * try { bus.subscribe("ta*k.x", handler); }
+ * catch (err) { if (err instanceof InvalidPatternError) console.error(err.input, err.rule); }
+ * ```
+ */
 export class InvalidPatternError extends BusError {
   declare readonly code: "EBUS_INVALID_PATTERN";
   readonly input: unknown;
@@ -60,7 +79,16 @@ export class InvalidPatternError extends BusError {
   }
 }
 
-/** An event (or its wire form) is malformed. `field` names the field, `rule` the rule broken. */
+/**
+ * An event (or its wire form) is malformed. `field` names the field, `rule` the rule broken.
+ *
+ * @example
+ * ```ts
+ * await bus.emit(event).catch((err) => {
+ *   if (err instanceof InvalidEventError) console.error(err.field, err.rule, err.cause); // cause: zod issues
+ * });
+ * ```
+ */
 export class InvalidEventError extends BusError {
   declare readonly code: "EBUS_INVALID_EVENT";
   readonly field: string;
@@ -72,7 +100,15 @@ export class InvalidEventError extends BusError {
   }
 }
 
-/** Options failed validation; `cause` holds the zod issues. */
+/**
+ * Options failed validation; `cause` holds the zod issues.
+ *
+ * @example
+ * ```ts
+ * try { new EventBus({ maxHistroy: 10 } as never); }
+ * catch (err) { if (err instanceof InvalidOptionsError) console.error(err.message); }
+ * ```
+ */
 export class InvalidOptionsError extends BusError {
   declare readonly code: "EBUS_INVALID_OPTIONS";
   constructor(message: string, cause?: unknown) {
@@ -80,7 +116,15 @@ export class InvalidOptionsError extends BusError {
   }
 }
 
-/** A handler that is not a function, or a malformed offload descriptor. */
+/**
+ * A handler that is not a function, or a malformed offload descriptor.
+ *
+ * @example
+ * ```ts
+ * try { bus.subscribe("a.*", "not a function" as never); }
+ * catch (err) { if (err instanceof InvalidHandlerError) console.error(err.code); } // EBUS_INVALID_HANDLER
+ * ```
+ */
 export class InvalidHandlerError extends BusError {
   declare readonly code: "EBUS_INVALID_HANDLER";
   constructor(message: string, options: BusErrorOptions = {}) {
@@ -88,7 +132,15 @@ export class InvalidHandlerError extends BusError {
   }
 }
 
-/** The bus is closed (or closed before this delivery could finish). */
+/**
+ * The bus is closed (or closed before this delivery could finish).
+ *
+ * @example
+ * ```ts
+ * await bus.close();
+ * await bus.emit(event).catch((err) => err instanceof BusClosedError); // true
+ * ```
+ */
 export class BusClosedError extends BusError {
   declare readonly code: "EBUS_CLOSED";
   constructor(message = "the event bus is closed", options: BusErrorOptions = {}) {
@@ -96,7 +148,14 @@ export class BusClosedError extends BusError {
   }
 }
 
-/** Handlers re-emitted synchronously deeper than the bus's nesting limit. */
+/**
+ * Handlers re-emitted synchronously deeper than the bus's nesting limit.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ maxNesting: 8, onError: (e) => e.code === "EBUS_RECURSION_LIMIT" && console.warn(e.message) });
+ * ```
+ */
 export class RecursionLimitError extends BusError {
   declare readonly code: "EBUS_RECURSION_LIMIT";
   constructor(limit: number, eventType: string) {
@@ -104,7 +163,15 @@ export class RecursionLimitError extends BusError {
   }
 }
 
-/** A handler or filter threw (or its promise rejected); `cause` is what it threw. */
+/**
+ * A handler or filter threw (or its promise rejected); `cause` is what it threw.
+ *
+ * @example
+ * ```ts
+ * const { errors } = await bus.emit(event);
+ * for (const err of errors) if (err instanceof HandlerFailedError) console.error(err.subscriptionId, err.cause);
+ * ```
+ */
 export class HandlerFailedError extends BusError {
   declare readonly code: "EBUS_HANDLER_FAILED";
   constructor(message: string, options: BusErrorOptions) {
@@ -112,7 +179,14 @@ export class HandlerFailedError extends BusError {
   }
 }
 
-/** An offloaded handler ran past its `timeoutMs`. */
+/**
+ * An offloaded handler ran past its `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * await bus.waitFor("task.completed", { timeoutMs: 1000 }).catch((err) => err instanceof HandlerTimeoutError); // true on timeout
+ * ```
+ */
 export class HandlerTimeoutError extends BusError {
   declare readonly code: "EBUS_HANDLER_TIMEOUT";
   constructor(message: string, options: BusErrorOptions) {
@@ -120,7 +194,14 @@ export class HandlerTimeoutError extends BusError {
   }
 }
 
-/** The worker thread running an offloaded handler died while running it. */
+/**
+ * The worker thread running an offloaded handler died while running it.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ onError: (err) => { if (err instanceof WorkerCrashedError) alert(err.subscriptionId); } });
+ * ```
+ */
 export class WorkerCrashedError extends BusError {
   declare readonly code: "EBUS_WORKER_CRASHED";
   constructor(message: string, options: BusErrorOptions) {
@@ -128,7 +209,15 @@ export class WorkerCrashedError extends BusError {
   }
 }
 
-/** The event's data could not be cloned to a worker thread. */
+/**
+ * The event's data could not be cloned to a worker thread.
+ *
+ * @example
+ * ```ts
+ * const { errors } = await bus.emit(new Event("a.b", "s", { fn: () => 1 })); // to an offloaded handler
+ * errors[0] instanceof NotCloneableError; // true
+ * ```
+ */
 export class NotCloneableError extends BusError {
   declare readonly code: "EBUS_NOT_CLONEABLE";
   constructor(message: string, options: BusErrorOptions) {
@@ -136,7 +225,14 @@ export class NotCloneableError extends BusError {
   }
 }
 
-/** A transport (NATS bridge) failed to publish, receive or connect. */
+/**
+ * A transport (NATS bridge) failed to publish, receive or connect.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ onError: (err) => { if (err instanceof TransportError) console.error("NATS:", err.message); } });
+ * ```
+ */
 export class TransportError extends BusError {
   declare readonly code: "EBUS_TRANSPORT";
   constructor(message: string, options: BusErrorOptions = {}) {

@@ -65,6 +65,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * zod schema of {@link EventDict} input. Timestamps may carry a zone offset, `Z`, or none
  * (Python's naive `isoformat()`, read as UTC). `data` is checked to be a plain object but is not
  * rebuilt, so keys such as `__proto__` stay own properties and never reach `Object.prototype`.
+ *
+ * @example
+ * ```ts
+ * const result = eventDictSchema.safeParse(JSON.parse(message));
+ * if (!result.success) console.error(result.error.issues);
+ * ```
  */
 export const eventDictSchema = z.object({
   event_id: z.string().min(1, "must be a non-empty string"),

@@ -24,3 +24,21 @@ export type { LatencyStats } from "./stats/stats-block.js";
 export { offload, OffloadHandler, type OffloadOptions } from "./offload/offload.js";
 export { TopicTrie, type TopicTrieOptions, type TrieEntry } from "./pattern/trie.js";
 export { parsePattern, matchesPattern, MAX_LENGTH, MAX_SEGMENTS, type ParsedPattern } from "./pattern/grammar.js";
+export type {
+  AnyEvent,
+  EventMap,
+  EventOf,
+  HandledEvent,
+  IsUntyped,
+  MatchedEvent,
+  PatternArg,
+  PatternMatches,
+  PayloadOf,
+  UntypedEvents,
+} from "./bus/typed.js";
+export type { PayloadSchema } from "./bus/schemas.js";
+export { seedSchemas, type SeedEvents } from "./schemas/seed.js";
+export { AbortError, type WaitForOptions } from "./bus/waiting.js";
+export { EventStream, type OverflowPolicy, type StreamOptions } from "./bus/stream.js";
+export type { Unsubscribe } from "./bus/disposable.js";
+export type { MetricsOptions } from "./stats/prometheus.js";

@@ -27,6 +27,12 @@ import { ErrorReporter } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
+import { renderPrometheus, type MetricsOptions } from "../stats/prometheus.js";
+import { unsubscriber, type Unsubscribe } from "./disposable.js";
+import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
+import { EventStream, type StreamOptions } from "./stream.js";
+import type { AnyEvent, EventMap, EventOf, HandledEvent, PatternArg, PayloadOf, UntypedEvents } from "./typed.js";
+import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
 
 const NO_TIMING = -1;
 
@@ -45,7 +51,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * await bus.close();
  * ```
  */
-export class EventBus {
+export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly options: ResolvedOptions;
   private readonly trie = new TopicTrie<Subscription>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -95,13 +101,18 @@ export class EventBus {
    * const id = bus.subscribe("task.failed", onFailure, { filter: (e) => e.data.priority === "critical" });
    * ```
    */
-  subscribe<E extends Event = Event>(pattern: string, handler: Handler<E> | OffloadHandler, options?: SubscribeOptions<E>): string {
+  subscribe<E extends Event = Event, const P extends string = string>(
+    pattern: PatternArg<M, P>,
+    handler: Handler<HandledEvent<M, P, E>> | OffloadHandler,
+    options?: SubscribeOptions<HandledEvent<M, P, E>>,
+  ): string {
     if (this.closed) throw new BusClosedError("cannot subscribe: the event bus is closed");
     const parsed = parsePattern(pattern);
     const args = parseSubscribeArgs(handler, options);
     const { filter, signal, once } = args.options;
     if (signal?.aborted === true) return "";
     const sub = new Subscription(this.seq++, pattern, parsed, args.handler, args.offload, filter ?? null, once ?? false, signal ?? null);
+    sub.limiter = args.limiter;
     this.trie.add(parsed, sub);
     this.subscriptions.set(sub.id, sub);
     this.patternCounts.set(pattern, (this.patternCounts.get(pattern) ?? 0) + 1);
@@ -131,13 +142,19 @@ export class EventBus {
    * Records the event in history and stats, then runs every matching handler. Resolves when all of
    * them have settled; never rejects because of a handler.
    *
-   * @throws (rejects) InvalidEventError for a non-Event, BusClosedError after close(),
+   * @throws (rejects) InvalidEventError for a non-Event or data that fails the schema `define`d
+   * for its type (then nothing is dispatched, stored or counted), BusClosedError after close(),
    * RecursionLimitError past the nesting limit of synchronous re-emits.
    */
-  emit(event: Event): Promise<EmitResult> {
+  emit(event: EventOf<M>): Promise<EmitResult>;
+  emit(event: AnyEvent): Promise<EmitResult> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
     if (!(event instanceof Event)) {
       return Promise.reject(new InvalidEventError("event", "must be an Event instance (use Event.fromDict for wire input)"));
+    }
+    if (this.schemas !== null) {
+      const invalid = this.schemas.check(event);
+      if (invalid !== null) return Promise.reject(invalid);
     }
     if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
     this.history.push(event);
@@ -160,9 +177,11 @@ export class EventBus {
    * Emits each event in order (their handlers are invoked in the order of the events) without
    * waiting between them, so offloaded deliveries share batches. Resolves when all have settled.
    *
-   * @throws (rejects, before emitting any) InvalidEventError when an item is not an Event.
+   * @throws (rejects, before emitting any) InvalidEventError when an item is not an Event or fails
+   * its type's schema.
    */
-  emitMany(events: Iterable<Event>): Promise<EmitResult[]> {
+  emitMany(events: Iterable<EventOf<M>>): Promise<EmitResult[]>;
+  emitMany(events: Iterable<AnyEvent>): Promise<EmitResult[]> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
     if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
       return Promise.reject(new InvalidEventError("events", "must be an iterable of Event"));
@@ -170,7 +189,11 @@ export class EventBus {
     const list = Array.from(events);
     const bad = list.findIndex((e) => !(e instanceof Event));
     if (bad >= 0) return Promise.reject(new InvalidEventError(`events[${bad}]`, "must be an Event instance"));
-    return Promise.all(list.map((event) => this.emit(event)));
+    for (let i = 0; this.schemas !== null && i < list.length; i++) {
+      const invalid = this.schemas.check(list[i]!);
+      if (invalid !== null) return Promise.reject(invalid);
+    }
+    return Promise.all(list.map((event) => this.emit(event as EventOf<M>)));
   }
 
   /** History, oldest first; `pattern` and `source` filter, then `limit` keeps the last ones. */
@@ -216,6 +239,7 @@ export class EventBus {
       return Promise.reject(new InvalidOptionsError("close timeoutMs must be a non-negative finite number"));
     }
     this.closed = true;
+    this.runCloseHooks();
     this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
   }
@@ -257,6 +281,10 @@ export class EventBus {
       this.runOffloaded(this.track(state, sub, NO_TIMING), event);
       return;
     }
+    if (sub.limiter !== null) {
+      this.runLimited(this.track(state, sub, NO_TIMING), event);
+      return;
+    }
     const start = this.timing();
     let returned: unknown;
     try {
@@ -292,6 +320,10 @@ export class EventBus {
     const sub = pending.subscription;
     if (sub.offload !== null) {
       this.runOffloaded(pending, event);
+      return;
+    }
+    if (sub.limiter !== null) {
+      this.runLimited(pending, event);
       return;
     }
     Promise.resolve()
@@ -435,6 +467,173 @@ export class EventBus {
         this.settle(pending, new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern }));
       }
     }
+  }
+
+  // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------
+
+  /** Payload schemas by event type; null until the first define(), so emit pays one null check. */
+  private schemas: SchemaRegistry | null = null;
+  /** Run when close() starts: pending waitFor calls reject, streams end. */
+  private closeHooks: Set<() => void> | null = null;
+
+  /**
+   * Validates the `data` of every event of `type` at `emit` (and `emitMany`) with a zod schema:
+   * an event that fails rejects its emit with InvalidEventError (code `EBUS_INVALID_EVENT`, the
+   * zod issues as `cause`) before anything is dispatched, stored in history or counted. The data
+   * is checked, not transformed. Defining a type again replaces its schema.
+   *
+   * @throws InvalidEventError for an invalid type, InvalidOptionsError when `schema` is not a zod schema.
+   * @example
+   * ```ts
+   * bus.define("task.completed", z.looseObject({ task_id: z.string(), duration: z.number().optional() }));
+   * await bus.emit(new Event("task.completed", "w1", { task_id: 42 })); // rejects: EBUS_INVALID_EVENT
+   * ```
+   */
+  define<K extends keyof M & string>(type: K, schema: PayloadSchema<PayloadOf<M, K>>): this {
+    (this.schemas ??= new SchemaRegistry()).define(type, schema);
+    return this;
+  }
+
+  /**
+   * `define` for each entry of a map of event type to schema, such as `seedSchemas`.
+   *
+   * @example
+   * ```ts
+   * const bus = new EventBus<SeedEvents>().defineAll(seedSchemas);
+   * ```
+   */
+  defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
+    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.define(type as keyof M & string, schema as never);
+    return this;
+  }
+
+  /**
+   * Checks an event against the schema defined for its type (a no-op for types without one) and
+   * returns it, typed for this bus. For events from outside, such as a transport's `Event.fromDict`.
+   *
+   * @throws InvalidEventError (code `EBUS_INVALID_EVENT`, zod issues as `cause`).
+   * @example
+   * ```ts
+   * const event = bus.validate(Event.fromDict(JSON.parse(message)));
+   * await bus.emit(event);
+   * ```
+   */
+  validate(event: Event): EventOf<M> {
+    if (!(event instanceof Event)) throw new InvalidEventError("event", "must be an Event instance");
+    const invalid = this.schemas?.check(event) ?? null;
+    if (invalid !== null) throw invalid;
+    return event as EventOf<M>;
+  }
+
+  /**
+   * `subscribe`, returning an unsubscribe function instead of the id. The function is also
+   * `Disposable`: `using off = bus.on(...)` unsubscribes when the block ends.
+   *
+   * @example
+   * ```ts
+   * const off = bus.on("task.*", (e) => console.log(e.eventType), { concurrency: 1 });
+   * off(); // true: it was subscribed
+   * ```
+   */
+  on<E extends Event = Event, const P extends string = string>(
+    pattern: PatternArg<M, P>,
+    handler: Handler<HandledEvent<M, P, E>> | OffloadHandler,
+    options?: SubscribeOptions<HandledEvent<M, P, E>>,
+  ): Unsubscribe {
+    return unsubscriber(this.subscribe(pattern, handler, options), (id) => this.unsubscribe(id));
+  }
+
+  /**
+   * Resolves with the first event matching `pattern` (and `filter`). Rejects with
+   * HandlerTimeoutError (code `EBUS_HANDLER_TIMEOUT`) after `timeoutMs`, with an `AbortError`
+   * (code `ABORT_ERR`, the reason as `cause`) when `signal` aborts, and with BusClosedError when
+   * the bus closes first. Its subscription is removed however it settles.
+   *
+   * @example
+   * ```ts
+   * const done = bus.waitFor("workflow.completed", { filter: (e) => e.data.workflow_id === "wf1", timeoutMs: 10_000 });
+   * await startWorkflow("wf1");
+   * console.log((await done).data);
+   * ```
+   */
+  waitFor<E extends Event = Event, const P extends string = string>(
+    pattern: PatternArg<M, P>,
+    options?: WaitForOptions<HandledEvent<M, P, E>>,
+  ): Promise<HandledEvent<M, P, E>> {
+    return waitFor(this.waitHost(), pattern, options) as Promise<HandledEvent<M, P, E>>;
+  }
+
+  /**
+   * The events matching `pattern` as an async iterator with a bounded buffer (see StreamOptions
+   * for the overflow policies). Breaking out of `for await`, aborting `signal` or closing the bus
+   * removes its subscription.
+   *
+   * @throws InvalidPatternError, InvalidOptionsError, BusClosedError, AbortError (signal already aborted)
+   * @example
+   * ```ts
+   * for await (const e of bus.stream("task.failed", { signal: AbortSignal.timeout(60_000) })) {
+   *   console.log(e.data.task_id);
+   * }
+   * ```
+   */
+  stream<E extends Event = Event, const P extends string = string>(pattern: PatternArg<M, P>, options?: StreamOptions): EventStream<HandledEvent<M, P, E>> {
+    return new EventStream<HandledEvent<M, P, E>>(this.waitHost(), pattern, options);
+  }
+
+  /**
+   * The statistics in the Prometheus text exposition format, for a `/metrics` endpoint (serve it
+   * as `text/plain; version=0.0.4`).
+   *
+   * @example
+   * ```ts
+   * http.createServer((req, res) => {
+   *   if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(bus.metrics());
+   * });
+   * ```
+   */
+  metrics(options: MetricsOptions = {}): string {
+    return renderPrometheus(this.getStats(), this.stats?.snapshot().latencyBuckets ?? null, options);
+  }
+
+  /** A delivery of a subscription with a `concurrency` limit: it runs when the limiter has room. */
+  private runLimited(pending: PendingDelivery, event: Event): void {
+    const sub = pending.subscription;
+    let start = NO_TIMING;
+    sub.limiter!.run(() => {
+      // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
+      if (pending.done) return undefined;
+      start = this.timing();
+      return sub.handler!(event);
+    }).then(
+      () => {
+        this.recordTime(start);
+        this.settle(pending, null);
+      },
+      (err: unknown) => {
+        this.recordTime(start);
+        this.settle(pending, this.failure(sub, err, "handler"));
+      },
+    );
+  }
+
+  private waitHost(): WaitHost {
+    const untyped = this as unknown as EventBus;
+    return {
+      subscribe: (pattern, handler, options) => untyped.subscribe(pattern, handler, options),
+      unsubscribe: (id) => this.unsubscribe(id),
+      onClose: (hook) => {
+        const hooks = (this.closeHooks ??= new Set());
+        hooks.add(hook);
+        return () => hooks.delete(hook);
+      },
+    };
+  }
+
+  private runCloseHooks(): void {
+    const hooks = this.closeHooks;
+    if (hooks === null) return;
+    this.closeHooks = null;
+    for (const hook of hooks) hook();
   }
 }
 

@@ -5,7 +5,15 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { InvalidOptionsError, type BusError } from "../errors.js";
 
-/** Any pino-compatible logger: `(obj, msg)` or `(msg)` methods. Only `error` is required. */
+/**
+ * Any pino-compatible logger: `(obj, msg)` or `(msg)` methods. Only `error` is required.
+ *
+ * @example
+ * ```ts
+ * import pino from "pino";
+ * const bus = new EventBus({ logger: pino({ level: "info" }) });
+ * ```
+ */
 export interface Logger {
   error(obj: unknown, msg?: string): void;
   warn?(obj: unknown, msg?: string): void;
@@ -13,6 +21,14 @@ export interface Logger {
   debug?(obj: unknown, msg?: string): void;
 }
 
+/**
+ * The `stats` option: how the counters and the latency histogram are kept.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ stats: { sampleEvery: 1, typeCapacity: 256 } });
+ * ```
+ */
 export interface StatsOptions {
   /** Time one delivery in this many (the latency histogram is sampled). Default 16; 1 times all. */
   sampleEvery?: number;
@@ -20,6 +36,14 @@ export interface StatsOptions {
   typeCapacity?: number;
 }
 
+/**
+ * The `workers` option: the Piscina pool that runs offloaded handlers.
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ workers: { maxThreads: 4, maxQueue: 2048, batchSize: 32 } });
+ * ```
+ */
 export interface WorkerOptions {
   /** Threads kept alive when idle. Default 0 (the pool starts lazily, on the first offloaded event). */
   minThreads?: number;
@@ -35,6 +59,14 @@ export interface WorkerOptions {
   batchDelayMs?: number;
 }
 
+/**
+ * Options of `new EventBus(options)`; validated strictly (a misspelt option throws EBUS_INVALID_OPTIONS).
+ *
+ * @example
+ * ```ts
+ * const bus = new EventBus({ maxHistory: 500, onError: (err) => console.error(err.code, err.message) });
+ * ```
+ */
 export interface BusOptions {
   /** Events kept in history (a ring buffer). Default 1000; 0 keeps none. */
   maxHistory?: number;

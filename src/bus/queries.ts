@@ -6,6 +6,14 @@ import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
 import type { LatencyStats, StatsBlock } from "../stats/stats-block.js";
 
+/**
+ * The query of `getHistory`.
+ *
+ * @example
+ * ```ts
+ * const lastFailures = bus.getHistory({ pattern: "task.failed", source: "workflow_1", limit: 10 });
+ * ```
+ */
 export interface HistoryQuery {
   /** Keep events matching this pattern (the grammar of subscribe). */
   pattern?: string;
@@ -34,7 +42,14 @@ export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => b
   return { keep, limit };
 }
 
-/** Worker pool figures, counted in events. All zero before the pool starts. */
+/**
+ * Worker pool figures, counted in events. All zero before the pool starts.
+ *
+ * @example
+ * ```ts
+ * const { threads, inFlight, completed } = bus.getStats().workers;
+ * ```
+ */
 export interface WorkerStats {
   threads: number;
   inFlight: number;
@@ -44,7 +59,15 @@ export interface WorkerStats {
   queueCapacity: number;
 }
 
-/** The NATS bridge's figures, once bridged. */
+/**
+ * The NATS bridge's figures, once bridged.
+ *
+ * @example
+ * ```ts
+ * const bridge = bus.getStats().bridge;
+ * if (bridge !== undefined) console.log(bridge.state, bridge.published, bridge.received);
+ * ```
+ */
 export interface BridgeStats {
   state: string;
   published: number;
@@ -56,6 +79,12 @@ export interface BridgeStats {
 /**
  * What `getStats()` returns: the seed's keys in camelCase, then the bus's own counters.
  * With `stats: false` the counters are all zero.
+ *
+ * @example
+ * ```ts
+ * const stats = bus.getStats();
+ * console.log(stats.totalEventsEmitted, stats.eventCounts["task.completed"], stats.latency.p99Ms);
+ * ```
  */
 export interface BusStats {
   totalEventsEmitted: number;

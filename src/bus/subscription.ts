@@ -6,26 +6,57 @@ import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidHandlerError, InvalidOptionsError } from "../errors.js";
 import { isOffloadHandler, type OffloadHandler } from "../offload/offload.js";
+import { ConcurrencyLimiter } from "./concurrency.js";
 import type { ParsedPattern } from "../pattern/grammar.js";
 
-/** A handler runs for each matching event; it may be sync or async. */
-export type Handler<E extends Event = Event> = (event: E) => unknown;
-/** A filter decides whether a handler runs for an event; it may be sync or async. */
-export type Filter<E extends Event = Event> = (event: E) => boolean | Promise<boolean>;
+/**
+ * A handler runs for each matching event; it may be sync or async.
+ *
+ * @example
+ * ```ts
+ * const handler: Handler = async (event) => { await save(event.data); };
+ * bus.subscribe("task.*", handler);
+ * ```
+ */
+export type Handler<E extends Event<string, object> = Event> = (event: E) => unknown;
+/**
+ * A filter decides whether a handler runs for an event; it may be sync or async.
+ *
+ * @example
+ * ```ts
+ * const critical: Filter = (event) => event.data["priority"] === "critical";
+ * bus.subscribe("task.failed", alert, { filter: critical });
+ * ```
+ */
+export type Filter<E extends Event<string, object> = Event> = (event: E) => boolean | Promise<boolean>;
 
-export interface SubscribeOptions<E extends Event = Event> {
+/**
+ * @example
+ * ```ts
+ * bus.subscribe("task.*", handler, { filter: (e) => e.source === "w1", signal: controller.signal, once: true, concurrency: 1 });
+ * ```
+ */
+export interface SubscribeOptions<E extends Event<string, object> = Event> {
   /** Runs before the handler (on the main thread, also for offloaded handlers); false skips it. */
   filter?: Filter<E>;
   /** Aborting it unsubscribes. An already aborted signal subscribes nothing. */
   signal?: AbortSignal;
   /** Unsubscribe after the first event that passes the filter. */
   once?: boolean;
+  /**
+   * At most this many calls of this handler run at once; the others wait, in emit order (1 =
+   * serial). Each emit still resolves only when its call has run and settled, so awaiting
+   * emitters are held back rather than memory growing. Not for offload() handlers (use
+   * `ordered`). Default: no limit.
+   */
+  concurrency?: number;
 }
 
 const subscribeOptionsSchema = z.strictObject({
   filter: z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional(),
   once: z.boolean().optional(),
+  concurrency: z.number().int().positive().optional(),
 });
 
 export class Subscription {
@@ -36,6 +67,8 @@ export class Subscription {
   /** Set once a `once` subscription has let an event through. */
   fired = false;
   abortListener: (() => void) | null = null;
+  /** Set when the subscription has a `concurrency` limit. */
+  limiter: ConcurrencyLimiter | null = null;
 
   constructor(
     readonly seq: number,
@@ -53,6 +86,7 @@ export interface ParsedSubscribe {
   handler: Handler | null;
   offload: OffloadHandler | null;
   options: { filter?: Filter | undefined; signal?: AbortSignal | undefined; once?: boolean | undefined };
+  limiter: ConcurrencyLimiter | null;
 }
 
 /** Validates the handler and options of `subscribe`. */
@@ -67,5 +101,9 @@ export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSu
     const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
     throw new InvalidOptionsError(`invalid subscribe options: ${detail}`, parsed.error.issues);
   }
-  return { handler: fn, offload: off, options: parsed.data };
+  const { concurrency } = parsed.data;
+  if (concurrency !== undefined && off !== null) {
+    throw new InvalidOptionsError("invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue");
+  }
+  return { handler: fn, offload: off, options: parsed.data, limiter: concurrency === undefined ? null : new ConcurrencyLimiter(concurrency) };
 }

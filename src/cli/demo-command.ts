@@ -66,7 +66,7 @@ export async function demoMain(argv: string[]): Promise<number> {
     process.stdout.write(DEMO_USAGE);
     return 0;
   }
-  const progress = createProgressView(process.stderr);
+  const progress = createProgressView(process.stderr, { events: args.events, seconds: args.seconds });
   const options: DemoOptions = {
     events: args.events,
     seconds: args.seconds,

@@ -25,8 +25,32 @@ export interface ProgressView {
   done(): void;
 }
 
-function progressLine(p: ProgressSample): string {
+/** The run's two budgets: it stops at whichever is reached first. */
+export interface ProgressLimits {
+  events: number;
+  seconds: number;
+}
+
+const BAR_WIDTH = 20;
+
+/** How far the run is, 0..1: the nearer of its two budgets. */
+export function progressFraction(p: ProgressSample, limits: ProgressLimits): number {
+  const byEvents = limits.events > 0 ? p.sent / limits.events : 0;
+  const byTime = limits.seconds > 0 ? p.elapsedMs / 1000 / limits.seconds : 0;
+  return Math.min(1, Math.max(0, byEvents, byTime));
+}
+
+/** `[#######-------------]  35%`, or nothing when the limits are unknown. */
+function progressBar(p: ProgressSample, limits: ProgressLimits | undefined): string {
+  if (limits === undefined) return "";
+  const fraction = progressFraction(p, limits);
+  const filled = Math.round(fraction * BAR_WIDTH);
+  return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  `;
+}
+
+export function progressLine(p: ProgressSample, limits?: ProgressLimits): string {
   return (
+    progressBar(p, limits) +
     `${dec.format(p.elapsedMs / 1000).padStart(5)} s  ${n(p.sent).padStart(9)} events  ` +
     `${n(p.eventsPerSecond).padStart(9)} ev/s  in flight ${n(p.inFlight).padStart(4)}  ` +
     `delivered ${n(p.delivered)}  filtered ${n(p.filtered)}  failed ${n(p.failed)}`
@@ -34,13 +58,13 @@ function progressLine(p: ProgressSample): string {
 }
 
 /** A progress line redrawn in place on a terminal, or printed once a second to a pipe or file. */
-export function createProgressView(stream: NodeJS.WriteStream): ProgressView {
+export function createProgressView(stream: NodeJS.WriteStream, limits?: ProgressLimits): ProgressView {
   if (stream.isTTY === true) {
     let drawn = false;
     return {
       intervalMs: 100,
       update(sample) {
-        const line = progressLine(sample);
+        const line = progressLine(sample, limits);
         const width = stream.columns > 1 ? stream.columns - 1 : line.length;
         stream.write(`\r\x1b[2K${line.slice(0, width)}`);
         drawn = true;
@@ -53,7 +77,7 @@ export function createProgressView(stream: NodeJS.WriteStream): ProgressView {
   return {
     intervalMs: 1000,
     update(sample) {
-      stream.write(`${progressLine(sample)}\n`);
+      stream.write(`${progressLine(sample, limits)}\n`);
     },
     done() {},
   };

@@ -6,6 +6,14 @@ import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { InvalidHandlerError } from "../errors.js";
 
+/**
+ * Options of `offload()`.
+ *
+ * @example
+ * ```ts
+ * bus.subscribe("compression.*", offload(new URL("./compress.js", import.meta.url), "handle", { timeoutMs: 5000, ordered: true }));
+ * ```
+ */
 export interface OffloadOptions {
   /** Per event, from that event's start in the worker. Past it the event fails with EBUS_HANDLER_TIMEOUT. */
   timeoutMs?: number;
@@ -13,7 +21,15 @@ export interface OffloadOptions {
   ordered?: boolean;
 }
 
-/** What `offload()` returns; pass it to `subscribe` in place of a handler function. */
+/**
+ * What `offload()` returns; pass it to `subscribe` in place of a handler function.
+ *
+ * @example
+ * ```ts
+ * const handler: OffloadHandler = offload("/srv/handlers/resize.js");
+ * bus.subscribe("image.uploaded", handler);
+ * ```
+ */
 export class OffloadHandler {
   readonly kind = "offload" as const;
   /** The module, as a file URL string (the form workers import). */

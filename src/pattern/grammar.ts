@@ -11,13 +11,36 @@
  */
 import { InvalidEventError, InvalidPatternError } from "../errors.js";
 
+/**
+ * Segments an event type or pattern may have at most.
+ *
+ * @example
+ * ```ts
+ * if (type.split(".").length > MAX_SEGMENTS) throw new Error("too deep");
+ * ```
+ */
 export const MAX_SEGMENTS = 32;
+/**
+ * Characters an event type or pattern may have at most.
+ *
+ * @example
+ * ```ts
+ * if (type.length > MAX_LENGTH) throw new Error("too long");
+ * ```
+ */
 export const MAX_LENGTH = 1024;
 
 /** Characters no segment may hold. `*` is legal in patterns only where the grammar places it. */
 const ILLEGAL = /[\p{Cc}\p{White_Space}*>]/u;
 
-/** A pattern, parsed. `segments[i]` is a literal or STAR (one whole segment). */
+/**
+ * A pattern, parsed. `segments[i]` is a literal or STAR (one whole segment).
+ *
+ * @example
+ * ```ts
+ * parsePattern("agent.*.hb*"); // { source: "agent.*.hb*", segments: ["agent", "*"], prefix: "hb" }
+ * ```
+ */
 export interface ParsedPattern {
   readonly source: string;
   readonly segments: readonly string[];
@@ -77,7 +100,15 @@ export function assertEventType(type: unknown): asserts type is string {
   validTypes.add(type as string);
 }
 
-/** Parses a subscription pattern; throws InvalidPatternError naming the rule it broke. */
+/**
+ * Parses a subscription pattern; throws InvalidPatternError naming the rule it broke.
+ *
+ * @example
+ * ```ts
+ * parsePattern("task.*");   // ok
+ * parsePattern("ta*k.x");   // throws InvalidPatternError (EBUS_INVALID_PATTERN)
+ * ```
+ */
 export function parsePattern(pattern: unknown): ParsedPattern {
   if (typeof pattern !== "string") throw new InvalidPatternError(pattern, "must be a string");
   if (pattern.length === 0) throw new InvalidPatternError(pattern, "must not be empty");
@@ -134,7 +165,15 @@ export function parsePatternCached(pattern: string): ParsedPattern {
   return parsed;
 }
 
-/** Whether `pattern` matches event type `type` (both assumed valid). */
+/**
+ * Whether `pattern` matches event type `type` (both assumed valid).
+ *
+ * @example
+ * ```ts
+ * matchesPattern("*.failed", "task.failed");   // true
+ * matchesPattern("*.failed", "a.b.failed");    // false: "*" is one segment
+ * ```
+ */
 export function matchesPattern(pattern: string, type: string): boolean {
   if (pattern === "*") return true;
   return matchesSegments(parsePatternCached(pattern), type.split("."));

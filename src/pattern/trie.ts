@@ -25,6 +25,14 @@
  */
 import { STAR, type ParsedPattern } from "./grammar.js";
 
+/**
+ * What a TopicTrie stores: anything with a `seq`, the order `match` returns entries in.
+ *
+ * @example
+ * ```ts
+ * const entry: TrieEntry & { name: string } = { seq: 0, name: "audit" };
+ * ```
+ */
 export interface TrieEntry {
   /** Subscription order: entries are returned sorted by it. */
   readonly seq: number;
@@ -46,11 +54,29 @@ class TrieNode<T extends TrieEntry> {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/**
+ * Options of a TopicTrie.
+ *
+ * @example
+ * ```ts
+ * const trie = new TopicTrie<{ seq: number }>({ cacheSize: 4096 });
+ * ```
+ */
 export interface TopicTrieOptions {
   /** Topics whose match lists are cached at most; 0 disables the cache. Default 4096. */
   cacheSize?: number;
 }
 
+/**
+ * The trie that indexes subscription patterns: `match(topic)` returns the entries whose pattern matches, in `seq` order (cached per topic).
+ *
+ * @example
+ * ```ts
+ * const trie = new TopicTrie<{ seq: number }>();
+ * trie.add(parsePattern("task.*"), { seq: 0 });
+ * trie.match("task.completed"); // [{ seq: 0 }]
+ * ```
+ */
 export class TopicTrie<T extends TrieEntry> {
   private readonly root = new TrieNode<T>();
   private readonly cache = new Map<string, readonly T[]>();

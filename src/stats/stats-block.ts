@@ -31,7 +31,14 @@ import {
   type LayoutParams,
 } from "./layout.js";
 
-/** Handler-time percentiles, in milliseconds, from the sampled histogram. */
+/**
+ * Handler-time percentiles, in milliseconds, from the sampled histogram.
+ *
+ * @example
+ * ```ts
+ * const { samples, p50Ms, p99Ms } = bus.getStats().latency;
+ * ```
+ */
 export interface LatencyStats {
   /** Deliveries timed (a sample of all deliveries, see `stats.sampleEvery`). */
   samples: number;

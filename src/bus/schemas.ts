@@ -1,0 +1,69 @@
+/**
+ * Payload schemas: `bus.define(type, schema)` makes every `emit` of that type validate its
+ * `data` first. The registry is created on the first `define`, so a bus without schemas pays one
+ * null check per emit and nothing else.
+ */
+import type { z } from "zod";
+import { InvalidEventError, InvalidOptionsError } from "../errors.js";
+import type { Event } from "../event.js";
+import { assertEventType } from "../pattern/grammar.js";
+
+/**
+ * A zod schema of an event's `data`. It must be synchronous (no async refinements): `emit`
+ * validates before it dispatches anything.
+ *
+ * @example
+ * ```ts
+ * const schema: PayloadSchema<{ task_id: string }> = z.looseObject({ task_id: z.string() });
+ * bus.define("task.started", schema);
+ * ```
+ */
+export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
+
+/**
+ * zod writes an optional key's output as `key?: T | undefined`; under exactOptionalPropertyTypes
+ * that is not a `key?: T`, so the payload's optional keys also take `undefined` here.
+ */
+export type OptionalUndefined<D> = D extends object ? { [K in keyof D]: undefined extends D[K] ? D[K] | undefined : D[K] } : D;
+
+export class SchemaRegistry {
+  readonly kind = "schema-registry";
+  private readonly schemas = new Map<string, PayloadSchema<unknown>>();
+
+  get size(): number {
+    return this.schemas.size;
+  }
+
+  /** Sets (or replaces) the schema of `type`. @throws InvalidEventError, InvalidOptionsError */
+  define(type: string, schema: unknown): void {
+    assertEventType(type);
+    if (schema === null || typeof schema !== "object" || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
+      throw new InvalidOptionsError(`the schema of "${type}" must be a zod schema (with safeParse)`);
+    }
+    this.schemas.set(type, schema as PayloadSchema<unknown>);
+  }
+
+  has(type: string): boolean {
+    return this.schemas.has(type);
+  }
+
+  /**
+   * The error that `event` breaks its type's schema with, or null when it has no schema or passes.
+   * Validation only: the event keeps its own `data` (defaults and transforms are not applied).
+   */
+  check(event: Event): InvalidEventError | null {
+    const schema = this.schemas.get(event.eventType);
+    if (schema === undefined) return null;
+    let result: ReturnType<PayloadSchema<unknown>["safeParse"]>;
+    try {
+      result = schema.safeParse(event.data);
+    } catch (err) {
+      // An async refinement throws here: it cannot be checked before dispatch.
+      return new InvalidEventError("data", `the schema of "${event.eventType}" could not run synchronously`, err);
+    }
+    if (result.success) return null;
+    const first = result.error.issues[0];
+    const where = first === undefined || first.path.length === 0 ? "data" : `data.${first.path.map(String).join(".")}`;
+    return new InvalidEventError(where, `${first?.message ?? "invalid"} (schema of "${event.eventType}")`, result.error.issues);
+  }
+}

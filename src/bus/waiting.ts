@@ -1,0 +1,124 @@
+/**
+ * `waitFor`: the first matching event as a promise. Built on an ordinary `once` subscription, so
+ * it shows in getSubscriptionCount and in EmitResult.matched while it waits, and is removed when
+ * it settles (event, timeout, abort or bus close).
+ */
+import { BusClosedError, HandlerTimeoutError, InvalidOptionsError } from "../errors.js";
+import type { Event } from "../event.js";
+import type { Filter, Handler, SubscribeOptions } from "./subscription.js";
+
+/** What waitFor and stream need of the bus. */
+export interface WaitHost {
+  subscribe(pattern: string, handler: Handler, options?: SubscribeOptions): string;
+  unsubscribe(subscriptionId: string): boolean;
+  /** Runs `hook` once when the bus starts closing; the returned function forgets it. */
+  onClose(hook: () => void): () => void;
+}
+
+/**
+ * Options of `bus.waitFor`.
+ *
+ * @example
+ * ```ts
+ * const done = await bus.waitFor("task.completed", { filter: (e) => e.data.task_id === "t1", timeoutMs: 5000 });
+ * ```
+ */
+export interface WaitForOptions<E extends Event<string, object> = Event> {
+  /** Only an event for which this returns true settles the wait. If it throws, the wait rejects with that error. */
+  filter?: Filter<E>;
+  /** Reject with HandlerTimeoutError (code `EBUS_HANDLER_TIMEOUT`) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Aborting rejects with an `AbortError` (code `ABORT_ERR`, the signal's reason as `cause`). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The error an abort rejects with: shaped like Node's own (events.once, timers/promises).
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const waiting = bus.waitFor("task.completed", { signal: controller.signal });
+ * controller.abort();
+ * await waiting.catch((err) => err instanceof AbortError && err.code === "ABORT_ERR"); // true
+ * ```
+ */
+export class AbortError extends Error {
+  readonly code = "ABORT_ERR";
+  constructor(reason: unknown) {
+    super("The operation was aborted", { cause: reason });
+    this.name = "AbortError";
+  }
+}
+
+export function checkSignal(signal: unknown, where: string): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw new InvalidOptionsError(`${where} signal must be an AbortSignal`);
+  return signal;
+}
+
+function checkOptions(options: unknown): WaitForOptions {
+  if (options === null || typeof options !== "object") throw new InvalidOptionsError("waitFor options must be an object");
+  const { filter, timeoutMs, signal, ...rest } = options as Record<string, unknown>;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) throw new InvalidOptionsError(`unknown waitFor option "${unknownKey}"`);
+  if (filter !== undefined && typeof filter !== "function") throw new InvalidOptionsError("waitFor filter must be a function");
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+    throw new InvalidOptionsError("waitFor timeoutMs must be a non-negative finite number");
+  }
+  const checked: WaitForOptions = {};
+  if (filter !== undefined) checked.filter = filter as Filter;
+  if (timeoutMs !== undefined) checked.timeoutMs = timeoutMs;
+  const sig = checkSignal(signal, "waitFor");
+  if (sig !== undefined) checked.signal = sig;
+  return checked;
+}
+
+/** Resolves with the first event matching `pattern` (and `filter`). See WaitForOptions for how it rejects. */
+export function waitFor(host: WaitHost, pattern: string, options: unknown = {}): Promise<Event> {
+  return new Promise<Event>((resolve, reject) => {
+    const { filter, timeoutMs, signal } = checkOptions(options);
+    if (signal?.aborted === true) throw new AbortError(signal.reason);
+    let subscriptionId = "";
+    let timer: NodeJS.Timeout | undefined;
+    let forgetClose: (() => void) | undefined = undefined;
+    let settled = false;
+    const settle = (error: unknown, event?: Event): void => {
+      if (settled) return;
+      settled = true;
+      if (subscriptionId !== "") host.unsubscribe(subscriptionId);
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      forgetClose?.();
+      if (event !== undefined) resolve(event);
+      else reject(error);
+    };
+    const onAbort = (): void => settle(new AbortError(signal?.reason));
+    const guarded: Filter | undefined =
+      filter === undefined
+        ? undefined
+        : (event) => {
+            let verdict: boolean | Promise<boolean>;
+            try {
+              verdict = filter(event);
+            } catch (err) {
+              settle(err);
+              throw err; // the bus counts and reports it as a failed delivery, as for any filter
+            }
+            if (verdict instanceof Promise) verdict.catch((err: unknown) => settle(err));
+            return verdict;
+          };
+    const subscribeOptions: SubscribeOptions = { once: true };
+    if (guarded !== undefined) subscribeOptions.filter = guarded;
+    subscriptionId = host.subscribe(pattern, (event) => settle(undefined, event), subscribeOptions);
+    if (settled) return;
+    forgetClose = host.onClose(() => settle(new BusClosedError(`the bus closed while waiting for ${JSON.stringify(pattern)}`, { pattern })));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(
+        () => settle(new HandlerTimeoutError(`no event matching ${JSON.stringify(pattern)} within ${timeoutMs} ms`, { subscriptionId, pattern })),
+        timeoutMs,
+      );
+    }
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * The bus's statistics in the Prometheus text exposition format (version 0.0.4), for a
+ * `/metrics` endpoint. Counters end in `_total`; per-type counts and delivery outcomes are
+ * labelled counters; handler time is a histogram whose `le` buckets are the upper bounds of the
+ * SharedArrayBuffer histogram's log buckets (histogram.ts), in seconds, cumulative.
+ */
+import { bucketBounds } from "./histogram.js";
+
+/** The figures the exporter reads (BusStats and the raw latency buckets). */
+export interface MetricsSource {
+  totalEventsEmitted: number;
+  eventCounts: Record<string, number>;
+  eventCountsOverflow: number;
+  totalSubscriptions: number;
+  historySize: number;
+  maxHistory: number;
+  delivered: number;
+  filteredOut: number;
+  failed: number;
+  inFlight: number;
+  latency: { samples: number; meanMs: number };
+  workers: { threads: number; inFlight: number; inFlightPeak: number; completed: number; failed: number; queueCapacity: number };
+  bridge?: { state: string; published: number; received: number; duplicates: number; invalid: number };
+}
+
+/**
+ * Options of `bus.metrics()`.
+ *
+ * @example
+ * ```ts
+ * bus.metrics({ prefix: "orders_bus_" });
+ * ```
+ */
+export interface MetricsOptions {
+  /** Prepended to every metric name. Default "neurobus_". */
+  prefix?: string;
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Label values escape backslash, double quote and newline (the format's only escapes). */
+function label(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** Numbers as the format writes them: integers plainly, floats in shortest round-trip form. */
+function num(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  return String(value);
+}
+
+class Writer {
+  readonly lines: string[] = [];
+  constructor(private readonly prefix: string) {}
+
+  family(name: string, type: "counter" | "gauge" | "histogram", help: string): string {
+    const full = this.prefix + name;
+    this.lines.push(`# HELP ${full} ${help}`, `# TYPE ${full} ${type}`);
+    return full;
+  }
+
+  sample(name: string, value: number, labels?: Record<string, string>): void {
+    const pairs = labels === undefined ? "" : `{${Object.entries(labels).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
+    this.lines.push(`${name}${pairs} ${num(value)}`);
+  }
+
+  single(name: string, type: "counter" | "gauge", help: string, value: number): void {
+    this.sample(this.family(name, type, help), value);
+  }
+}
+
+/**
+ * Renders the stats in the Prometheus text format. `latencyBuckets` are the raw (non-cumulative)
+ * bucket counts of the stats block, or null when stats are off.
+ */
+export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly number[] | null, options: MetricsOptions = {}): string {
+  const prefix = options.prefix ?? "neurobus_";
+  if (prefix !== "" && !NAME.test(prefix)) throw new TypeError(`metrics prefix ${JSON.stringify(prefix)} is not a valid Prometheus name`);
+  const w = new Writer(prefix);
+  w.single("events_emitted_total", "counter", "Events emitted since the last resetStats().", stats.totalEventsEmitted);
+
+  const byType = w.family("events_by_type_total", "counter", "Events emitted, by event type (the first stats.typeCapacity types).");
+  for (const type of Object.keys(stats.eventCounts).sort()) w.sample(byType, stats.eventCounts[type]!, { event_type: type });
+  w.single("events_type_overflow_total", "counter", "Events whose type did not fit in the per-type table.", stats.eventCountsOverflow);
+
+  const deliveries = w.family("deliveries_total", "counter", "Handler deliveries, by outcome.");
+  w.sample(deliveries, stats.delivered, { outcome: "delivered" });
+  w.sample(deliveries, stats.filteredOut, { outcome: "filtered" });
+  w.sample(deliveries, stats.failed, { outcome: "failed" });
+  w.single("deliveries_in_flight", "gauge", "Asynchronous deliveries started and not settled.", stats.inFlight);
+  w.single("subscriptions", "gauge", "Active subscriptions.", stats.totalSubscriptions);
+  w.single("history_size", "gauge", "Events held in history.", stats.historySize);
+  w.single("history_capacity", "gauge", "The history ring buffer's capacity (maxHistory).", stats.maxHistory);
+
+  const hist = w.family("handler_duration_seconds", "histogram", "Handler time of the sampled deliveries (stats.sampleEvery).");
+  const buckets = latencyBuckets ?? [];
+  let cumulative = 0;
+  // The last bucket is open-ended (everything past the histogram's range): it only feeds +Inf.
+  for (let b = 0; b < buckets.length - 1; b++) {
+    cumulative += buckets[b]!;
+    w.sample(`${hist}_bucket`, cumulative, { le: num(bucketBounds(b)[1] / 1e9) });
+  }
+  const count = buckets.reduce((a, c) => a + c, 0);
+  w.sample(`${hist}_bucket`, count, { le: "+Inf" });
+  w.sample(`${hist}_sum`, (stats.latency.meanMs * stats.latency.samples) / 1e3);
+  w.sample(`${hist}_count`, count);
+
+  const wk = stats.workers;
+  w.single("worker_threads", "gauge", "Threads in the worker pool (0 before it starts).", wk.threads);
+  w.single("worker_in_flight", "gauge", "Events in flight to the worker pool.", wk.inFlight);
+  w.single("worker_in_flight_peak", "gauge", "Peak of events in flight to the worker pool since the last reset.", wk.inFlightPeak);
+  w.single("worker_queue_capacity", "gauge", "Events the pool admits at most (workers.maxQueue; 0 before it starts).", wk.queueCapacity);
+  const workerEvents = w.family("worker_events_total", "counter", "Events handled in worker threads, by outcome.");
+  w.sample(workerEvents, wk.completed, { outcome: "completed" });
+  w.sample(workerEvents, wk.failed, { outcome: "failed" });
+
+  const br = stats.bridge;
+  if (br !== undefined) {
+    const messages = w.family("bridge_messages_total", "counter", "Events through the NATS bridge, by direction.");
+    w.sample(messages, br.published, { direction: "published" });
+    w.sample(messages, br.received, { direction: "received" });
+    w.single("bridge_duplicates_total", "counter", "Remote events dropped as duplicates.", br.duplicates);
+    w.single("bridge_invalid_total", "counter", "Remote messages dropped as invalid.", br.invalid);
+    w.sample(w.family("bridge_state", "gauge", "The bridge's state (1 for the current one)."), 1, { state: br.state });
+  }
+  return `${w.lines.join("\n")}\n`;
+}
