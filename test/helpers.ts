@@ -2,8 +2,8 @@
  * Small helpers shared by the tests: catching a coded error, deferred promises, and draining
  * the event loop without timers of fixed length.
  */
-import { expect } from "vitest";
-import { BusError, type BusErrorCode } from "../src/index.js";
+import { afterEach, expect } from "vitest";
+import { BusError, EventBus, type BusErrorCode, type BusOptions } from "../src/index.js";
 
 /** Runs `fn` and returns what it threw (fails the test if it did not throw). */
 export function thrown(fn: () => unknown): unknown {
@@ -75,5 +75,21 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Returns a factory of buses that are all closed after each test (call it at the top level of a
+ * test file). Close uses a timeout so a test that leaves a delivery hanging cannot hang the file.
+ */
+export function useBuses(): (options?: BusOptions) => EventBus {
+  const buses: EventBus[] = [];
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((bus) => bus.close({ timeoutMs: 1_000 })));
+  });
+  return (options?: BusOptions) => {
+    const bus = new EventBus(options);
+    buses.push(bus);
+    return bus;
   };
 }
