@@ -321,6 +321,7 @@ export class EventBus {
     const pending = new PendingDelivery(state, sub, start);
     (state.pending ??= []).push(pending);
     state.remaining++;
+    this.stats?.addInFlight(1);
     return pending;
   }
 
@@ -329,6 +330,7 @@ export class EventBus {
     if (pending.done) return;
     pending.done = true;
     const state = pending.state;
+    this.stats?.addInFlight(-1);
     this.recordTime(pending.start);
     if (outcome === null) state.delivered++;
     else if (outcome === FILTERED) state.filtered++;
@@ -345,7 +347,6 @@ export class EventBus {
       this.countOutcomes(state);
       return Promise.resolve(state.result());
     }
-    this.stats?.addInFlight(state.remaining);
     this.active.add(state);
     state.promise = new Promise<EmitResult>((resolve) => {
       state.resolve = resolve;
@@ -354,7 +355,6 @@ export class EventBus {
   }
 
   private finish(state: EmitState): void {
-    this.stats?.addInFlight(-state.pending!.length);
     this.countOutcomes(state);
     this.active.delete(state);
     state.resolve!(state.result());
