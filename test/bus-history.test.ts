@@ -2,7 +2,7 @@
  * History (a ring buffer) and the subscription counts of the seed.
  */
 import { describe, expect, it } from "vitest";
-import { Event, EventBus } from "../src/index.js";
+import { Event, type EventBus } from "../src/index.js";
 import { expectCode, useBuses } from "./helpers.js";
 
 const newBus = useBuses();
