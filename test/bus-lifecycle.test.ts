@@ -3,7 +3,7 @@
  * subscriptions).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { BusError, Event, EventBus, EventBusGlobal, InvalidOptionsError } from "../src/index.js";
+import { Event, EventBus, EventBusGlobal, InvalidOptionsError, type BusError } from "../src/index.js";
 import { deferred, expectCode, expectRejectCode, ticks, useBuses } from "./helpers.js";
 
 const newBus = useBuses();
