@@ -134,6 +134,24 @@ describe("once", () => {
     expect(calls).toBe(1);
   });
 
+  it("already fired by a nested emit, counts as filtered in the outer emit that had matched it", async () => {
+    const bus = newBus();
+    const calls: string[] = [];
+    let nested = false;
+    bus.subscribe("a", () => {
+      calls.push("reemitter");
+      if (!nested) {
+        nested = true;
+        void bus.emit(new Event("a", "inner"));
+      }
+    });
+    bus.subscribe("a", (e) => void calls.push(`once ${e.source}`), { once: true });
+    const outer = await bus.emit(new Event("a", "outer"));
+    expect(calls).toEqual(["reemitter", "reemitter", "once inner"]);
+    expect(outer).toMatchObject({ matched: 2, delivered: 1, filtered: 1, failed: 0 });
+    expect(bus.getStats()).toMatchObject({ delivered: 3, filteredOut: 1 });
+  });
+
   it("is consumed even when its handler throws", async () => {
     const bus = newBus({ onError: () => {} });
     let calls = 0;

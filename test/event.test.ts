@@ -2,7 +2,7 @@
  * Events (DESIGN.md section 2): the 19 seed types, constructor defaults, the snake_case wire
  * format, fromDict's validation and timestamps, and prototype-pollution safety.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Event, EventType, InvalidEventError, type EventDict } from "../src/index.js";
 import { expectCode } from "./helpers.js";
 
@@ -125,6 +125,22 @@ describe("wire format", () => {
 });
 
 describe("fromDict timestamps", () => {
+  // JavaScript reads a time without a zone as local time: run these in a zone far from UTC so
+  // that "naive means UTC" is really tested.
+  let savedTz: string | undefined;
+  beforeAll(() => {
+    savedTz = process.env["TZ"];
+    process.env["TZ"] = "Asia/Kolkata";
+  });
+  afterAll(() => {
+    if (savedTz === undefined) delete process.env["TZ"];
+    else process.env["TZ"] = savedTz;
+  });
+
+  it("runs in a zone that is not UTC", () => {
+    expect(new Date(2026, 0, 1).getTimezoneOffset()).not.toBe(0);
+  });
+
   const at = (timestamp: string): number => Event.fromDict({ ...validDict(), timestamp }).timestamp.getTime();
 
   it("accepts Z, an offset, and none (naive, read as UTC)", () => {
