@@ -62,6 +62,20 @@ describe("isolation", () => {
     for (const err of result.errors) expect(err.code).toBe("EBUS_HANDLER_FAILED");
   });
 
+  it("a handler or filter returning a thenable whose then() throws fails alone; emit still resolves", async () => {
+    const bus = newBus({ onError: () => {} });
+    const broken = { then: () => { throw new Error("broken thenable"); } };
+    let ok = 0;
+    bus.subscribe("a", () => broken);
+    bus.subscribe("a", () => {}, { filter: () => broken as unknown as boolean });
+    bus.subscribe("a", () => void ok++);
+    const result = await bus.emit(new Event("a", "s"));
+    expect(ok).toBe(1);
+    expect(result).toMatchObject({ matched: 3, delivered: 1, failed: 2 });
+    expect(result.errors.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
+    expect(bus.getStats().inFlight).toBe(0);
+  });
+
   it("a failed filter names its subscription and pattern", async () => {
     const bus = newBus({ onError: () => {} });
     const cause = new Error("filter broke");

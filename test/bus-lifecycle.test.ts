@@ -145,6 +145,20 @@ describe("emit and emitMany input", () => {
     expect(bus.getStats().totalEventsEmitted).toBe(0);
   });
 
+  it("emitMany rejects (does not throw) when iterating the events throws, and emits nothing", async () => {
+    const bus = newBus();
+    function* failing(): Generator<Event> {
+      yield new Event("a", "s");
+      throw new Error("iteration failed");
+    }
+    let returned: Promise<unknown> | undefined;
+    expect(() => {
+      returned = bus.emitMany(failing());
+    }).not.toThrow();
+    await expectRejectCode(returned!, "EBUS_INVALID_EVENT");
+    expect(bus.getHistory()).toEqual([]);
+  });
+
   it.each([null, undefined, 5, "ab", new Event("a", "s")])("emitMany rejects the non-iterable %j with EBUS_INVALID_EVENT", async (input) => {
     const bus = newBus();
     await expectRejectCode(bus.emitMany(input as never), "EBUS_INVALID_EVENT");
@@ -182,6 +196,25 @@ describe("close", () => {
     expect(bad).toMatchObject({ delivered: 0, failed: 1 });
     expect(finished).toBe(1);
     expect(bus.getStats().inFlight).toBe(0);
+  });
+
+  it("called by a handler during dispatch, waits for that emit's other deliveries", async () => {
+    const bus = new EventBus();
+    const gate = deferred();
+    let closing: Promise<void> | undefined;
+    let closed = false;
+    bus.subscribe("a", () => {
+      closing = bus.close().then(() => {
+        closed = true;
+      });
+    });
+    bus.subscribe("a", () => gate.promise);
+    const pending = bus.emit(new Event("a", "s"));
+    await ticks(3);
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+    await expect(pending).resolves.toMatchObject({ matched: 2, delivered: 2 });
   });
 
   it("with timeoutMs, fails deliveries still running with EBUS_CLOSED and resolves", async () => {
