@@ -229,11 +229,13 @@ export class EventBus {
       let verdict: unknown;
       try {
         verdict = filter(event);
+        // A real promise adopts a thenable, so a `then` that throws becomes a rejection.
+        if (isThenable(verdict)) verdict = Promise.resolve(verdict);
       } catch (err) {
         this.fail(state, sub, err, "filter");
         return;
       }
-      if (isThenable(verdict)) {
+      if (verdict instanceof Promise) {
         const pending = this.track(state, sub, NO_TIMING);
         verdict.then(
           (ok) => {
@@ -262,12 +264,13 @@ export class EventBus {
     let returned: unknown;
     try {
       returned = sub.handler!(event);
+      if (isThenable(returned)) returned = Promise.resolve(returned);
     } catch (err) {
       this.recordTime(start);
       this.fail(state, sub, err, "handler");
       return;
     }
-    if (isThenable(returned)) {
+    if (returned instanceof Promise) {
       const pending = this.track(state, sub, start);
       returned.then(
         () => this.settle(pending, null),
