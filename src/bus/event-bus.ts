@@ -168,7 +168,12 @@ export class EventBus {
     if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
       return Promise.reject(new InvalidEventError("events", "must be an iterable of Event"));
     }
-    const list = Array.from(events);
+    let list: Event[];
+    try {
+      list = Array.from(events);
+    } catch (err) {
+      return Promise.reject(new InvalidEventError("events", "iterating the events threw", err));
+    }
     const bad = list.findIndex((e) => !(e instanceof Event));
     if (bad >= 0) return Promise.reject(new InvalidEventError(`events[${bad}]`, "must be an Event instance"));
     return Promise.all(list.map((event) => this.emit(event)));
