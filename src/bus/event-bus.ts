@@ -416,6 +416,9 @@ export class EventBus {
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
+    // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
+    // only when its (synchronous) dispatch returns, so look one microtask later.
+    await Promise.resolve();
     if (this.active.size > 0) {
       const drained = new Promise<void>((resolve) => {
         this.drained = resolve;
