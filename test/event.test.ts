@@ -162,6 +162,15 @@ describe("fromDict timestamps", () => {
     expect(at("2026-11-27T11:13:29.123456Z")).toBe(utc);
   });
 
+  it("keeps calendar rules: leap days only in leap years; any fraction length", () => {
+    expect(at("2024-02-29T00:00:00Z")).toBe(Date.UTC(2024, 1, 29));
+    expect(at("2026-11-27T11:13:29.1Z")).toBe(Date.UTC(2026, 10, 27, 11, 13, 29, 100));
+    expect(at("2026-11-27T11:13:29.123456789Z")).toBe(Date.UTC(2026, 10, 27, 11, 13, 29, 123));
+    for (const bad of ["2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T11:13:60Z"]) {
+      expect((expectCode(() => at(bad), "EBUS_INVALID_EVENT") as InvalidEventError).field).toBe("timestamp");
+    }
+  });
+
   it("a naive Python isoformat() without fraction and one with microseconds agree to the millisecond", () => {
     expect(at("2026-01-01T00:00:00.000001") - at("2026-01-01T00:00:00")).toBe(0);
   });
