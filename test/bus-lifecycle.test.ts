@@ -166,6 +166,24 @@ describe("emit and emitMany input", () => {
 });
 
 describe("scale", () => {
+  it("20,000 subscriptions to one pattern: all called in order, then all unsubscribed", async () => {
+    const bus = newBus();
+    const order: number[] = [];
+    const ids = Array.from({ length: 20_000 }, (_, i) => bus.subscribe("task.*", () => void order.push(i)));
+    expect(bus.getSubscriptionCount("task.*")).toBe(20_000);
+    const result = await bus.emit(new Event("task.completed", "s"));
+    expect(result.delivered).toBe(20_000);
+    expect(order).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    for (const id of ids.filter((_, i) => i % 2 === 0)) expect(bus.unsubscribe(id)).toBe(true);
+    order.length = 0;
+    await bus.emit(new Event("task.completed", "s"));
+    expect(order).toEqual(Array.from({ length: 10_000 }, (_, i) => 2 * i + 1));
+    for (const id of ids) bus.unsubscribe(id);
+    expect(bus.getSubscriptionCount()).toBe(0);
+    expect((await bus.emit(new Event("task.completed", "s"))).matched).toBe(0);
+  });
+
+
   it("20,000 subscriptions with distinct patterns: emit delivers exactly the right ones", async () => {
     const bus = newBus();
     const hits: number[] = [];
