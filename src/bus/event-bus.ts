@@ -186,7 +186,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
       return Promise.reject(new InvalidEventError("events", "must be an iterable of Event"));
     }
-    const list = Array.from(events);
+    let list: Event[];
+    try {
+      list = Array.from(events);
+    } catch (err) {
+      return Promise.reject(new InvalidEventError("events", "iterating the events threw", err));
+    }
     const bad = list.findIndex((e) => !(e instanceof Event));
     if (bad >= 0) return Promise.reject(new InvalidEventError(`events[${bad}]`, "must be an Event instance"));
     for (let i = 0; this.schemas !== null && i < list.length; i++) {
@@ -252,11 +257,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       let verdict: unknown;
       try {
         verdict = filter(event);
+        // A real promise adopts a thenable, so a `then` that throws becomes a rejection.
+        if (isThenable(verdict)) verdict = Promise.resolve(verdict);
       } catch (err) {
         this.fail(state, sub, err, "filter");
         return;
       }
-      if (isThenable(verdict)) {
+      if (verdict instanceof Promise) {
         const pending = this.track(state, sub, NO_TIMING);
         verdict.then(
           (ok) => {
@@ -289,12 +296,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     let returned: unknown;
     try {
       returned = sub.handler!(event);
+      if (isThenable(returned)) returned = Promise.resolve(returned);
     } catch (err) {
       this.recordTime(start);
       this.fail(state, sub, err, "handler");
       return;
     }
-    if (isThenable(returned)) {
+    if (returned instanceof Promise) {
       const pending = this.track(state, sub, start);
       returned.then(
         () => this.settle(pending, null),
@@ -352,6 +360,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const pending = new PendingDelivery(state, sub, start);
     (state.pending ??= []).push(pending);
     state.remaining++;
+    this.stats?.addInFlight(1);
     return pending;
   }
 
@@ -360,6 +369,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     if (pending.done) return;
     pending.done = true;
     const state = pending.state;
+    this.stats?.addInFlight(-1);
     this.recordTime(pending.start);
     if (outcome === null) state.delivered++;
     else if (outcome === FILTERED) state.filtered++;
@@ -376,7 +386,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       this.countOutcomes(state);
       return Promise.resolve(state.result());
     }
-    this.stats?.addInFlight(state.remaining);
     this.active.add(state);
     state.promise = new Promise<EmitResult>((resolve) => {
       state.resolve = resolve;
@@ -385,7 +394,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   private finish(state: EmitState): void {
-    this.stats?.addInFlight(-state.pending!.length);
     this.countOutcomes(state);
     this.active.delete(state);
     state.resolve!(state.result());
@@ -439,6 +447,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
+    // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
+    // only when its (synchronous) dispatch returns, so look one microtask later.
+    await Promise.resolve();
     if (this.active.size > 0) {
       const drained = new Promise<void>((resolve) => {
         this.drained = resolve;

@@ -27,10 +27,10 @@ export class ErrorReporter {
     if (this.logger !== undefined) {
       try {
         this.logger.error({ err: error, code: error.code, subscriptionId: error.subscriptionId, pattern: error.pattern }, error.message);
+        return;
       } catch {
         // a broken logger must not take the emitter down; fall through to stderr
       }
-      return;
     }
     const seen = subscription === null ? this.warned : (subscription.warned ??= new Set());
     printOnce(seen, error.code, `${error.code}: ${error.message} (printed once per subscription and code; pass onError or a logger to see every error)`);

@@ -19,9 +19,11 @@
  * 2^depth nodes in the worst case of `*` at every level, and far fewer in practice.
  *
  * Matches are returned in subscription order (`seq`), whatever pattern they came through.
- * Results are cached per topic in a bounded map that any add or remove clears. Entry lists are
- * copy-on-write: a list handed out by `match` is never changed afterwards, so a dispatch that is
- * iterating one is not disturbed by a subscribe or unsubscribe made by a handler.
+ * Results are cached per topic in a bounded map that any add or remove clears. Entry lists change
+ * in place (an append is O(1): copy-on-write made N subscriptions to one pattern cost O(N^2));
+ * `match` hands out a copy, made once per topic and then cached, so a list handed out is never
+ * changed afterwards and a dispatch that is iterating one is not disturbed by a subscribe or
+ * unsubscribe made by a handler.
  */
 import { STAR, type ParsedPattern } from "./grammar.js";
 
@@ -42,8 +44,8 @@ class TrieNode<T extends TrieEntry> {
   readonly kind = "node";
   children: Map<string, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
-  exact: readonly T[] | null = null;
-  prefixes: Map<string, readonly T[]> | null = null;
+  exact: T[] | null = null;
+  prefixes: Map<string, T[]> | null = null;
   /** Distinct lengths of the keys of `prefixes`, ascending. */
   prefixLengths: number[] = [];
 
@@ -101,7 +103,8 @@ export class TopicTrie<T extends TrieEntry> {
     let node = this.root;
     for (const segment of pattern.segments) node = child(node, segment, true)!;
     if (pattern.prefix === null) {
-      node.exact = insertBySeq(node.exact ?? EMPTY, entry);
+      if (node.exact === null) node.exact = [entry];
+      else insertBySeq(node.exact, entry);
     } else {
       node.prefixes ??= new Map();
       const list = node.prefixes.get(pattern.prefix);
@@ -109,7 +112,7 @@ export class TopicTrie<T extends TrieEntry> {
         node.prefixes.set(pattern.prefix, [entry]);
         addLength(node.prefixLengths, pattern.prefix.length);
       } else {
-        node.prefixes.set(pattern.prefix, insertBySeq(list, entry));
+        insertBySeq(list, entry);
       }
     }
     this.count++;
@@ -126,15 +129,12 @@ export class TopicTrie<T extends TrieEntry> {
       path.push(node);
     }
     if (pattern.prefix === null) {
-      const rest = node.exact === null ? null : without(node.exact, entry);
-      if (rest === null) return false;
-      node.exact = rest.length === 0 ? null : rest;
+      if (node.exact === null || !removeFrom(node.exact, entry)) return false;
+      if (node.exact.length === 0) node.exact = null;
     } else {
       const list = node.prefixes?.get(pattern.prefix);
-      const rest = list === undefined ? null : without(list, entry);
-      if (rest === null) return false;
-      if (rest.length > 0) node.prefixes!.set(pattern.prefix, rest);
-      else {
+      if (list === undefined || !removeFrom(list, entry)) return false;
+      if (list.length === 0) {
         node.prefixes!.delete(pattern.prefix);
         if (![...node.prefixes!.keys()].some((k) => k.length === pattern.prefix!.length)) {
           node.prefixLengths = node.prefixLengths.filter((n) => n !== pattern.prefix!.length);
@@ -180,7 +180,8 @@ export class TopicTrie<T extends TrieEntry> {
     const lists: (readonly T[])[] = [];
     walk(this.root, topic.split("."), 0, lists);
     if (lists.length === 0) return EMPTY;
-    if (lists.length === 1) return lists[0]!;
+    // Node lists change in place: hand out a copy, which callers and the cache may keep.
+    if (lists.length === 1) return lists[0]!.slice();
     const merged = lists.flat();
     merged.sort(bySeq);
     return merged;
@@ -229,18 +230,20 @@ function bySeq(a: TrieEntry, b: TrieEntry): number {
   return a.seq - b.seq;
 }
 
-/** A copy of `list` with `entry` inserted in seq order (almost always an append). */
-function insertBySeq<T extends TrieEntry>(list: readonly T[], entry: T): T[] {
+/** Inserts `entry` into `list` in seq order (almost always an append). */
+function insertBySeq<T extends TrieEntry>(list: T[], entry: T): void {
   let i = list.length;
   while (i > 0 && list[i - 1]!.seq > entry.seq) i--;
-  return [...list.slice(0, i), entry, ...list.slice(i)];
+  if (i === list.length) list.push(entry);
+  else list.splice(i, 0, entry);
 }
 
-/** A copy of `list` without `entry`, or null when it is not there. */
-function without<T>(list: readonly T[], entry: T): T[] | null {
+/** Removes `entry` from `list`; returns whether it was there. */
+function removeFrom<T>(list: T[], entry: T): boolean {
   const i = list.indexOf(entry);
-  if (i < 0) return null;
-  return [...list.slice(0, i), ...list.slice(i + 1)];
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
 }
 
 function addLength(lengths: number[], length: number): void {
