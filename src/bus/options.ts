@@ -119,7 +119,7 @@ export const busOptionsSchema = z.strictObject({
     })
     .optional(),
   nodeId: z.string().min(1).max(256).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").optional(),
-  maxNesting: positiveInt.max(10_000).optional(),
+  maxNesting: positiveInt.max(1000).optional(),
 });
 
 export interface ResolvedWorkerOptions {

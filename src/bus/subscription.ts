@@ -89,6 +89,26 @@ export interface ParsedSubscribe {
   limiter: ConcurrencyLimiter | null;
 }
 
+type Options = z.infer<typeof subscribeOptionsSchema>;
+const KNOWN = new Set(["filter", "signal", "once", "concurrency"]);
+
+/**
+ * The options when they are plainly valid, else null (zod then says what is wrong). Subscribing
+ * is frequent in some applications (waitFor, once): this skips zod's cost for good input.
+ */
+function plainOptions(options: unknown): Options | null {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Object.getPrototypeOf(options) !== Object.prototype) return null;
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!KNOWN.has(key)) return null;
+  if (o["filter"] !== undefined && typeof o["filter"] !== "function") return null;
+  if (o["signal"] !== undefined && !(o["signal"] instanceof AbortSignal)) return null;
+  if (o["once"] !== undefined && typeof o["once"] !== "boolean") return null;
+  const c = o["concurrency"];
+  if (c !== undefined && !(typeof c === "number" && Number.isInteger(c) && c > 0)) return null;
+  return o as Options;
+}
+
 /** Validates the handler and options of `subscribe`. */
 export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSubscribe {
   let fn: Handler | null = null;
@@ -96,7 +116,8 @@ export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSu
   if (typeof handler === "function") fn = handler as Handler;
   else if (isOffloadHandler(handler)) off = handler;
   else throw new InvalidHandlerError(`handler must be a function or an offload() descriptor, got ${handler === null ? "null" : typeof handler}`);
-  const parsed = subscribeOptionsSchema.safeParse(options ?? {});
+  const quick = plainOptions(options);
+  const parsed = quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
     throw new InvalidOptionsError(`invalid subscribe options: ${detail}`, parsed.error.issues);

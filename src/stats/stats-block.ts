@@ -105,6 +105,7 @@ export class StatsBlock {
   static attachWorker(buffer: SharedArrayBuffer): StatsBlock {
     const slots = new BigInt64Array(buffer);
     const stripes = Number(slots[HDR_WORKER_STRIPES]);
+    if (stripes === 0) throw new RangeError("this statistics buffer has no worker stripes");
     const claim = Number(Atomics.add(slots, HDR_NEXT_STRIPE, ONE));
     return new StatsBlock(buffer, 1 + (stripes === 0 ? 0 : claim % stripes));
   }
