@@ -104,10 +104,11 @@ export class StatsBlock {
   /** Attaches a worker thread to a buffer made by `create`; it claims a stripe of its own. */
   static attachWorker(buffer: SharedArrayBuffer): StatsBlock {
     const slots = new BigInt64Array(buffer);
+    if (slots[HDR_MAGIC] !== MAGIC) throw new TypeError("not a statistics buffer of @neurectomy/event-bus");
     const stripes = Number(slots[HDR_WORKER_STRIPES]);
     if (stripes === 0) throw new RangeError("this statistics buffer has no worker stripes");
     const claim = Number(Atomics.add(slots, HDR_NEXT_STRIPE, ONE));
-    return new StatsBlock(buffer, 1 + (stripes === 0 ? 0 : claim % stripes));
+    return new StatsBlock(buffer, 1 + (claim % stripes));
   }
 
   // ---- writes (hot path) -------------------------------------------------------------------
