@@ -19,7 +19,7 @@ import { Event } from "../event.js";
 import { parsePattern } from "../pattern/grammar.js";
 import { TopicTrie } from "../pattern/trie.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
-import { ORIGIN_HEADER, Publisher, type PublisherCounters } from "./publisher.js";
+import { ORIGIN_HEADER, type Publisher, type PublisherCounters } from "./publisher.js";
 import { RecentIds } from "./recent-ids.js";
 
 export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
