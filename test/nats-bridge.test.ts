@@ -4,7 +4,6 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
 import { Event, EventBus, type BusError } from "../src/index.js";
 import { NatsTransport, type NatsTransportOptions } from "../src/transport/nats.js";
 import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName, until } from "./helpers/nats.js";
