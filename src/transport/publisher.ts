@@ -18,8 +18,12 @@ import { errors as natsErrors, headers as natsHeaders, type MsgHdrs, type NatsCo
 import { TransportError } from "../errors.js";
 
 export const ORIGIN_HEADER = "Neuro-Origin";
-/** Tries of one JetStream publish while the connection is up (timeouts with no disconnect). */
-const MAX_CONNECTED_TRIES = 5;
+/**
+ * Tries of one JetStream publish while the connection is up (timeouts, or JetStream not ready yet
+ * after a server restart), with a doubling pause between them: about 5 s in all.
+ */
+const MAX_CONNECTED_TRIES = 8;
+const retryDelayMs = (tries: number): number => Math.min(1000, 50 * 2 ** tries);
 
 export interface Outgoing {
   readonly seq: number;
@@ -142,6 +146,6 @@ export class Publisher {
     while (i < this.outbox.length && this.outbox[i]!.seq < item.seq) i++;
     this.outbox.splice(i, 0, item);
     // Still connected (a timeout, or JetStream not ready after a restart): try again shortly.
-    if (connected) setTimeout(() => this.pump(), 50 * item.tries).unref();
+    if (connected) setTimeout(() => this.pump(), retryDelayMs(item.tries)).unref();
   }
 }
