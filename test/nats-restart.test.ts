@@ -6,10 +6,11 @@ import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../src/index.js";
 import { NatsTransport, type NatsTransportOptions } from "../src/transport/nats.js";
-import { NATS_SERVER_BIN, natsTestsEnabled, PrivateNatsServer, uniqueName, until } from "./helpers/nats.js";
+import { NATS_SERVER_BIN, PrivateNatsServer, uniqueName, until } from "./helpers/nats.js";
 
-const enabled = (await natsTestsEnabled("nats-restart.test.ts")) && (existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true");
-if (!enabled) console.warn(`[nats-restart.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN}`);
+// Runs its own server, so it needs the binary, not the one on NATS_URL.
+const enabled = existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true";
+if (!enabled) console.warn(`[nats-restart.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN). Under CI=true it runs and fails instead.`);
 const buses: EventBus[] = [];
 let server: PrivateNatsServer | null = null;
 
