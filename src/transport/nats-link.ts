@@ -47,7 +47,9 @@ export class NatsLink implements BridgeLink {
   private readonly exports: TopicTrie<{ seq: number }>;
   private readonly imports: TopicTrie<{ seq: number }>;
   private readonly recent: RecentIds;
-  private readonly dispatching = new Set<Promise<void>>();
+  /** Remote events being dispatched (handlers not all settled), and who waits for none. */
+  private dispatching = 0;
+  private idle: (() => void) | null = null;
   private readonly maxEventBytes: number;
   private messages: ConsumerMessages | null = null;
   private readonly subscriptions: NatsSubscription[] = [];
@@ -146,25 +148,34 @@ export class NatsLink implements BridgeLink {
       void first.then(() => acker.ack());
       return;
     }
-    if (acker === NO_ACK && this.dispatching.size >= this.options.maxInFlight) {
-      this.host.reportError(new TransportError(`core NATS: ${this.dispatching.size} remote events in flight (maxInFlight): event ${event.eventId} dropped`));
+    if (acker === NO_ACK && this.dispatching >= this.options.maxInFlight) {
+      this.host.reportError(new TransportError(`core NATS: ${this.dispatching} remote events in flight (maxInFlight): event ${event.eventId} dropped`));
       return;
     }
+    this.dispatching++;
+    // One reaction per event, no more: this is the hot path of every remote event.
     const dispatched: Promise<void> = this.host.dispatchRemote(event).then(
       () => {
         this.counters.received++;
         acker.ack();
+        this.settled();
       },
       (err: unknown) => {
         // The bus closed under it: not handled here, so let the server redeliver it.
         this.recent.forget(event.eventId);
         acker.nak();
+        this.settled();
         this.host.reportError(new TransportError(`remote event ${event.eventId} not dispatched: ${String(err)}`, { cause: err }));
       },
     );
     this.recent.remember(event.eventId, dispatched);
-    this.dispatching.add(dispatched);
-    void dispatched.finally(() => this.dispatching.delete(dispatched));
+  }
+
+  private settled(): void {
+    if (--this.dispatching === 0 && this.idle !== null) {
+      this.idle();
+      this.idle = null;
+    }
   }
 
   /** The event, or null after counting and reporting why it is invalid. */
@@ -219,7 +230,7 @@ export class NatsLink implements BridgeLink {
       await this.messages?.close();
       for (const sub of this.subscriptions) sub.unsubscribe();
       await this.publisher.close("the bridge closed");
-      while (this.dispatching.size > 0) await Promise.allSettled([...this.dispatching]);
+      if (this.dispatching > 0) await new Promise<void>((resolve) => (this.idle = resolve));
       if (this.ephemeral !== null) await this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false);
       if (!this.nc.isClosed()) await this.nc.drain();
     } catch (err) {

@@ -1,0 +1,179 @@
+/**
+ * NATS bridge benchmark (standalone): `npm run build && node dist/bench/nats.js [events]`.
+ *
+ * Bus to bus through the bridge, next to the raw client carrying the same events in the same
+ * run, over core NATS and over JetStream:
+ *   - throughput: N pre-built events sent as fast as the sender may (JetStream: at most WINDOW
+ *     awaiting their ack), timed from the first send to the last arrival at the other side;
+ *   - latency: one event at a time, from the send to the handler on the other side (p50, p99).
+ * "raw" publishes `JSON.stringify(event)` and parses it on arrival (what any program moving these
+ * events must do at least); "raw bytes" sends a pre-encoded payload (the client's own floor).
+ * Needs nats-server with JetStream on NATS_URL (default 127.0.0.1:4222).
+ */
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Event, EventBus } from "../src/index.js";
+import { NatsTransport } from "../src/transport/nats.js";
+
+const URL = process.env["NATS_URL"] ?? "127.0.0.1:4222";
+const N = Number(process.argv[2] ?? 20_000);
+const LATENCY_SAMPLES = 1000;
+const WINDOW = 1000;
+const MAX_ACK_PENDING = 1024;
+
+interface Sender {
+  send(event: Event): void | Promise<unknown>;
+}
+interface Pair {
+  sender: Sender;
+  /** Resolves when `count` events have arrived at the other side since the last call. */
+  arrived(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function counter(): { hit(): void; arrived(count: number): Promise<void> } {
+  let seen = 0;
+  let target = Infinity;
+  let done: (() => void) | null = null;
+  return {
+    hit() {
+      if (++seen >= target && done !== null) {
+        const d = done;
+        done = null;
+        d();
+      }
+    },
+    arrived(count) {
+      target = seen + count;
+      return new Promise<void>((resolve) => {
+        if (seen >= target) resolve();
+        else done = resolve;
+      });
+    },
+  };
+}
+
+const payload = { task_id: "t-000123", workflow: "compress-and-upload", attempt: 1, shard: 7, note: "benchmark event" };
+const makeEvents = (count: number): Event[] => Array.from({ length: count }, () => new Event("task.completed", "bench-sender", payload));
+
+async function rawPair(stream: string | null, prefix: string, json: boolean): Promise<Pair> {
+  const pub = await connect({ servers: URL });
+  const sub = await connect({ servers: URL });
+  const c = counter();
+  const subject = `${prefix}.task.completed`;
+  const fixed = new TextEncoder().encode(JSON.stringify(makeEvents(1)[0]));
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const encode = (e: Event): Uint8Array => (json ? encoder.encode(JSON.stringify(e)) : fixed);
+  const onData = (data: Uint8Array): void => {
+    if (json) Event.fromDict(JSON.parse(decoder.decode(data)));
+    c.hit();
+  };
+  let stop: () => Promise<unknown>;
+  let sender: Sender;
+  if (stream === null) {
+    const s = sub.subscribe(`${prefix}.>`, { callback: (_e, m) => onData(m.data) });
+    await sub.flush();
+    stop = async () => s.unsubscribe();
+    sender = { send: (e) => pub.publish(subject, encode(e)) };
+  } else {
+    const jsm = await jetstreamManager(sub);
+    const name = `raw${json ? "j" : "b"}`;
+    await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New, filter_subject: `${prefix}.>`, max_ack_pending: MAX_ACK_PENDING });
+    const messages = await (await jetstream(sub).consumers.get(stream, name)).consume({
+      max_messages: 256,
+      callback: (m) => {
+        onData(m.data);
+        m.ack();
+      },
+    });
+    stop = () => messages.close();
+    const js = jetstream(pub);
+    sender = { send: (e) => js.publish(subject, encode(e), { msgID: e.eventId }) };
+  }
+  return { sender, arrived: c.arrived, close: async () => (await stop(), await pub.drain(), await sub.drain()) };
+}
+
+async function bridgePair(stream: string | null, prefix: string): Promise<Pair> {
+  const a = new EventBus({ nodeId: "bench-a", maxHistory: 0 });
+  const b = new EventBus({ nodeId: "bench-b", maxHistory: 0 });
+  const c = counter();
+  b.subscribe("task.*", () => c.hit());
+  const common = { servers: URL, prefix, maxAckPending: MAX_ACK_PENDING, maxBuffered: 100_000 };
+  const transport = (d: string) => new NatsTransport(stream === null ? common : { ...common, stream, durable: d });
+  await b.bridge(transport("bench-b"));
+  await a.bridge(transport("bench-a"));
+  return { sender: { send: (e) => a.emit(e) }, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
+}
+
+async function throughput(pair: Pair, events: Event[]): Promise<number> {
+  const all = pair.arrived(events.length);
+  const start = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  for (const event of events) {
+    const sent = pair.sender.send(event);
+    if (sent instanceof Promise) {
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
+      if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+    }
+  }
+  await all;
+  return events.length / ((performance.now() - start) / 1000);
+}
+
+async function latency(pair: Pair, events: Event[]): Promise<{ p50: number; p99: number }> {
+  const samples: number[] = [];
+  for (const event of events) {
+    const one = pair.arrived(1);
+    const start = performance.now();
+    void pair.sender.send(event);
+    await one;
+    samples.push(performance.now() - start);
+  }
+  samples.sort((x, y) => x - y);
+  const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function measure(name: string, make: () => Promise<Pair>, count: number): Promise<{ name: string; rate: number; p50: number; p99: number }> {
+  const pair = await make();
+  await throughput(pair, makeEvents(Math.min(2000, count))); // warm-up
+  const rate = await throughput(pair, makeEvents(count));
+  const { p50, p99 } = await latency(pair, makeEvents(LATENCY_SAMPLES));
+  await pair.close();
+  return { name, rate, p50, p99 };
+}
+
+async function main(): Promise<void> {
+  const tag = `bench${Date.now().toString(36)}`;
+  const admin: NatsConnection = await connect({ servers: URL });
+  const jsm = await jetstreamManager(admin);
+  const rows: { name: string; rate: number; p50: number; p99: number }[] = [];
+  const core = (label: string) => `${tag}${label}`;
+  rows.push(await measure("core   raw bytes", () => rawPair(null, core("rb"), false), N * 2));
+  rows.push(await measure("core   raw + JSON", () => rawPair(null, core("rj"), true), N * 2));
+  rows.push(await measure("core   bridge", () => bridgePair(null, core("br")), N * 2));
+  const streams: string[] = [];
+  const js = async (label: string, make: (stream: string, prefix: string) => Promise<Pair>) => {
+    const prefix = `${tag}${label}`;
+    const stream = prefix.toUpperCase();
+    streams.push(stream);
+    await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
+    return measure(`jetstream ${label === "jb" ? "bridge" : label === "jrb" ? "raw bytes" : "raw + JSON"}`, () => make(stream, prefix), N);
+  };
+  rows.push(await js("jrb", (s, p) => rawPair(s, p, false)));
+  rows.push(await js("jrj", (s, p) => rawPair(s, p, true)));
+  rows.push(await js("jb", (s, p) => bridgePair(s, p)));
+  for (const stream of streams) await jsm.streams.delete(stream);
+  await admin.close();
+
+  console.log(`NATS bridge benchmark: node ${process.version}, nats-server ${admin.info?.version ?? "?"} at ${URL}, ${N} events (core ${N * 2}), window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`);
+  console.log("mode                     events/s   p50 ms   p99 ms   vs raw + JSON");
+  for (const row of rows) {
+    const base = rows.find((r) => r.name.startsWith(row.name.split(" ")[0]!) && r.name.endsWith("raw + JSON"))!;
+    console.log(`${row.name.padEnd(24)} ${Math.round(row.rate).toString().padStart(9)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((row.rate / base.rate) * 100).toFixed(0).padStart(5)}%`);
+  }
+}
+
+await main();
