@@ -6,6 +6,7 @@
  *   - throughput: N pre-built events sent as fast as the sender may (JetStream: at most WINDOW
  *     awaiting their ack), timed from the first send to the last arrival at the other side;
  *   - latency: one event at a time, from the send to the handler on the other side (p50, p99).
+ * The bridge pairs are one way like the raw ones; "2-way" adds the sender's own consumer.
  * "raw" publishes `JSON.stringify(event)` and parses it on arrival (what any program moving these
  * events must do at least); "raw bytes" sends a pre-encoded payload (the client's own floor).
  * Needs nats-server with JetStream on NATS_URL (default 127.0.0.1:4222).
@@ -57,8 +58,9 @@ const payload = { task_id: "t-000123", workflow: "compress-and-upload", attempt:
 const makeEvents = (count: number): Event[] => Array.from({ length: count }, () => new Event("task.completed", "bench-sender", payload));
 
 async function rawPair(stream: string | null, prefix: string, json: boolean): Promise<Pair> {
-  const pub = await connect({ servers: URL });
-  const sub = await connect({ servers: URL });
+  // The bridge's own connection options, so that the comparison is of the bridge, not of them.
+  const pub = await connect({ servers: URL, noAsyncTraces: true });
+  const sub = await connect({ servers: URL, noAsyncTraces: true });
   const c = counter();
   const subject = `${prefix}.task.completed`;
   const fixed = new TextEncoder().encode(JSON.stringify(makeEvents(1)[0]));
@@ -94,28 +96,44 @@ async function rawPair(stream: string | null, prefix: string, json: boolean): Pr
   return { sender, arrived: c.arrived, close: async () => (await stop(), await pub.drain(), await sub.drain()) };
 }
 
-async function bridgePair(stream: string | null, prefix: string): Promise<Pair> {
+/**
+ * One way (as the raw pair): the sender imports nothing and the receiver exports nothing. Both
+ * ways: each bus imports and exports everything, so with JetStream the sender's own consumer is
+ * handed every event it publishes too (and acks and drops it): the cost of a node that does both.
+ */
+async function bridgePair(stream: string | null, prefix: string, oneWay = true): Promise<Pair> {
   const a = new EventBus({ nodeId: "bench-a", maxHistory: 0 });
   const b = new EventBus({ nodeId: "bench-b", maxHistory: 0 });
   const c = counter();
   b.subscribe("task.*", () => c.hit());
   const common = { servers: URL, prefix, maxAckPending: MAX_ACK_PENDING, maxBuffered: 100_000 };
-  const transport = (d: string) => new NatsTransport(stream === null ? common : { ...common, stream, durable: d });
-  await b.bridge(transport("bench-b"));
-  await a.bridge(transport("bench-a"));
+  const transport = (d: string, way: { import?: string[]; export?: string[] }) =>
+    new NatsTransport(stream === null ? { ...common, ...way } : { ...common, ...way, stream, durable: d });
+  await b.bridge(transport("bench-b", oneWay ? { export: [] } : {}));
+  await a.bridge(transport("bench-a", oneWay ? { import: [] } : {}));
   return { sender: { send: (e) => a.emit(e) }, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
 }
 
 async function throughput(pair: Pair, events: Event[]): Promise<number> {
   const all = pair.arrived(events.length);
   const start = performance.now();
-  const inFlight = new Set<Promise<unknown>>();
+  // A counting window, not Promise.race over the window: that costs O(WINDOW) per event.
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const settled = (): void => {
+    inFlight--;
+    if (wake !== null) {
+      const w = wake;
+      wake = null;
+      w();
+    }
+  };
   for (const event of events) {
     const sent = pair.sender.send(event);
     if (sent instanceof Promise) {
-      inFlight.add(sent);
-      void sent.finally(() => inFlight.delete(sent));
-      if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+      inFlight++;
+      sent.then(settled, settled);
+      if (inFlight >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
     }
   }
   await all;
@@ -136,43 +154,63 @@ async function latency(pair: Pair, events: Event[]): Promise<{ p50: number; p99:
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-async function measure(name: string, make: () => Promise<Pair>, count: number): Promise<{ name: string; rate: number; p50: number; p99: number }> {
-  const pair = await make();
-  await throughput(pair, makeEvents(Math.min(2000, count))); // warm-up
-  const rate = await throughput(pair, makeEvents(count));
-  const { p50, p99 } = await latency(pair, makeEvents(LATENCY_SAMPLES));
-  await pair.close();
-  return { name, rate, p50, p99 };
+const ROUNDS = Number(process.env["ROUNDS"] ?? 5);
+
+interface Row {
+  name: string;
+  rates: number[];
+  p50: number;
+  p99: number;
 }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const tag = `bench${Date.now().toString(36)}`;
   const admin: NatsConnection = await connect({ servers: URL });
+  const version = admin.info?.version ?? "?";
   const jsm = await jetstreamManager(admin);
-  const rows: { name: string; rate: number; p50: number; p99: number }[] = [];
-  const core = (label: string) => `${tag}${label}`;
-  rows.push(await measure("core   raw bytes", () => rawPair(null, core("rb"), false), N * 2));
-  rows.push(await measure("core   raw + JSON", () => rawPair(null, core("rj"), true), N * 2));
-  rows.push(await measure("core   bridge", () => bridgePair(null, core("br")), N * 2));
   const streams: string[] = [];
-  const js = async (label: string, make: (stream: string, prefix: string) => Promise<Pair>) => {
+  const jsStream = async (label: string): Promise<[string, string]> => {
     const prefix = `${tag}${label}`;
     const stream = prefix.toUpperCase();
     streams.push(stream);
     await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
-    return measure(`jetstream ${label === "jb" ? "bridge" : label === "jrb" ? "raw bytes" : "raw + JSON"}`, () => make(stream, prefix), N);
+    return [stream, prefix];
   };
-  rows.push(await js("jrb", (s, p) => rawPair(s, p, false)));
-  rows.push(await js("jrj", (s, p) => rawPair(s, p, true)));
-  rows.push(await js("jb", (s, p) => bridgePair(s, p)));
+  const setups: [string, number, () => Promise<Pair>][] = [
+    ["core      raw bytes", N * 2, () => rawPair(null, `${tag}rb`, false)],
+    ["core      raw + JSON", N * 2, () => rawPair(null, `${tag}rj`, true)],
+    ["core      bridge", N * 2, () => bridgePair(null, `${tag}br`)],
+    ["jetstream raw bytes", N, async () => rawPair(...(await jsStream("jrb")), false)],
+    ["jetstream raw + JSON", N, async () => rawPair(...(await jsStream("jrj")), true)],
+    ["jetstream bridge", N, async () => bridgePair(...(await jsStream("jb")))],
+    ["jetstream bridge 2-way", N, async () => bridgePair(...(await jsStream("jb2")), false)],
+  ];
+  const pairs: Pair[] = [];
+  const rows: Row[] = [];
+  for (const [name, count, make] of setups) {
+    const pair = await make();
+    pairs.push(pair);
+    await throughput(pair, makeEvents(Math.min(2000, count))); // warm-up
+    rows.push({ name, rates: [], p50: 0, p99: 0 });
+  }
+  // Rounds interleave the modes, so that load from elsewhere on the machine hits them alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < setups.length; i++) rows[i]!.rates.push(await throughput(pairs[i]!, makeEvents(setups[i]![1])));
+  }
+  for (let i = 0; i < setups.length; i++) Object.assign(rows[i]!, await latency(pairs[i]!, makeEvents(LATENCY_SAMPLES)));
+  for (const pair of pairs) await pair.close();
   for (const stream of streams) await jsm.streams.delete(stream);
   await admin.close();
 
-  console.log(`NATS bridge benchmark: node ${process.version}, nats-server ${admin.info?.version ?? "?"} at ${URL}, ${N} events (core ${N * 2}), window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`);
-  console.log("mode                     events/s   p50 ms   p99 ms   vs raw + JSON");
+  console.log(`NATS bridge benchmark: node ${process.version}, nats-server ${version} at ${URL}; ${N} events a round (core ${N * 2}), ${ROUNDS} rounds interleaved, median shown; JetStream window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`);
+  console.log("mode                     median ev/s  (min..max)             p50 ms   p99 ms   vs raw + JSON");
   for (const row of rows) {
-    const base = rows.find((r) => r.name.startsWith(row.name.split(" ")[0]!) && r.name.endsWith("raw + JSON"))!;
-    console.log(`${row.name.padEnd(24)} ${Math.round(row.rate).toString().padStart(9)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((row.rate / base.rate) * 100).toFixed(0).padStart(5)}%`);
+    const kind = row.name.split(" ")[0]!;
+    const base = rows.find((r) => r.name.startsWith(kind) && r.name.endsWith("raw + JSON"))!;
+    const range = `(${Math.round(Math.min(...row.rates))}..${Math.round(Math.max(...row.rates))})`;
+    console.log(`${row.name.padEnd(24)} ${Math.round(median(row.rates)).toString().padStart(11)}  ${range.padEnd(20)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((median(row.rates) / median(base.rates)) * 100).toFixed(0).padStart(5)}%`);
   }
 }
 

@@ -133,7 +133,8 @@ export class NatsLink implements BridgeLink {
       acker.nak(); // taken after close began: let the server hand it out again
       return;
     }
-    if (headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
+    // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse).
+    if (acker !== NO_ACK && headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
       acker.ack();
       return;
     }

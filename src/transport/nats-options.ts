@@ -15,9 +15,9 @@ export interface NatsTransportOptions {
   stream?: string;
   /** Durable consumer name: resume after a restart. Buses that share one split its events between them. */
   durable?: string;
-  /** Local patterns whose events leave the process. Default `"*"`. */
+  /** Local patterns whose events leave the process. Default `"*"`; `[]` publishes nothing. */
   export?: string | string[];
-  /** Remote patterns delivered locally. Default `"*"`. */
+  /** Remote patterns delivered locally. Default `"*"`; `[]` receives nothing (no consumer, no subscription). */
   import?: string | string[];
   /** Where a consumer that does not exist yet starts: new messages (default) or the stream's first. */
   startAt?: "new" | "first";
@@ -62,7 +62,7 @@ export interface ResolvedNatsOptions {
 
 // JetStream names: no whitespace, `.`, `*`, `>`, path separators.
 const jsName = z.string().min(1).max(255).regex(/^[^\s.*>/\\]+$/, "no whitespace, '.', '*', '>', '/' or '\\'");
-const patterns = z.union([z.string(), z.array(z.string()).min(1)]).optional();
+const patterns = z.union([z.string(), z.array(z.string())]).optional();
 const positiveInt = z.number().int().positive();
 
 const schema = z.strictObject({
