@@ -213,6 +213,26 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
   });
 });
 
+describe.skipIf(!enabled)("NATS bridge: one-way nodes", () => {
+  it("export: [] publishes nothing; import: [] creates no consumer and receives nothing", async () => {
+    const { prefix, stream } = names();
+    const listener = await bridged("listener", { prefix, stream, durable: "listener", export: [] });
+    const talker = await bridged("talker", { prefix, stream, durable: "talker", import: [] });
+    const heardByListener: string[] = [];
+    const heardByTalker: string[] = [];
+    listener.subscribe("*", (e) => void heardByListener.push(e.eventType));
+    talker.subscribe("*", (e) => void heardByTalker.push(e.eventType));
+    expect(await listener.emit(new Event("task.quiet", "listener"))).toMatchObject({ matched: 1, delivered: 1 });
+    expect(await talker.emit(new Event("task.loud", "talker"))).toMatchObject({ matched: 2, delivered: 2 });
+    await until(() => heardByListener.length === 2, "the listener hears the talker");
+    await until(() => settledConsumer(stream, "listener"), "listener consumer drained");
+    expect(heardByListener).toEqual(["task.quiet", "task.loud"]);
+    expect(heardByTalker).toEqual(["task.loud"]);
+    await expect(consumerInfo(stream, "talker")).rejects.toMatchObject({ code: 10014 });
+    expect(listener.getStats().bridge).toMatchObject({ published: 0, received: 1 });
+  });
+});
+
 describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
   it("exchanges events once each, without echo", async () => {
     const prefix = uniqueName("nc");

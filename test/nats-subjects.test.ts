@@ -68,3 +68,18 @@ describe("NatsTransport options", () => {
     expect(new EventBus({ nodeId: "orders-1" }).nodeId).toBe("orders-1");
   });
 });
+
+describe("RecentIds (the bridge's dedupe window)", () => {
+  it("remembers the last `capacity` ids and forgets the oldest first", async () => {
+    const { RecentIds } = await import("../src/transport/recent-ids.js");
+    const recent = new RecentIds(3);
+    const done = Promise.resolve();
+    for (const id of ["a", "b", "c", "d"]) recent.remember(id, done);
+    expect(["a", "b", "c", "d"].map((id) => recent.get(id) !== undefined)).toEqual([false, true, true, true]);
+    recent.forget("c");
+    expect(recent.get("c")).toBeUndefined();
+    const none = new RecentIds(0);
+    none.remember("x", done);
+    expect(none.get("x")).toBeUndefined();
+  });
+});

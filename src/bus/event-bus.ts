@@ -262,8 +262,8 @@ export class EventBus {
       await link.close();
       throw new BusClosedError("the event bus was closed while the bridge was connecting");
     }
+    this.bridgeTarget ??= new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
     this.link = link;
-    this.bridgeTarget = new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
     return link;
   }
 
