@@ -213,6 +213,27 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
   });
 });
 
+describe.skipIf(!enabled)("NATS bridge: a stream without a durable", () => {
+  it("uses an ephemeral consumer, and deletes it on close", async () => {
+    const { prefix, stream } = names();
+    const sender = await bridged("eph-s", { prefix, stream, import: [] });
+    const receiver = new EventBus({ nodeId: "eph-r" });
+    buses.push(receiver);
+    const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream }));
+    const seen: string[] = [];
+    receiver.subscribe("*", (e) => void seen.push(e.eventType));
+    await sender.emit(new Event("task.eph", "eph-s"));
+    await until(() => seen.length === 1, "the event");
+    const nc = await rawConnection();
+    const jsm = await jetstreamManager(nc);
+    const count = async () => (await jsm.streams.info(stream)).state.consumer_count;
+    expect(await count()).toBe(1);
+    await bridge.close();
+    expect(await count()).toBe(0);
+    await nc.close();
+  });
+});
+
 describe.skipIf(!enabled)("NATS bridge: one-way nodes", () => {
   it("export: [] publishes nothing; import: [] creates no consumer and receives nothing", async () => {
     const { prefix, stream } = names();

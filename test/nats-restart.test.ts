@@ -85,4 +85,23 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     // One publisher's events in the order published.
     expect(seen.filter((id) => published.includes(id))).toEqual(published);
   });
+
+  it("fails emits visibly once the connection gives up reconnecting", async () => {
+    const own = await PrivateNatsServer.start();
+    const errors: string[] = [];
+    const bus = new EventBus({ nodeId: "quitter", onError: (e) => errors.push(e.code) });
+    buses.push(bus);
+    try {
+      await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("nq"), connection: { maxReconnectAttempts: 1, reconnectTimeWait: 50 } }));
+      expect(await bus.emit(new Event("task.before", "quitter"))).toMatchObject({ matched: 1, delivered: 1 });
+      await own.stop();
+      await until(() => bus.getStats().bridge?.state === "closed", "the connection gives up");
+      const result = await bus.emit(new Event("task.after", "quitter"));
+      expect(result).toMatchObject({ matched: 1, delivered: 0, failed: 1 });
+      expect(result.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
+      expect(errors).toContain("EBUS_TRANSPORT");
+    } finally {
+      await own.dispose();
+    }
+  });
 });

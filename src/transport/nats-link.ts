@@ -82,7 +82,11 @@ export class NatsLink implements BridgeLink {
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
-    if (this.state === "closing" || this.state === "closed" || this.exports.match(event.eventType).length === 0) return "skipped";
+    if (this.closing !== null || this.exports.match(event.eventType).length === 0) return "skipped";
+    if (this.state === "closed") {
+      // The connection gave up (maxReconnectAttempts) without close(): say so on every emit.
+      return Promise.reject(new TransportError(`NATS connection closed: event ${event.eventId} not published`));
+    }
     let payload: Uint8Array;
     try {
       payload = encoder.encode(JSON.stringify(event));
