@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Event, EventBus, type BusError } from "../src/index.js";
-import { NatsTransport, type NatsTransportOptions } from "../src/transport/nats.js";
+import { NatsTransport, ORIGIN_HEADER, type NatsTransportOptions } from "../src/transport/nats.js";
 import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName, until } from "./helpers/nats.js";
 
 const enabled = await natsTestsEnabled("nats-bridge.test.ts");
@@ -257,6 +257,10 @@ describe.skipIf(!enabled)("NATS bridge: one-way nodes", () => {
 describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
   it("exchanges events once each, without echo", async () => {
     const prefix = uniqueName("nc");
+    const watcher = await rawConnection();
+    const origins: (string | undefined)[] = [];
+    watcher.subscribe(`${prefix}.>`, { callback: (_err, msg) => void origins.push(msg.headers?.get(ORIGIN_HEADER)) });
+    await watcher.flush();
     const a = await bridged("ca", { prefix });
     const b = await bridged("cb", { prefix });
     const seenA: string[] = [];
@@ -274,5 +278,8 @@ describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
     expect(seenB.slice(0, 11)).toEqual(events.map((e) => e.eventId));
     expect(new Set(seenA).size).toBe(12);
     expect(a.getStats().bridge).toMatchObject({ state: "connected", published: 11, received: 1 });
+    await until(() => origins.length === 12, "the watcher sees all 12");
+    expect(origins).toEqual([...Array(11).fill("ca"), "cb"]);
+    await watcher.close();
   });
 });
