@@ -27,6 +27,8 @@ interface Sender {
 }
 interface Pair {
   sender: Sender;
+  /** JetStream: sends are windowed on their acks. Core: nothing comes back to wait for. */
+  windowed: boolean;
   /** Resolves when `count` events have arrived at the other side since the last call. */
   arrived(count: number): Promise<void>;
   close(): Promise<void>;
@@ -93,7 +95,7 @@ async function rawPair(stream: string | null, prefix: string, json: boolean): Pr
     const js = jetstream(pub);
     sender = { send: (e) => js.publish(subject, encode(e), { msgID: e.eventId }) };
   }
-  return { sender, arrived: c.arrived, close: async () => (await stop(), await pub.drain(), await sub.drain()) };
+  return { sender, windowed: stream !== null, arrived: c.arrived, close: async () => (await stop(), await pub.drain(), await sub.drain()) };
 }
 
 /**
@@ -111,7 +113,7 @@ async function bridgePair(stream: string | null, prefix: string, oneWay = true):
     new NatsTransport(stream === null ? { ...common, ...way } : { ...common, ...way, stream, durable: d });
   await b.bridge(transport("bench-b", oneWay ? { export: [] } : {}));
   await a.bridge(transport("bench-a", oneWay ? { import: [] } : {}));
-  return { sender: { send: (e) => a.emit(e) }, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
+  return { sender: { send: (e) => a.emit(e) }, windowed: stream !== null, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
 }
 
 async function throughput(pair: Pair, events: Event[]): Promise<number> {
@@ -130,7 +132,7 @@ async function throughput(pair: Pair, events: Event[]): Promise<number> {
   };
   for (const event of events) {
     const sent = pair.sender.send(event);
-    if (sent instanceof Promise) {
+    if (pair.windowed && sent instanceof Promise) {
       inFlight++;
       sent.then(settled, settled);
       if (inFlight >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
@@ -187,6 +189,9 @@ async function main(): Promise<void> {
     ["jetstream bridge", N, async () => bridgePair(...(await jsStream("jb")))],
     ["jetstream bridge 2-way", N, async () => bridgePair(...(await jsStream("jb2")), false)],
   ];
+  // MODES=core (or jetstream, bridge...) keeps only the rows whose name contains it.
+  const only = process.env["MODES"];
+  if (only !== undefined) setups.splice(0, setups.length, ...setups.filter(([name]) => name.includes(only) || name.includes("raw + JSON")));
   const pairs: Pair[] = [];
   const rows: Row[] = [];
   for (const [name, count, make] of setups) {
