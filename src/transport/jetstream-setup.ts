@@ -42,7 +42,7 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, subjec
  * missing and resumed when present; without a durable, an ephemeral consumer is created that the
  * server removes after `ackWaitMs` (at least 30 s) of inactivity.
  */
-export async function ensureConsumer(jsm: JetStreamManager, stream: string, filter: string, o: ResolvedNatsOptions): Promise<string> {
+export async function ensureConsumer(jsm: JetStreamManager, stream: string, filter: string, o: ResolvedNatsOptions, warn: (message: string) => void): Promise<string> {
   const config = {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: o.startAt === "first" ? DeliverPolicy.All : DeliverPolicy.New,
@@ -57,6 +57,10 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, filt
   for (let attempt = 0; ; attempt++) {
     try {
       const info = await jsm.consumers.info(stream, o.durable);
+      if ((info.config.filter_subject ?? "") !== filter) {
+        // nats-server 2.9 cannot change a consumer's filter: say so rather than miss events quietly.
+        warn(`durable ${o.durable} filters ${JSON.stringify(info.config.filter_subject ?? "")}, not ${JSON.stringify(filter)}: it is resumed as it is; delete it to apply the new imports`);
+      }
       if (info.config.max_ack_pending !== o.maxAckPending || info.config.ack_wait !== config.ack_wait) {
         await jsm.consumers.update(stream, o.durable, { max_ack_pending: o.maxAckPending, ack_wait: config.ack_wait });
       }

@@ -100,7 +100,7 @@ export class NatsTransport implements BusTransport {
       await ensureStream(jsm, o.stream, `${o.prefix}.>`, o);
       // nats-server 2.9 takes one filter subject: several imports share the prefix's `.>`.
       const filter = subjects.length === 1 ? subjects[0]! : `${o.prefix}.>`;
-      const name = await ensureConsumer(jsm, o.stream, filter, o);
+      const name = await ensureConsumer(jsm, o.stream, filter, o, (message) => host.logger?.warn?.({ nodeId: host.nodeId }, message));
       const consumer = await js!.consumers.get(o.stream, name);
       const messages = await consumer.consume({ max_messages: Math.min(PULL_BATCH, o.maxAckPending), callback: (m) => link.onJetStream(m) });
       link.useConsumer(messages, o.durable === null ? { jsm, stream: o.stream, name } : null);
