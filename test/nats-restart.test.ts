@@ -104,4 +104,23 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
       await own.dispose();
     }
   });
+
+  it("closes while the server is down: what waits for a connection fails visibly, close() resolves", async () => {
+    const own = await PrivateNatsServer.start();
+    const bus = new EventBus({ nodeId: "stranded", onError: () => undefined });
+    buses.push(bus);
+    try {
+      const bridge = await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("ns"), stream: uniqueName("NS"), durable: "stranded", publishTimeoutMs: 500, connection: { reconnectTimeWait: 50 } }));
+      await own.stop();
+      await until(() => bridge.stats().state === "reconnecting", "the bridge notices");
+      const waiting = bus.emit(new Event("task.stranded", "stranded"));
+      await bus.close();
+      const result = await waiting;
+      expect(result).toMatchObject({ matched: 1, delivered: 0, failed: 1 });
+      expect(result.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
+      expect(bridge.stats().state).toBe("closed");
+    } finally {
+      await own.dispose();
+    }
+  });
 });

@@ -229,19 +229,35 @@ export class NatsLink implements BridgeLink {
 
   private async shutdown(): Promise<void> {
     if (this.state === "closed") return;
+    // The server may be gone for good: no step that needs it holds close() up longer than
+    // publishTimeoutMs (the client's own timeouts are longer, or absent).
+    const bounded = (work: Promise<unknown> | undefined): Promise<unknown> => within(work, this.options.publishTimeoutMs);
     this.state = "closing";
     try {
       // Stop taking messages first; what still arrives is nak'ed for the server to hand out again.
-      await this.messages?.close();
+      await bounded(this.messages?.close());
       for (const sub of this.subscriptions) sub.unsubscribe();
       await this.publisher.close("the bridge closed");
       if (this.dispatching > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-      if (this.ephemeral !== null) await this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false);
-      if (!this.nc.isClosed()) await this.nc.drain();
+      if (this.ephemeral !== null) await bounded(this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false));
+      if (!this.nc.isClosed()) await bounded(this.nc.drain());
     } catch (err) {
       this.host.reportError(new TransportError(`NATS bridge close: ${String(err)}`, { cause: err }));
     } finally {
+      if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
       this.state = "closed";
     }
+  }
+}
+
+/** Waits for `work`, but no longer than `ms`; never rejects. */
+async function within(work: Promise<unknown> | undefined, ms: number): Promise<unknown> {
+  if (work === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    return await Promise.race([work.catch(() => undefined), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
