@@ -116,8 +116,10 @@ async function bridgePair(stream: string | null, prefix: string, oneWay = true):
   return { sender: { send: (e) => a.emit(e) }, windowed: stream !== null, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
 }
 
-async function throughput(pair: Pair, events: Event[]): Promise<number> {
+/** Events per second, and this process's CPU microseconds per event (sender and receiver both). */
+async function throughput(pair: Pair, events: Event[]): Promise<{ rate: number; cpuUs: number }> {
   const all = pair.arrived(events.length);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   // A counting window, not Promise.race over the window: that costs O(WINDOW) per event.
   let inFlight = 0;
@@ -139,7 +141,9 @@ async function throughput(pair: Pair, events: Event[]): Promise<number> {
     }
   }
   await all;
-  return events.length / ((performance.now() - start) / 1000);
+  const rate = events.length / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate, cpuUs: (used.user + used.system) / events.length };
 }
 
 async function latency(pair: Pair, events: Event[]): Promise<{ p50: number; p99: number }> {
@@ -161,6 +165,7 @@ const ROUNDS = Number(process.env["ROUNDS"] ?? 5);
 interface Row {
   name: string;
   rates: number[];
+  cpuUs: number[];
   p50: number;
   p99: number;
 }
@@ -198,11 +203,15 @@ async function main(): Promise<void> {
     const pair = await make();
     pairs.push(pair);
     await throughput(pair, makeEvents(Math.min(2000, count))); // warm-up
-    rows.push({ name, rates: [], p50: 0, p99: 0 });
+    rows.push({ name, rates: [], cpuUs: [], p50: 0, p99: 0 });
   }
   // Rounds interleave the modes, so that load from elsewhere on the machine hits them alike.
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < setups.length; i++) rows[i]!.rates.push(await throughput(pairs[i]!, makeEvents(setups[i]![1])));
+    for (let i = 0; i < setups.length; i++) {
+      const { rate, cpuUs } = await throughput(pairs[i]!, makeEvents(setups[i]![1]));
+      rows[i]!.rates.push(rate);
+      rows[i]!.cpuUs.push(cpuUs);
+    }
   }
   for (let i = 0; i < setups.length; i++) Object.assign(rows[i]!, await latency(pairs[i]!, makeEvents(LATENCY_SAMPLES)));
   for (const pair of pairs) await pair.close();
@@ -210,12 +219,13 @@ async function main(): Promise<void> {
   await admin.close();
 
   console.log(`NATS bridge benchmark: node ${process.version}, nats-server ${version} at ${URL}; ${N} events a round (core ${N * 2}), ${ROUNDS} rounds interleaved, median shown; JetStream window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`);
-  console.log("mode                     median ev/s  (min..max)             p50 ms   p99 ms   vs raw + JSON");
+  // CPU per event is this process's (client) time, less swayed by load from elsewhere than ev/s.
+  console.log("mode                     median ev/s  (min..max)             p50 ms   p99 ms   vs raw + JSON   client CPU us/event");
   for (const row of rows) {
     const kind = row.name.split(" ")[0]!;
     const base = rows.find((r) => r.name.startsWith(kind) && r.name.endsWith("raw + JSON"))!;
     const range = `(${Math.round(Math.min(...row.rates))}..${Math.round(Math.max(...row.rates))})`;
-    console.log(`${row.name.padEnd(24)} ${Math.round(median(row.rates)).toString().padStart(11)}  ${range.padEnd(20)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((median(row.rates) / median(base.rates)) * 100).toFixed(0).padStart(5)}%`);
+    console.log(`${row.name.padEnd(24)} ${Math.round(median(row.rates)).toString().padStart(11)}  ${range.padEnd(20)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((median(row.rates) / median(base.rates)) * 100).toFixed(0).padStart(5)}%   ${median(row.cpuUs).toFixed(1).padStart(10)}`);
   }
 }
 
