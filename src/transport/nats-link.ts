@@ -83,6 +83,8 @@ export class NatsLink implements BridgeLink {
 
   onLocalEmit(event: Event): LocalEmitOutcome {
     if (this.closing !== null || this.exports.match(event.eventType).length === 0) return "skipped";
+    // A remote event that a handler emits again later (outside its dispatch) stays here too.
+    if (this.recent.get(event.eventId) !== undefined) return "skipped";
     if (this.state === "closed") {
       // The connection gave up (maxReconnectAttempts) without close(): say so on every emit.
       return Promise.reject(new TransportError(`NATS connection closed: event ${event.eventId} not published`));
