@@ -40,6 +40,13 @@ interface Acker {
 }
 const NO_ACK: Acker = { ack: () => undefined, nak: () => undefined };
 
+/** What a core `Msg` and a `JsMsg` have in common. */
+interface WireMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs | undefined;
+}
+
 export class NatsLink implements BridgeLink {
   state: BridgeState = "connecting";
   readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0 };
@@ -118,7 +125,7 @@ export class NatsLink implements BridgeLink {
         this.nc.subscribe(subject, {
           callback: (err, msg) => {
             if (err !== null) this.host.reportError(new TransportError(`subscription to ${subject} failed: ${err.message}`, { cause: err }));
-            else this.receive(msg.subject, msg.data, msg.headers, NO_ACK);
+            else this.receive(msg, NO_ACK);
           },
         }),
       );
@@ -126,7 +133,7 @@ export class NatsLink implements BridgeLink {
   }
 
   onJetStream(msg: JsMsg): void {
-    this.receive(msg.subject, msg.data, msg.headers, msg);
+    this.receive(msg, msg);
   }
 
   close(): Promise<void> {
@@ -134,17 +141,19 @@ export class NatsLink implements BridgeLink {
     return this.closing;
   }
 
-  private receive(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, acker: Acker): void {
+  /** `msg.headers` is a getter that parses the headers: read it only where needed. */
+  private receive(msg: WireMessage, acker: Acker): void {
+    const subject = msg.subject;
     if (this.state === "closing" || this.state === "closed") {
       acker.nak(); // taken after close began: let the server hand it out again
       return;
     }
     // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse).
-    if (acker !== NO_ACK && headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
+    if (acker !== NO_ACK && msg.headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
       acker.ack();
       return;
     }
-    const event = this.decode(subject, data);
+    const event = this.decode(subject, msg.data);
     if (event === null || this.imports.match(event.eventType).length === 0) {
       acker.ack();
       return;
