@@ -172,7 +172,9 @@ export class PrivateNatsServer {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Starts the server unless it is running. */
   async start(): Promise<void> {
+    if (this.process !== null && this.process.exitCode === null) return;
     const child = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], { stdio: "ignore" });
     this.process = child;
     await until(() => portAnswers(this.port), `nats-server on port ${this.port}`);
