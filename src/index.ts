@@ -19,6 +19,7 @@ export { EventBusGlobal } from "./bus/global.js";
 export type { EmitResult } from "./bus/emit-state.js";
 export type { BusOptions, Logger, StatsOptions, WorkerOptions } from "./bus/options.js";
 export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
+export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
 export type { LatencyStats } from "./stats/stats-block.js";
 export { offload, OffloadHandler, type OffloadOptions } from "./offload/offload.js";

@@ -14,10 +14,12 @@ import {
   InvalidEventError,
   InvalidOptionsError,
   RecursionLimitError,
-  type BusError,
+  TransportError,
+  BusError,
 } from "../errors.js";
 import { WorkerDispatcher } from "../offload/dispatcher.js";
 import { parsePattern } from "../pattern/grammar.js";
+import type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";
 import { StatsBlock } from "../stats/stats-block.js";
 import { EmitState, PendingDelivery, type EmitResult } from "./emit-state.js";
@@ -69,6 +71,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private closed = false;
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
+  /** The bridge to other processes (see bridge()); it stays here after closing, for getStats(). */
+  private link: BridgeLink | null = null;
+  /** The remote event being dispatched right now: emit does not offer it to the bridge again. */
+  private inbound: Event | null = null;
+  /** Stands for the bridge in the EmitState of exported events; never in the trie. */
+  private bridgeTarget: Subscription | null = null;
 
   /** @throws InvalidOptionsError when an option is unknown or out of range (zod issues as `cause`). */
   constructor(options: BusOptions = {}) {
@@ -82,7 +90,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
-  get nodeId(): string | undefined {
+  get nodeId(): string {
     return this.options.nodeId;
   }
 
@@ -162,6 +170,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.logger?.debug?.({ eventId: event.eventId, eventType: event.eventType }, "emit");
     const subs = this.trie.match(event.eventType);
     const state = new EmitState(event.eventId, subs.length);
+    if (this.link !== null && event !== this.inbound) this.publishToBridge(this.link, event, state);
     if (subs.length !== 0) {
       this.depth++;
       try {
@@ -214,7 +223,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   getStats(): BusStats {
-    return buildStats({
+    const stats = buildStats({
       stats: this.stats,
       subscriptions: this.subscriptions.size,
       patterns: [...this.patternCounts.keys()],
@@ -223,6 +232,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       threads: this.dispatcher?.threads ?? 0,
       queueCapacity: this.dispatcher?.started === true ? this.options.workers.maxQueue : 0,
     });
+    if (this.link !== null) stats.bridge = this.link.stats();
+    return stats;
   }
 
   clearHistory(): void {
@@ -247,6 +258,71 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.runCloseHooks();
     this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
+  }
+
+  /**
+   * Bridges this bus to other processes: local emits of exported types are published (the bridge
+   * is one more delivery target of such an emit, so a failed publish shows in its EmitResult as a
+   * failure with code EBUS_TRANSPORT), and remote events are dispatched here exactly as local ones,
+   * never published again. One bridge at a time; `close()` closes it too.
+   *
+   * @throws (rejects) BusClosedError, InvalidOptionsError when already bridged, TransportError
+   * @example
+   * ```ts
+   * import { NatsTransport } from "@neurectomy/event-bus/nats";
+   * const bridge = await bus.bridge(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", stream: "NEURO" }));
+   * ```
+   */
+  async bridge(transport: BusTransport): Promise<Bridge> {
+    if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
+    if (this.link !== null && this.link.stats().state !== "closed") throw new InvalidOptionsError("this bus is already bridged: close that bridge first");
+    if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
+      throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
+    }
+    const host: BridgeHost = {
+      nodeId: this.nodeId,
+      logger: this.logger,
+      dispatchRemote: (event) => this.dispatchRemote(event),
+      reportError: (error) => this.reporter.report(error, null),
+    };
+    const link = await transport.attach(host);
+    if (this.closed) {
+      await link.close();
+      throw new BusClosedError("the event bus was closed while the bridge was connecting");
+    }
+    this.bridgeTarget ??= new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
+    this.link = link;
+    return link;
+  }
+
+  private dispatchRemote(event: Event): Promise<EmitResult> {
+    this.inbound = event;
+    try {
+      // emit applies the schemas defined for the type: a remote event that breaks one rejects.
+      return this.emit(event as EventOf<M>);
+    } finally {
+      this.inbound = null;
+    }
+  }
+
+  private publishToBridge(link: BridgeLink, event: Event, state: EmitState): void {
+    let outcome: LocalEmitOutcome;
+    try {
+      outcome = link.onLocalEmit(event);
+    } catch (err) {
+      outcome = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (outcome === "skipped") return;
+    state.matched++;
+    if (outcome === "sent") {
+      state.delivered++;
+      return;
+    }
+    const pending = this.track(state, this.bridgeTarget!, NO_TIMING);
+    outcome.then(
+      () => this.settle(pending, null),
+      (err: unknown) => this.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
+    );
   }
 
   // ---- dispatch --------------------------------------------------------------------------
@@ -447,6 +523,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
+    // Stops remote intake now; resolves once what it took in has settled and been acked.
+    const bridgeClosed = this.link?.close();
     // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
     // only when its (synchronous) dispatch returns, so look one microtask later.
     await Promise.resolve();
@@ -466,6 +544,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
         await drained;
       }
     }
+    await bridgeClosed;
     await this.dispatcher?.close();
   }
 

@@ -2,6 +2,7 @@
  * BusOptions and their zod schema. Strict: a misspelt option is an error, not a silent default.
  */
 import { availableParallelism } from "node:os";
+import { nanoid } from "nanoid";
 import { z } from "zod";
 import { InvalidOptionsError, type BusError } from "../errors.js";
 
@@ -137,7 +138,8 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   stats: { sampleEvery: number; typeCapacity: number } | null;
   workers: ResolvedWorkerOptions;
-  nodeId: string | undefined;
+  /** The option, or a random id generated here (a bus always has one). */
+  nodeId: string;
   maxNesting: number;
 }
 
@@ -167,7 +169,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       batchSize: w.batchSize ?? 64,
       batchDelayMs: w.batchDelayMs ?? 1,
     },
-    nodeId: o.nodeId,
+    nodeId: o.nodeId ?? nanoid(),
     maxNesting: o.maxNesting ?? 64,
   };
 }

@@ -1,0 +1,282 @@
+/**
+ * A running NATS bridge: the connection's state, the incoming half, and close().
+ *
+ * Incoming, for each message (JetStream or core), in arrival order:
+ *   origin header is this node? ──► ack, drop (JetStream delivers a node its own publishes)
+ *   too large / not JSON / not an EventDict / subject != prefix.event_type ──► count invalid,
+ *     report (EBUS_TRANSPORT), ack and drop: a bad message is never redelivered forever
+ *   not imported (the local match finishes what the subject filter could not say) ──► ack, drop
+ *   id seen lately ──► count duplicate, ack once the first delivery has settled
+ *   else ──► host.dispatchRemote(event), synchronously (so handlers start in arrival order);
+ *     ack when every handler has settled. The server sends no more than maxAckPending unacked
+ *     messages, so a slow handler slows the consumer instead of filling memory.
+ */
+import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "@nats-io/transport-node";
+import type { BridgeHost, BridgeLink, BridgeStats, LocalEmitOutcome } from "../bus/bridge.js";
+import { TransportError } from "../errors.js";
+import { Event } from "../event.js";
+import { parsePattern } from "../pattern/grammar.js";
+import { TopicTrie } from "../pattern/trie.js";
+import type { ResolvedNatsOptions } from "./nats-options.js";
+import { ORIGIN_HEADER, type Publisher, type PublisherCounters } from "./publisher.js";
+import { RecentIds } from "./recent-ids.js";
+
+export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+function patternSet(patterns: readonly string[]): TopicTrie<{ seq: number }> {
+  const trie = new TopicTrie<{ seq: number }>();
+  patterns.forEach((p, seq) => trie.add(parsePattern(p), { seq }));
+  return trie;
+}
+
+/** How a message is acknowledged: JetStream acks and naks; core NATS does neither. */
+interface Acker {
+  ack(): void;
+  nak(): void;
+}
+const NO_ACK: Acker = { ack: () => undefined, nak: () => undefined };
+
+/** What a core `Msg` and a `JsMsg` have in common. */
+interface WireMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs | undefined;
+}
+
+export class NatsLink implements BridgeLink {
+  state: BridgeState = "connecting";
+  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0 };
+  readonly publisher: Publisher;
+  private readonly exports: TopicTrie<{ seq: number }>;
+  private readonly imports: TopicTrie<{ seq: number }>;
+  private readonly recent: RecentIds;
+  /** Remote events being dispatched (handlers not all settled), and who waits for none. */
+  private dispatching = 0;
+  private idle: (() => void) | null = null;
+  private readonly maxEventBytes: number;
+  private messages: ConsumerMessages | null = null;
+  private readonly subscriptions: NatsSubscription[] = [];
+  /** An ephemeral consumer to delete on close (a durable is kept: that is its point). */
+  private ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly host: BridgeHost,
+    private readonly nc: NatsConnection,
+    readonly options: ResolvedNatsOptions,
+    publisher: (counters: PublisherCounters, isConnected: () => boolean) => Publisher,
+  ) {
+    this.exports = patternSet(options.exports);
+    this.imports = patternSet(options.imports);
+    this.recent = new RecentIds(options.dedupeWindow);
+    this.maxEventBytes = options.maxEventBytes ?? nc.info?.max_payload ?? 1024 * 1024;
+    this.publisher = publisher(this.counters, () => this.state === "connected");
+    void this.watchStatus();
+    void nc.closed().then((err) => this.onConnectionClosed(err));
+  }
+
+  get nodeId(): string {
+    return this.host.nodeId;
+  }
+
+  stats(): BridgeStats {
+    const { published, received, duplicates, invalid } = this.counters;
+    return { state: this.state, published, received, duplicates, invalid };
+  }
+
+  onLocalEmit(event: Event): LocalEmitOutcome {
+    if (this.closing !== null || this.exports.match(event.eventType).length === 0) return "skipped";
+    // A remote event that a handler emits again later (outside its dispatch) stays here too.
+    if (this.recent.get(event.eventId) !== undefined) return "skipped";
+    if (this.state === "closed") {
+      // The connection gave up (maxReconnectAttempts) without close(): say so on every emit.
+      return Promise.reject(new TransportError(`NATS connection closed: event ${event.eventId} not published`));
+    }
+    let payload: Uint8Array;
+    try {
+      payload = encoder.encode(JSON.stringify(event));
+    } catch (err) {
+      return Promise.reject(new TransportError(`event ${event.eventId} cannot be encoded as JSON: ${String(err)}`, { cause: err }));
+    }
+    if (payload.length > this.maxEventBytes) {
+      return Promise.reject(new TransportError(`event ${event.eventId} is ${payload.length} bytes, over maxEventBytes ${this.maxEventBytes}`));
+    }
+    try {
+      return this.publisher.publish(`${this.options.prefix}.${event.eventType}`, payload, event.eventId);
+    } catch (err) {
+      return Promise.reject(new TransportError(`publish of event ${event.eventId} failed: ${String(err)}`, { cause: err }));
+    }
+  }
+
+  /** Starts taking JetStream messages from `messages` (already consuming into onJetStream). */
+  useConsumer(messages: ConsumerMessages, ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null): void {
+    this.messages = messages;
+    this.ephemeral = ephemeral;
+  }
+
+  /** Core NATS: one subscription per import subject. */
+  subscribeCore(subjects: readonly string[]): void {
+    for (const subject of subjects) {
+      this.subscriptions.push(
+        this.nc.subscribe(subject, {
+          callback: (err, msg) => {
+            if (err !== null) this.host.reportError(new TransportError(`subscription to ${subject} failed: ${err.message}`, { cause: err }));
+            else this.receive(msg, NO_ACK);
+          },
+        }),
+      );
+    }
+  }
+
+  onJetStream(msg: JsMsg): void {
+    this.receive(msg, msg);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** `msg.headers` is a getter that parses the headers: read it only where needed. */
+  private receive(msg: WireMessage, acker: Acker): void {
+    const subject = msg.subject;
+    if (this.state === "closing" || this.state === "closed") {
+      acker.nak(); // taken after close began: let the server hand it out again
+      return;
+    }
+    // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse).
+    if (acker !== NO_ACK && msg.headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
+      acker.ack();
+      return;
+    }
+    const event = this.decode(subject, msg.data);
+    if (event === null || this.imports.match(event.eventType).length === 0) {
+      acker.ack();
+      return;
+    }
+    const first = this.recent.get(event.eventId);
+    if (first !== undefined) {
+      this.counters.duplicates++;
+      void first.then(() => acker.ack());
+      return;
+    }
+    if (acker === NO_ACK && this.dispatching >= this.options.maxInFlight) {
+      this.host.reportError(new TransportError(`core NATS: ${this.dispatching} remote events in flight (maxInFlight): event ${event.eventId} dropped`));
+      return;
+    }
+    this.dispatching++;
+    // One reaction per event, no more: this is the hot path of every remote event.
+    const dispatched: Promise<void> = this.host.dispatchRemote(event).then(
+      () => {
+        this.counters.received++;
+        acker.ack();
+        this.settled();
+      },
+      (err: unknown) => {
+        this.settled();
+        if ((err as { code?: unknown } | null)?.code === "EBUS_INVALID_EVENT") {
+          // A payload that breaks a schema defined with bus.define(): invalid, acked and dropped
+          // (a redelivery would break it again).
+          this.counters.invalid++;
+          acker.ack();
+          this.host.reportError(new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }));
+          return;
+        }
+        // The bus closed under it: not handled here, so let the server redeliver it.
+        this.recent.forget(event.eventId);
+        acker.nak();
+        this.host.reportError(new TransportError(`remote event ${event.eventId} not dispatched: ${String(err)}`, { cause: err }));
+      },
+    );
+    this.recent.remember(event.eventId, dispatched);
+  }
+
+  private settled(): void {
+    if (--this.dispatching === 0 && this.idle !== null) {
+      this.idle();
+      this.idle = null;
+    }
+  }
+
+  /** The event, or null after counting and reporting why it is invalid. */
+  private decode(subject: string, data: Uint8Array): Event | null {
+    let reason: string;
+    let cause: unknown;
+    if (data.length > this.maxEventBytes) {
+      reason = `${data.length} bytes, over maxEventBytes ${this.maxEventBytes}`;
+    } else {
+      try {
+        const event = Event.fromDict(JSON.parse(decoder.decode(data)));
+        if (subject === `${this.options.prefix}.${event.eventType}`) return event;
+        reason = `subject does not match event_type ${JSON.stringify(event.eventType)}`;
+      } catch (err) {
+        cause = err;
+        reason = err instanceof SyntaxError ? "not JSON" : err instanceof TypeError ? "not UTF-8" : String((err as Error).message);
+      }
+    }
+    this.counters.invalid++;
+    this.host.reportError(new TransportError(`invalid event on ${subject} dropped: ${reason}`, cause === undefined ? {} : { cause }));
+    return null;
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (this.state === "closing" || this.state === "closed") continue;
+      if (status.type === "disconnect") {
+        this.state = "reconnecting";
+        this.host.logger?.warn?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge disconnected; reconnecting");
+      } else if (status.type === "reconnect") {
+        this.state = "connected";
+        this.host.logger?.info?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge reconnected");
+        this.publisher.pump();
+      } else if (status.type === "error") {
+        this.host.reportError(new TransportError(`NATS: ${status.error.message}`, { cause: status.error }));
+      }
+    }
+  }
+
+  private onConnectionClosed(err: void | Error): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.state = "closed";
+    this.host.reportError(new TransportError(`NATS connection closed${err instanceof Error ? `: ${err.message}` : ""}`, err instanceof Error ? { cause: err } : {}));
+    void this.publisher.close("NATS connection closed");
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.state === "closed") return;
+    // The server may be gone for good: no step that needs it holds close() up longer than
+    // publishTimeoutMs (the client's own timeouts are longer, or absent).
+    const bounded = (work: Promise<unknown> | undefined): Promise<unknown> => within(work, this.options.publishTimeoutMs);
+    this.state = "closing";
+    try {
+      // Stop taking messages first; what still arrives is nak'ed for the server to hand out again.
+      await bounded(this.messages?.close());
+      for (const sub of this.subscriptions) sub.unsubscribe();
+      await this.publisher.close("the bridge closed");
+      if (this.dispatching > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      if (this.ephemeral !== null) await bounded(this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false));
+      if (!this.nc.isClosed()) await bounded(this.nc.drain());
+    } catch (err) {
+      this.host.reportError(new TransportError(`NATS bridge close: ${String(err)}`, { cause: err }));
+    } finally {
+      if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
+      this.state = "closed";
+    }
+  }
+}
+
+/** Waits for `work`, but no longer than `ms`; never rejects. */
+async function within(work: Promise<unknown> | undefined, ms: number): Promise<unknown> {
+  if (work === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    return await Promise.race([work.catch(() => undefined), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * NatsTransport options and their zod schema (strict: a misspelt option is an error).
+ */
+import type { NodeConnectionOptions } from "@nats-io/transport-node";
+import { z } from "zod";
+import { InvalidOptionsError } from "../errors.js";
+import { eventTypeRule, parsePattern } from "../pattern/grammar.js";
+
+export interface NatsTransportOptions {
+  /** NATS server URL(s), e.g. `"127.0.0.1:4222"` or `["nats://a:4222", "nats://b:4222"]`. */
+  servers: string | string[];
+  /** Subject prefix: an event of type `t` travels on `${prefix}.${t}`. The bridge owns the prefix. */
+  prefix: string;
+  /** JetStream stream (created idempotently, subjects `${prefix}.>`). Omit for core NATS: at-most-once. */
+  stream?: string;
+  /** Durable consumer name: resume after a restart. Buses that share one split its events between them. */
+  durable?: string;
+  /** Local patterns whose events leave the process. Default `"*"`; `[]` publishes nothing. */
+  export?: string | string[];
+  /** Remote patterns delivered locally. Default `"*"`; `[]` receives nothing (no consumer, no subscription). */
+  import?: string | string[];
+  /** Where a consumer that does not exist yet starts: new messages (default) or the stream's first. */
+  startAt?: "new" | "first";
+  /** Unacked remote events at most (the consumer's max_ack_pending): the backpressure bound. Default 256. */
+  maxAckPending?: number;
+  /** Milliseconds before an unacked event is redelivered. Default 30000. */
+  ackWaitMs?: number;
+  /** Local events waiting for a connection or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
+  maxBuffered?: number;
+  /** Encoded events larger than this are refused (outgoing) or counted invalid (incoming). Default: the server's max_payload. */
+  maxEventBytes?: number;
+  /** Event ids remembered to drop redeliveries. Default 10000. */
+  dedupeWindow?: number;
+  /** The stream's duplicate window when the bridge creates it. Default 120000 (two minutes). */
+  duplicateWindowMs?: number;
+  /** Milliseconds to wait for one JetStream publish ack before trying again. Default 5000. */
+  publishTimeoutMs?: number;
+  /** Core NATS in-flight remote dispatches at most; past it, remote events are dropped and reported. Default 10000. */
+  maxInFlight?: number;
+  /** Passed to the NATS client's `connect` (auth, tls, name, reconnect timing...). */
+  connection?: Omit<NodeConnectionOptions, "servers" | "port" | "noEcho">;
+}
+
+export interface ResolvedNatsOptions {
+  servers: string | string[];
+  prefix: string;
+  stream: string | null;
+  durable: string | null;
+  exports: string[];
+  imports: string[];
+  startAt: "new" | "first";
+  maxAckPending: number;
+  ackWaitMs: number;
+  maxBuffered: number;
+  maxEventBytes: number | null;
+  dedupeWindow: number;
+  duplicateWindowMs: number;
+  publishTimeoutMs: number;
+  maxInFlight: number;
+  connection: Omit<NodeConnectionOptions, "servers" | "port" | "noEcho">;
+}
+
+// JetStream names: no whitespace, `.`, `*`, `>`, path separators.
+const jsName = z.string().min(1).max(255).regex(/^[^\s.*>/\\]+$/, "no whitespace, '.', '*', '>', '/' or '\\'");
+const patterns = z.union([z.string(), z.array(z.string())]).optional();
+const positiveInt = z.number().int().positive();
+
+const schema = z.strictObject({
+  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  prefix: z.string().superRefine((p, ctx) => {
+    const rule = eventTypeRule(p);
+    if (rule !== null) ctx.addIssue({ code: "custom", message: `not a valid subject prefix: ${rule}` });
+  }),
+  stream: jsName.optional(),
+  durable: jsName.optional(),
+  export: patterns,
+  import: patterns,
+  startAt: z.enum(["new", "first"]).optional(),
+  maxAckPending: positiveInt.max(1_000_000).optional(),
+  ackWaitMs: positiveInt.optional(),
+  maxBuffered: z.number().int().min(0).optional(),
+  maxEventBytes: positiveInt.optional(),
+  dedupeWindow: z.number().int().min(0).optional(),
+  duplicateWindowMs: positiveInt.optional(),
+  publishTimeoutMs: positiveInt.optional(),
+  maxInFlight: positiveInt.optional(),
+  connection: z.record(z.string(), z.unknown()).optional(),
+});
+
+function patternList(input: string | string[] | undefined, what: string): string[] {
+  const list = input === undefined ? ["*"] : typeof input === "string" ? [input] : input;
+  for (const pattern of list) {
+    try {
+      parsePattern(pattern);
+    } catch (err) {
+      throw new InvalidOptionsError(`invalid NatsTransport ${what} pattern ${JSON.stringify(pattern)}`, err);
+    }
+  }
+  return list;
+}
+
+/** @throws InvalidOptionsError with the zod issues (or the pattern error) as `cause`. */
+export function resolveNatsOptions(input: unknown): ResolvedNatsOptions {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+    throw new InvalidOptionsError(`invalid NatsTransport options: ${detail}`, parsed.error.issues);
+  }
+  const o = parsed.data;
+  if (o.durable !== undefined && o.stream === undefined) throw new InvalidOptionsError("NatsTransport: durable needs a stream (core NATS keeps nothing to resume)");
+  return {
+    servers: o.servers,
+    prefix: o.prefix,
+    stream: o.stream ?? null,
+    durable: o.durable ?? null,
+    exports: patternList(o.export, "export"),
+    imports: patternList(o.import, "import"),
+    startAt: o.startAt ?? "new",
+    maxAckPending: o.maxAckPending ?? 256,
+    ackWaitMs: o.ackWaitMs ?? 30_000,
+    maxBuffered: o.maxBuffered ?? 10_000,
+    maxEventBytes: o.maxEventBytes ?? null,
+    dedupeWindow: o.dedupeWindow ?? 10_000,
+    duplicateWindowMs: o.duplicateWindowMs ?? 120_000,
+    publishTimeoutMs: o.publishTimeoutMs ?? 5_000,
+    maxInFlight: o.maxInFlight ?? 10_000,
+    connection: (o.connection ?? {}) as ResolvedNatsOptions["connection"],
+  };
+}
