@@ -17,7 +17,7 @@ export {
 export { EventBus } from "./bus/event-bus.js";
 export { EventBusGlobal } from "./bus/global.js";
 export type { EmitResult } from "./bus/emit-state.js";
-export type { BusOptions, Logger, StatsOptions, WorkerOptions } from "./bus/options.js";
+export type { BusOptions, Logger, StatsOptions, WorkerOptions, WorkerResourceLimits } from "./bus/options.js";
 export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
 export type { LatencyStats } from "./stats/stats-block.js";

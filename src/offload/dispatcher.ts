@@ -19,6 +19,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, type BusError } from "../errors.js";
 import type { Event, EventDict } from "../event.js";
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   maxQueue: number;
   batchSize: number;
   batchDelayMs: number;
+  /** Passed to every thread (Node's ResourceLimits); empty for Node's defaults. */
+  resourceLimits: ResourceLimits;
 }
 
 /** A batch lost before any item started this many times fails instead of being sent again. */
@@ -301,6 +304,7 @@ export class WorkerDispatcher {
       maxThreads: this.options.maxThreads,
       idleTimeout: this.options.idleTimeout,
       concurrentTasksPerWorker: 1,
+      resourceLimits: this.options.resourceLimits,
       workerData,
     });
     // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
