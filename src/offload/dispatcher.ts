@@ -256,8 +256,9 @@ export class WorkerDispatcher {
       else resend.push(item);
     });
     if (resend.length === 0) return;
-    if (!anyStarted) {
-      // Nothing ran: the pool could not start a thread, or the entry failed to load.
+    if (!anyStarted && !this.closing) {
+      // Nothing ran: the pool could not start a thread, or the entry failed to load. (While
+      // closing, destroy() rejecting queued batches is expected, not a crash to report.)
       this.report(crashed(resend[0]!, err));
       for (const item of resend) item.attempts++;
     }
