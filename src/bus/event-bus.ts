@@ -170,7 +170,10 @@ export class EventBus {
     const list = Array.from(events);
     const bad = list.findIndex((e) => !(e instanceof Event));
     if (bad >= 0) return Promise.reject(new InvalidEventError(`events[${bad}]`, "must be an Event instance"));
-    return Promise.all(list.map((event) => this.emit(event)));
+    const all = Promise.all(list.map((event) => this.emit(event)));
+    // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
+    all.catch(() => undefined);
+    return all;
   }
 
   /** History, oldest first; `pattern` and `source` filter, then `limit` keeps the last ones. */
