@@ -236,7 +236,7 @@ export class WorkerDispatcher {
 
   /** A batch's task was rejected: the progress slots say what ran; the rest is sent again. */
   private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, aborted: boolean): void {
-    if (isCloneError(err) && !this.closing) {
+    if (!this.closing && (isCloneError(err) || (nothingStarted(progress, items.length) && cloneFails(items)))) {
       if (items.length === 1) {
         this.failOnMain(items[0]!, notCloneable(items[0]!, err));
       } else {
@@ -313,4 +313,25 @@ export class WorkerDispatcher {
     this.pool = pool;
     return pool;
   }
+}
+
+function nothingStarted(progress: Int32Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if (Atomics.load(progress, P_OUTCOMES + i) !== NOT_STARTED) return false;
+  return true;
+}
+
+/**
+ * Whether some item cannot be sent. postMessage throws DataCloneError for a function or a symbol,
+ * but a getter in the data that throws makes it throw that getter's own error: cloning here, only
+ * on this failure path, tells such a batch from a pool that cannot start a thread.
+ */
+function cloneFails(items: readonly PendingItem[]): boolean {
+  return items.some((item) => {
+    try {
+      structuredClone(item.dict);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
