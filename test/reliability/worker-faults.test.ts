@@ -80,7 +80,7 @@ describe("a storm of worker faults at load", () => {
     const { bus, errors, reports } = setup({ workers: { maxThreads: 2, maxQueue: 64, batchSize: 16, resourceLimits: HEAP_LIMIT } });
     // Filling 32 MB takes longer than the hang timeout: heap exhaustion gets a subscription of its
     // own with no timeout, so it dies of the heap limit and not of the watchdog.
-    bus.subscribe("job.run", offload(HANDLERS, "act", { timeoutMs: 150 }));
+    bus.subscribe("job.run", offload(HANDLERS, "act", { timeoutMs: 400 }));
     bus.subscribe("job.heavy", offload(HANDLERS, "act"));
     let inProcess = 0;
     bus.subscribe("job.*", () => {
