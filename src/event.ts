@@ -162,6 +162,16 @@ export class Event<T extends string = string, D extends object = Record<string, 
    * ```
    */
   static fromDict(input: unknown): Event {
+    try {
+      return Event.parseDict(input);
+    } catch (err) {
+      if (err instanceof InvalidEventError) throw err;
+      // Reading the input threw (a getter, a Proxy trap, a revoked Proxy): still bad input.
+      throw new InvalidEventError("event", `could not be read: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+
+  private static parseDict(input: unknown): Event {
     const parsed = eventDictSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -17,7 +17,7 @@ export {
 export { EventBus } from "./bus/event-bus.js";
 export { EventBusGlobal } from "./bus/global.js";
 export type { EmitResult } from "./bus/emit-state.js";
-export type { BusOptions, Logger, StatsOptions, WorkerOptions } from "./bus/options.js";
+export type { BusOptions, Logger, StatsOptions, WorkerOptions, WorkerResourceLimits } from "./bus/options.js";
 export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
 export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";

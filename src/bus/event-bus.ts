@@ -207,7 +207,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       const invalid = this.schemas.check(list[i]!);
       if (invalid !== null) return Promise.reject(invalid);
     }
-    return Promise.all(list.map((event) => this.emit(event as EventOf<M>)));
+    const all = Promise.all(list.map((event) => this.emit(event as EventOf<M>)));
+    // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
+    all.catch(() => undefined);
+    return all;
   }
 
   /** History, oldest first; `pattern` and `source` filter, then `limit` keeps the last ones. */

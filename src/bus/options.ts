@@ -58,6 +58,28 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Milliseconds a partial batch waits for more events before it is sent. Default 1. */
   batchDelayMs?: number;
+  /**
+   * Heap and stack limits of each worker thread (Node's `ResourceLimits`). A handler that goes
+   * past them kills its thread: its event fails with EBUS_WORKER_CRASHED and the pool replaces
+   * the thread. Default: Node's own limits.
+   */
+  resourceLimits?: WorkerResourceLimits;
+}
+
+/**
+ * The subset of Node's `worker_threads` ResourceLimits the pool passes to its threads: a handler
+ * that exhausts them kills only its thread (EBUS_WORKER_CRASHED for its event).
+ *
+ * @example
+ * ```ts
+ * new EventBus({ workers: { resourceLimits: { maxOldGenerationSizeMb: 256 } } });
+ * ```
+ */
+export interface WorkerResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
 }
 
 /**
@@ -81,7 +103,11 @@ export interface BusOptions {
   workers?: WorkerOptions;
   /** This bus's identity across processes (NATS bridge). Default: a random id. */
   nodeId?: string;
-  /** Synchronous re-emits nested deeper than this reject with EBUS_RECURSION_LIMIT. Default 64. */
+  /**
+   * Synchronous re-emits nested deeper than this reject with EBUS_RECURSION_LIMIT. Default 64, at
+   * most 1000: each level costs several stack frames, and Node's default stack overflows at about
+   * 2000 levels of a trivial re-emitting handler (a RangeError, not the coded limit).
+   */
   maxNesting?: number;
 }
 
@@ -114,6 +140,14 @@ export const busOptionsSchema = z.strictObject({
       maxQueue: positiveInt.optional(),
       batchSize: positiveInt.max(65536).optional(),
       batchDelayMs: z.number().min(0).max(60_000).optional(),
+      resourceLimits: z
+        .strictObject({
+          maxOldGenerationSizeMb: z.number().positive().optional(),
+          maxYoungGenerationSizeMb: z.number().positive().optional(),
+          codeRangeSizeMb: z.number().positive().optional(),
+          stackSizeMb: z.number().positive().optional(),
+        })
+        .optional(),
     })
     .refine((w) => w.minThreads === undefined || w.maxThreads === undefined || w.minThreads <= w.maxThreads, {
       message: "minThreads must not exceed maxThreads",
@@ -130,6 +164,8 @@ export interface ResolvedWorkerOptions {
   maxQueue: number;
   batchSize: number;
   batchDelayMs: number;
+  /** Empty when not set (Node's defaults). */
+  resourceLimits: WorkerResourceLimits;
 }
 
 export interface ResolvedOptions {
@@ -168,8 +204,19 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       maxQueue: w.maxQueue ?? 1024,
       batchSize: w.batchSize ?? 64,
       batchDelayMs: w.batchDelayMs ?? 1,
+      resourceLimits: definedOnly(w.resourceLimits ?? {}),
     },
     nodeId: o.nodeId ?? nanoid(),
     maxNesting: o.maxNesting ?? 64,
   };
+}
+
+/** zod leaves `undefined` for keys given as undefined; exactOptionalPropertyTypes wants them gone. */
+function definedOnly(limits: { [K in keyof WorkerResourceLimits]?: number | undefined }): WorkerResourceLimits {
+  const out: WorkerResourceLimits = {};
+  for (const key of ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const) {
+    const value = limits[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }

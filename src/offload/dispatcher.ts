@@ -19,6 +19,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, type BusError } from "../errors.js";
 import type { Event, EventDict } from "../event.js";
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   maxQueue: number;
   batchSize: number;
   batchDelayMs: number;
+  /** Passed to every thread (Node's ResourceLimits); empty for Node's defaults. */
+  resourceLimits: ResourceLimits;
 }
 
 /** A batch lost before any item started this many times fails instead of being sent again. */
@@ -233,7 +236,7 @@ export class WorkerDispatcher {
 
   /** A batch's task was rejected: the progress slots say what ran; the rest is sent again. */
   private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, aborted: boolean): void {
-    if (isCloneError(err) && !this.closing) {
+    if (!this.closing && (isCloneError(err) || (nothingStarted(progress, items.length) && cloneFails(items)))) {
       if (items.length === 1) {
         this.failOnMain(items[0]!, notCloneable(items[0]!, err));
       } else {
@@ -253,8 +256,9 @@ export class WorkerDispatcher {
       else resend.push(item);
     });
     if (resend.length === 0) return;
-    if (!anyStarted) {
-      // Nothing ran: the pool could not start a thread, or the entry failed to load.
+    if (!anyStarted && !this.closing) {
+      // Nothing ran: the pool could not start a thread, or the entry failed to load. (While
+      // closing, destroy() rejecting queued batches is expected, not a crash to report.)
       this.report(crashed(resend[0]!, err));
       for (const item of resend) item.attempts++;
     }
@@ -301,6 +305,7 @@ export class WorkerDispatcher {
       maxThreads: this.options.maxThreads,
       idleTimeout: this.options.idleTimeout,
       concurrentTasksPerWorker: 1,
+      resourceLimits: this.options.resourceLimits,
       workerData,
     });
     // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
@@ -308,4 +313,25 @@ export class WorkerDispatcher {
     this.pool = pool;
     return pool;
   }
+}
+
+function nothingStarted(progress: Int32Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if (Atomics.load(progress, P_OUTCOMES + i) !== NOT_STARTED) return false;
+  return true;
+}
+
+/**
+ * Whether some item cannot be sent. postMessage throws DataCloneError for a function or a symbol,
+ * but a getter in the data that throws makes it throw that getter's own error: cloning here, only
+ * on this failure path, tells such a batch from a pool that cannot start a thread.
+ */
+function cloneFails(items: readonly PendingItem[]): boolean {
+  return items.some((item) => {
+    try {
+      structuredClone(item.dict);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
