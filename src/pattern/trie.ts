@@ -38,6 +38,15 @@ class TrieNode<T extends TrieEntry> {
   prefixes: Map<string, readonly T[]> | null = null;
   /** Distinct lengths of the keys of `prefixes`, ascending. */
   prefixLengths: number[] = [];
+  /**
+   * `prefixes.get("")`, the patterns `<path>.*` (every topic below this node), the most common
+   * prefix by far: kept in a field so the walk skips a Map lookup for it.
+   */
+  below: readonly T[] | null = null;
+
+  syncBelow(): void {
+    this.below = this.prefixes?.get("") ?? null;
+  }
 
   isEmpty(): boolean {
     return this.children === null && this.star === null && this.exact === null && this.prefixes === null;
@@ -85,6 +94,7 @@ export class TopicTrie<T extends TrieEntry> {
       } else {
         node.prefixes.set(pattern.prefix, insertBySeq(list, entry));
       }
+      node.syncBelow();
     }
     this.count++;
     this.cache.clear();
@@ -115,6 +125,7 @@ export class TopicTrie<T extends TrieEntry> {
         }
         if (node.prefixes!.size === 0) node.prefixes = null;
       }
+      node.syncBelow();
     }
     this.count--;
     this.cache.clear();
@@ -152,12 +163,10 @@ export class TopicTrie<T extends TrieEntry> {
   /** `match` without the cache (for benchmarks and tests of the walk itself). */
   matchUncached(topic: string): readonly T[] {
     const lists: (readonly T[])[] = [];
-    walk(this.root, topic.split("."), 0, lists);
+    walk(this.root, splitTopic(topic), 0, lists);
     if (lists.length === 0) return EMPTY;
     if (lists.length === 1) return lists[0]!;
-    const merged = lists.flat();
-    merged.sort(bySeq);
-    return merged;
+    return mergeBySeq(lists);
   }
 
   /** Drops every cached match list (the trie itself is unchanged). */
@@ -166,24 +175,48 @@ export class TopicTrie<T extends TrieEntry> {
   }
 }
 
+/**
+ * Follows literal children in a loop and recurses only into `*` children. The order in which
+ * lists are collected does not matter: they are merged by seq afterwards.
+ */
 function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: (readonly T[])[]): void {
-  if (depth === topic.length) {
-    if (node.exact !== null) out.push(node.exact);
-    return;
-  }
-  const segment = topic[depth]!;
-  if (node.prefixes !== null) {
-    for (const length of node.prefixLengths) {
-      if (length > segment.length) break;
-      const list = node.prefixes.get(length === segment.length ? segment : segment.slice(0, length));
-      if (list !== undefined) out.push(list);
+  for (;;) {
+    if (depth === topic.length) {
+      if (node.exact !== null) out.push(node.exact);
+      return;
     }
+    const segment = topic[depth]!;
+    if (node.prefixes !== null) {
+      if (node.below !== null) out.push(node.below);
+      const lengths = node.prefixLengths;
+      for (let i = node.below === null ? 0 : 1; i < lengths.length; i++) {
+        const length = lengths[i]!;
+        if (length > segment.length) break;
+        const list = node.prefixes.get(length === segment.length ? segment : segment.slice(0, length));
+        if (list !== undefined) out.push(list);
+      }
+    }
+    if (node.star !== null) walk(node.star, topic, depth + 1, out);
+    const next = node.children === null ? undefined : node.children.get(segment);
+    if (next === undefined) return;
+    node = next;
+    depth++;
   }
-  if (node.children !== null) {
-    const next = node.children.get(segment);
-    if (next !== undefined) walk(next, topic, depth + 1, out);
+}
+
+/** `topic.split(".")`, written out: String.prototype.split costs twice as much on Node 20. */
+function splitTopic(topic: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const dot = topic.indexOf(".", start);
+    if (dot < 0) {
+      out.push(start === 0 ? topic : topic.slice(start));
+      return out;
+    }
+    out.push(topic.slice(start, dot));
+    start = dot + 1;
   }
-  if (node.star !== null) walk(node.star, topic, depth + 1, out);
 }
 
 function child<T extends TrieEntry>(node: TrieNode<T>, segment: string, create: boolean): TrieNode<T> | undefined {
@@ -199,8 +232,44 @@ function child<T extends TrieEntry>(node: TrieNode<T>, segment: string, create: 
   return next;
 }
 
-function bySeq(a: TrieEntry, b: TrieEntry): number {
-  return a.seq - b.seq;
+/**
+ * Every list the walk found is already in seq order, so a pairwise merge (log2(lists) passes over
+ * the matches) replaces flat() + sort(): at 10,000 patterns a topic matches ~100 entries spread
+ * over a handful of lists, and sorting them with a comparator cost ten times the walk.
+ */
+function mergeBySeq<T extends TrieEntry>(lists: (readonly T[])[]): readonly T[] {
+  let level = lists;
+  while (level.length > 1) {
+    const next: (readonly T[])[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const b = level[i + 1];
+      next.push(b === undefined ? level[i]! : mergeTwo(level[i]!, b));
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+function mergeTwo<T extends TrieEntry>(a: readonly T[], b: readonly T[]): T[] {
+  // Preallocated: the size is known, and growing by push costs a copy per doubling.
+  const out = new Array<T>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x.seq <= y.seq) {
+      out[o++] = x;
+      i++;
+    } else {
+      out[o++] = y;
+      j++;
+    }
+  }
+  while (i < a.length) out[o++] = a[i++]!;
+  while (j < b.length) out[o++] = b[j++]!;
+  return out;
 }
 
 /** A copy of `list` with `entry` inserted in seq order (almost always an append). */

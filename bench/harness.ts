@@ -1,0 +1,208 @@
+/**
+ * The benchmark harness: environment facts, batched tinybench measurements reported per
+ * operation, ratios against a named peer, and markdown rendering.
+ *
+ * tinybench times each iteration of a task. Operations of tens of nanoseconds are far below the
+ * timer's resolution and its per-iteration overhead, so every task runs a batch of operations per
+ * iteration (its size calibrated once so an iteration lasts ~0.2 ms) and the harness divides.
+ * The p99 is therefore the p99 of batch means, not of single operations: it shows jitter between
+ * batches (GC, other tenants of the machine), not a single slow call.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, platform, release, totalmem } from "node:os";
+import { Bench } from "tinybench";
+
+export interface RunConfig {
+  quick: boolean;
+  /** Milliseconds each task is measured for (after its warmup). */
+  timeMs: number;
+  warmupMs: number;
+}
+
+export interface Environment {
+  node: string;
+  v8: string;
+  os: string;
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  libraries: Record<string, string>;
+  date: string;
+}
+
+const PEERS = ["qlobber", "eventemitter2", "mqemitter", "emittery", "eventemitter3", "mitt", "tinybench"] as const;
+
+/** Reads an installed package's version from its own package.json. */
+export function packageVersion(name: string): string {
+  const require = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = require.resolve(`${name}/package.json`);
+  } catch {
+    // Packages whose "exports" hide package.json: walk from the resolved entry instead.
+    const entry = require.resolve(name);
+    dir = entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length) + "package.json";
+  }
+  return (JSON.parse(readFileSync(dir, "utf8")) as { version: string }).version;
+}
+
+export function environment(): Environment {
+  const own = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
+  const libraries: Record<string, string> = { [own.name]: own.version };
+  for (const name of PEERS) libraries[name] = packageVersion(name);
+  const cpu = cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    os: `${platform()} ${release()}`,
+    cpu: cpu[0]?.model.trim() ?? "unknown",
+    cores: cpu.length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    libraries,
+    date: new Date().toISOString(),
+  };
+}
+
+export function describeEnvironment(env: Environment): string {
+  const libs = Object.entries(env.libraries)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(", ");
+  return `Node ${env.node} (V8 ${env.v8}), ${env.os}, ${env.cpu} × ${env.cores} cores, ${env.memoryGb} GB RAM. Libraries: ${libs}. Run ${env.date}.`;
+}
+
+/** One measured task: `run(n)` performs n operations (sync or async). */
+export interface TaskSpec {
+  name: string;
+  /** The library measured (a key of Environment.libraries, or "node:events", "baseline"). */
+  library: string;
+  run: (n: number) => unknown;
+  /** Operations per iteration; calibrated when absent. */
+  batch?: number;
+  /** Upper bound of the calibrated batch (e.g. the length of a prebuilt event array). */
+  maxBatch?: number;
+}
+
+export interface TaskResult {
+  name: string;
+  library: string;
+  batch: number;
+  samples: number;
+  /** Nanoseconds per operation: the median and p99 of batch means. */
+  medianNs: number;
+  p99Ns: number;
+  /** Operations per second at the median. */
+  opsPerSec: number;
+  /** Speed-up against the group's reference task (its median / this median); null for none. */
+  ratio: number | null;
+}
+
+export interface Table {
+  title: string;
+  /** The task the `ratio` column is measured against. */
+  reference: string;
+  notes: string[];
+  rows: TaskResult[];
+}
+
+const TARGET_ITERATION_MS = 0.2;
+
+async function calibrate(spec: TaskSpec): Promise<number> {
+  if (spec.batch !== undefined) return spec.batch;
+  const max = spec.maxBatch ?? 100_000;
+  let n = 1;
+  for (;;) {
+    const start = performance.now();
+    await spec.run(n);
+    const took = performance.now() - start;
+    if (took >= TARGET_ITERATION_MS / 4 || n >= max) {
+      const perOp = took / n;
+      return Math.max(1, Math.min(max, Math.round(TARGET_ITERATION_MS / Math.max(perOp, 1e-7))));
+    }
+    n = Math.min(max, n * 4);
+  }
+}
+
+/**
+ * Measures `specs` one after the other in one tinybench run; ratios are against `reference`
+ * (a task name of the group) as `reference median / task median` (above 1: faster).
+ */
+export async function measure(config: RunConfig, title: string, reference: string, specs: TaskSpec[], notes: string[] = []): Promise<Table> {
+  const bench = new Bench({ time: config.timeMs, warmupTime: config.warmupMs, warmup: true, iterations: 8, warmupIterations: 4 });
+  const batches = new Map<string, number>();
+  for (const spec of specs) {
+    const batch = await calibrate(spec);
+    batches.set(spec.name, batch);
+    const run = spec.run;
+    bench.add(spec.name, () => run(batch));
+  }
+  await bench.run();
+  const rows: TaskResult[] = [];
+  for (const task of bench.tasks) {
+    const spec = specs.find((s) => s.name === task.name)!;
+    const batch = batches.get(task.name)!;
+    const result = task.result;
+    if (result.state !== "completed") {
+      throw new Error(`task ${task.name} ${result.state}${result.state === "errored" ? `: ${result.error.message}` : ""}`);
+    }
+    const medianNs = (result.latency.p50 * 1e6) / batch;
+    rows.push({
+      name: task.name,
+      library: spec.library,
+      batch,
+      samples: result.latency.samplesCount,
+      medianNs,
+      p99Ns: (result.latency.p99 * 1e6) / batch,
+      opsPerSec: 1e9 / medianNs,
+      ratio: null,
+    });
+  }
+  const ref = rows.find((r) => r.name === reference);
+  if (ref === undefined) throw new Error(`reference task ${reference} is not in "${title}"`);
+  for (const row of rows) row.ratio = ref.medianNs / row.medianNs;
+  return { title, reference, notes, rows };
+}
+
+export function formatNs(ns: number): string {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(ns >= 100 ? 0 : 1)} ns`;
+}
+
+export function formatRate(perSec: number): string {
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M/s`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(1)} k/s`;
+  return `${perSec.toFixed(1)} /s`;
+}
+
+export function libraryLabel(env: Environment, library: string): string {
+  const version = env.libraries[library];
+  return version === undefined ? library : `${library} ${version}`;
+}
+
+export function renderTable(env: Environment, table: Table): string {
+  const lines = [
+    `### ${table.title}`,
+    "",
+    `| task | library | median / op | p99 / op | ops/s (median) | vs ${table.reference} |`,
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of table.rows) {
+    const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`;
+    lines.push(`| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${ratio} |`);
+  }
+  if (table.notes.length > 0) lines.push("", ...table.notes.map((n) => `- ${n}`));
+  return lines.join("\n");
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same topic stream on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
