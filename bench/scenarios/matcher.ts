@@ -46,33 +46,38 @@ export function makeTopics(seed: number, count: number): string[] {
 }
 
 /**
- * Patterns every peer can express. Our `p.*` (any depth below p, at least one segment) becomes
+ * N distinct patterns every peer can express. Our `p.*` (any depth below p, at least one segment) becomes
  * `p.*.#` / `p.*.**`: the peers' `p.#` would also match the topic `p` itself. An interior `*` is
  * one segment everywhere. Our character prefix (`ta*`) has no peer equivalent and is not generated.
  */
 export function makePatterns(seed: number, count: number): Pattern[] {
   const random = seededRandom(seed);
   const out: Pattern[] = [];
+  const seen = new Set<string>();
   for (let id = 0; id < count; id++) {
     const kind = random();
+    const trailing = kind >= 0.5 && kind < 0.75;
     let parts: string[];
-    let trailing = false;
-    if (kind < 0.5) {
-      parts = segments(random, 2 + Math.floor(random() * 3));
-    } else if (kind < 0.75) {
-      parts = segments(random, 1 + Math.floor(random() * 3));
-      trailing = true;
-    } else {
-      parts = segments(random, 3 + Math.floor(random() * 2));
-      parts[Math.floor(random() * (parts.length - 1))] = "*";
-    }
-    const body = parts.join(".");
+    let body: string;
+    // N distinct patterns: draw again while the skewed vocabulary repeats one (the kind stays).
+    do {
+      if (kind < 0.5) {
+        parts = segments(random, 2 + Math.floor(random() * 3));
+      } else if (trailing) {
+        parts = segments(random, 1 + Math.floor(random() * 3));
+      } else {
+        parts = segments(random, 3 + Math.floor(random() * 2));
+        parts[Math.floor(random() * (parts.length - 1))] = "*";
+      }
+      body = parts.join(".") + (trailing ? ".*" : "");
+    } while (seen.has(body));
+    seen.add(body);
     const source = parts.map((p) => (p === "*" ? "[^.]+" : p)).join("\\.");
     out.push({
       id,
-      ours: trailing ? `${body}.*` : body,
-      amqp: trailing ? `${body}.*.#` : body,
-      ee2: trailing ? `${body}.*.**` : body,
+      ours: body,
+      amqp: trailing ? `${body}.#` : body,
+      ee2: trailing ? `${body}.**` : body,
       regexp: new RegExp(trailing ? `^${source}\\..+$` : `^${source}$`),
     });
   }

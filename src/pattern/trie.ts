@@ -23,26 +23,24 @@
  * copy-on-write: a list handed out by `match` is never changed afterwards, so a dispatch that is
  * iterating one is not disturbed by a subscribe or unsubscribe made by a handler.
  */
+import { EntryList, mergeLists, type TrieEntry } from "./entry-list.js";
 import { STAR, type ParsedPattern } from "./grammar.js";
 
-export interface TrieEntry {
-  /** Subscription order: entries are returned sorted by it. */
-  readonly seq: number;
-}
+export type { TrieEntry } from "./entry-list.js";
 
 class TrieNode<T extends TrieEntry> {
   readonly kind = "node";
   children: Map<string, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
-  exact: readonly T[] | null = null;
-  prefixes: Map<string, readonly T[]> | null = null;
+  exact: EntryList<T> | null = null;
+  prefixes: Map<string, EntryList<T>> | null = null;
   /** Distinct lengths of the keys of `prefixes`, ascending. */
   prefixLengths: number[] = [];
   /**
    * `prefixes.get("")`, the patterns `<path>.*` (every topic below this node), the most common
    * prefix by far: kept in a field so the walk skips a Map lookup for it.
    */
-  below: readonly T[] | null = null;
+  below: EntryList<T> | null = null;
 
   syncBelow(): void {
     this.below = this.prefixes?.get("") ?? null;
@@ -84,15 +82,15 @@ export class TopicTrie<T extends TrieEntry> {
     let node = this.root;
     for (const segment of pattern.segments) node = child(node, segment, true)!;
     if (pattern.prefix === null) {
-      node.exact = insertBySeq(node.exact ?? EMPTY, entry);
+      node.exact = node.exact === null ? EntryList.of([entry]) : node.exact.with(entry);
     } else {
       node.prefixes ??= new Map();
       const list = node.prefixes.get(pattern.prefix);
       if (list === undefined) {
-        node.prefixes.set(pattern.prefix, [entry]);
+        node.prefixes.set(pattern.prefix, EntryList.of([entry]));
         addLength(node.prefixLengths, pattern.prefix.length);
       } else {
-        node.prefixes.set(pattern.prefix, insertBySeq(list, entry));
+        node.prefixes.set(pattern.prefix, list.with(entry));
       }
       node.syncBelow();
     }
@@ -110,12 +108,12 @@ export class TopicTrie<T extends TrieEntry> {
       path.push(node);
     }
     if (pattern.prefix === null) {
-      const rest = node.exact === null ? null : without(node.exact, entry);
+      const rest = node.exact === null ? null : node.exact.without(entry);
       if (rest === null) return false;
       node.exact = rest.length === 0 ? null : rest;
     } else {
       const list = node.prefixes?.get(pattern.prefix);
-      const rest = list === undefined ? null : without(list, entry);
+      const rest = list === undefined ? null : list.without(entry);
       if (rest === null) return false;
       if (rest.length > 0) node.prefixes!.set(pattern.prefix, rest);
       else {
@@ -162,11 +160,11 @@ export class TopicTrie<T extends TrieEntry> {
 
   /** `match` without the cache (for benchmarks and tests of the walk itself). */
   matchUncached(topic: string): readonly T[] {
-    const lists: (readonly T[])[] = [];
+    const lists: EntryList<T>[] = [];
     walk(this.root, splitTopic(topic), 0, lists);
     if (lists.length === 0) return EMPTY;
-    if (lists.length === 1) return lists[0]!;
-    return mergeBySeq(lists);
+    if (lists.length === 1) return lists[0]!.entries;
+    return mergeLists(lists);
   }
 
   /** Drops every cached match list (the trie itself is unchanged). */
@@ -179,7 +177,7 @@ export class TopicTrie<T extends TrieEntry> {
  * Follows literal children in a loop and recurses only into `*` children. The order in which
  * lists are collected does not matter: they are merged by seq afterwards.
  */
-function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: (readonly T[])[]): void {
+function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: EntryList<T>[]): void {
   for (;;) {
     if (depth === topic.length) {
       if (node.exact !== null) out.push(node.exact);
@@ -230,60 +228,6 @@ function child<T extends TrieEntry>(node: TrieNode<T>, segment: string, create: 
     (node.children ??= new Map()).set(segment, next);
   }
   return next;
-}
-
-/**
- * Every list the walk found is already in seq order, so a pairwise merge (log2(lists) passes over
- * the matches) replaces flat() + sort(): at 10,000 patterns a topic matches ~100 entries spread
- * over a handful of lists, and sorting them with a comparator cost ten times the walk.
- */
-function mergeBySeq<T extends TrieEntry>(lists: (readonly T[])[]): readonly T[] {
-  let level = lists;
-  while (level.length > 1) {
-    const next: (readonly T[])[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const b = level[i + 1];
-      next.push(b === undefined ? level[i]! : mergeTwo(level[i]!, b));
-    }
-    level = next;
-  }
-  return level[0]!;
-}
-
-function mergeTwo<T extends TrieEntry>(a: readonly T[], b: readonly T[]): T[] {
-  // Preallocated: the size is known, and growing by push costs a copy per doubling.
-  const out = new Array<T>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x.seq <= y.seq) {
-      out[o++] = x;
-      i++;
-    } else {
-      out[o++] = y;
-      j++;
-    }
-  }
-  while (i < a.length) out[o++] = a[i++]!;
-  while (j < b.length) out[o++] = b[j++]!;
-  return out;
-}
-
-/** A copy of `list` with `entry` inserted in seq order (almost always an append). */
-function insertBySeq<T extends TrieEntry>(list: readonly T[], entry: T): T[] {
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.seq > entry.seq) i--;
-  return [...list.slice(0, i), entry, ...list.slice(i)];
-}
-
-/** A copy of `list` without `entry`, or null when it is not there. */
-function without<T>(list: readonly T[], entry: T): T[] | null {
-  const i = list.indexOf(entry);
-  if (i < 0) return null;
-  return [...list.slice(0, i), ...list.slice(i + 1)];
 }
 
 function addLength(lengths: number[], length: number): void {
