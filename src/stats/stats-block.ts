@@ -1,6 +1,16 @@
 /**
  * StatsBlock: one thread's view of the shared statistics buffer (layout.ts draws it).
  * Writes go to this thread's own stripe; reads sum every stripe.
+ *
+ * The main thread batches its counter writes. An `Atomics.add` on a BigInt64Array costs a BigInt
+ * conversion and allocation per call (~40-60 ns here, several per emit): more than the dispatch
+ * it counts. So the main thread's block keeps its increments in plain numbers and publishes them
+ * to its stripe with Atomics (`flush`): before every read through this block, after every
+ * FLUSH_EVERY events, and at the end of the event-loop turn in which they were counted (one
+ * setImmediate per burst, not per event). Another thread reading the buffer therefore sees the
+ * main thread's counts at most one event-loop turn late; the buffer is still only ever written
+ * with Atomics. Gauges (in flight) are not batched: they must be exact when read. Worker blocks
+ * write through at once: a thread may be terminated before it could flush.
  */
 import { bucketOf, quantileOf } from "./histogram.js";
 import {
@@ -58,6 +68,8 @@ export interface CounterSnapshot {
 }
 
 const ONE = 1n;
+/** The main thread publishes its batched counts at least this often (in events). */
+const FLUSH_EVERY = 1024;
 
 export class StatsBlock {
   readonly buffer: SharedArrayBuffer;
@@ -68,6 +80,31 @@ export class StatsBlock {
   private readonly typeBase: number;
   /** Main thread only: event type -> index in the per-type table. */
   private readonly types = new Map<string, number>();
+  /**
+   * The last type counted, its index, and its batched count not yet folded into pendingTypes:
+   * most emits repeat the previous type, so counting one is a string compare and an increment.
+   */
+  private lastType: string | null = null;
+  private lastIndex = 0;
+  private lastCount = 0;
+  // ---- batched counts, not yet in the buffer (main thread only) ----
+  private readonly batched: boolean;
+  private pendingEmitted = 0;
+  private pendingDelivered = 0;
+  private pendingFiltered = 0;
+  private pendingFailed = 0;
+  private pendingLatCount = 0;
+  private pendingLatSum = 0;
+  /** Per type index (the last one is the overflow slot). */
+  private readonly pendingTypes: Float64Array;
+  private readonly dirtyTypes: number[] = [];
+  private readonly pendingBuckets = new Float64Array(LAT_BUCKETS);
+  private readonly dirtyBuckets: number[] = [];
+  private flushScheduled = false;
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private constructor(buffer: SharedArrayBuffer, stripe: number) {
     this.buffer = buffer;
@@ -81,6 +118,8 @@ export class StatsBlock {
     };
     this.base = stripeOffset(stripe);
     this.typeBase = typeOffset(this.params);
+    this.batched = stripe === 0;
+    this.pendingTypes = new Float64Array(this.batched ? this.params.typeCapacity + 1 : 0);
   }
 
   /** A new buffer, seen from the main thread (stripe 0). */
@@ -106,17 +145,50 @@ export class StatsBlock {
 
   /** Counts one emitted event of `type` (main thread). */
   countEmit(type: string): void {
-    Atomics.add(this.slots, this.base + S_EMITTED, ONE);
-    let index = this.types.get(type);
-    if (index === undefined) {
-      index = this.types.size < this.params.typeCapacity ? this.types.size : this.params.typeCapacity;
-      if (index < this.params.typeCapacity) this.types.set(type, index);
+    if (!this.batched) {
+      Atomics.add(this.slots, this.base + S_EMITTED, ONE);
+      Atomics.add(this.slots, this.typeBase + this.indexOf(type), ONE);
+      return;
     }
-    Atomics.add(this.slots, this.typeBase + index, ONE);
+    if (type !== this.lastType) this.switchType(type);
+    this.lastCount++;
+    if (++this.pendingEmitted >= FLUSH_EVERY) this.flush();
+    else if (!this.flushScheduled) this.scheduleFlush();
+  }
+
+  /** The per-type slot of `type`, interning it while the table has room. */
+  private indexOf(type: string): number {
+    const known = this.types.get(type);
+    if (known !== undefined) return known;
+    const capacity = this.params.typeCapacity;
+    const index = this.types.size < capacity ? this.types.size : capacity;
+    if (index < capacity) this.types.set(type, index);
+    return index;
+  }
+
+  private switchType(type: string): void {
+    this.foldLastType();
+    this.lastType = type;
+    this.lastIndex = this.indexOf(type);
+  }
+
+  private foldLastType(): void {
+    if (this.lastCount === 0) return;
+    const index = this.lastIndex;
+    if (this.pendingTypes[index] === 0) this.dirtyTypes.push(index);
+    this.pendingTypes[index]! += this.lastCount;
+    this.lastCount = 0;
   }
 
   /** Counts the outcome of deliveries. */
   countDeliveries(delivered: number, filtered: number, failed: number): void {
+    if (this.batched) {
+      this.pendingDelivered += delivered;
+      this.pendingFiltered += filtered;
+      this.pendingFailed += failed;
+      if (!this.flushScheduled) this.scheduleFlush();
+      return;
+    }
     if (delivered !== 0) Atomics.add(this.slots, this.base + S_DELIVERED, BigInt(delivered));
     if (filtered !== 0) Atomics.add(this.slots, this.base + S_FILTERED, BigInt(filtered));
     if (failed !== 0) Atomics.add(this.slots, this.base + S_FAILED, BigInt(failed));
@@ -145,10 +217,59 @@ export class StatsBlock {
 
   /** Records one handler duration, in nanoseconds. */
   recordLatency(ns: number): void {
+    const bucket = bucketOf(ns);
+    const rounded = Math.max(0, Math.round(ns));
+    if (this.batched) {
+      this.pendingLatCount++;
+      this.pendingLatSum += rounded;
+      if (this.pendingBuckets[bucket]!++ === 0) this.dirtyBuckets.push(bucket);
+      if (!this.flushScheduled) this.scheduleFlush();
+      return;
+    }
     const base = this.base;
     Atomics.add(this.slots, base + S_LAT_COUNT, ONE);
-    Atomics.add(this.slots, base + S_LAT_SUM_NS, BigInt(Math.max(0, Math.round(ns))));
-    Atomics.add(this.slots, base + S_LAT_BUCKETS + bucketOf(ns), ONE);
+    Atomics.add(this.slots, base + S_LAT_SUM_NS, BigInt(rounded));
+    Atomics.add(this.slots, base + S_LAT_BUCKETS + bucket, ONE);
+  }
+
+  /** Publishes the batched counts of this (main-thread) block to its stripe. */
+  flush(): void {
+    this.foldLastType();
+    const slots = this.slots;
+    const base = this.base;
+    if (this.pendingEmitted !== 0) Atomics.add(slots, base + S_EMITTED, BigInt(this.pendingEmitted));
+    if (this.pendingDelivered !== 0) Atomics.add(slots, base + S_DELIVERED, BigInt(this.pendingDelivered));
+    if (this.pendingFiltered !== 0) Atomics.add(slots, base + S_FILTERED, BigInt(this.pendingFiltered));
+    if (this.pendingFailed !== 0) Atomics.add(slots, base + S_FAILED, BigInt(this.pendingFailed));
+    if (this.pendingLatCount !== 0) {
+      Atomics.add(slots, base + S_LAT_COUNT, BigInt(this.pendingLatCount));
+      Atomics.add(slots, base + S_LAT_SUM_NS, BigInt(this.pendingLatSum));
+    }
+    for (const index of this.dirtyTypes) {
+      Atomics.add(slots, this.typeBase + index, BigInt(this.pendingTypes[index]!));
+      this.pendingTypes[index] = 0;
+    }
+    for (const bucket of this.dirtyBuckets) {
+      Atomics.add(slots, base + S_LAT_BUCKETS + bucket, BigInt(this.pendingBuckets[bucket]!));
+      this.pendingBuckets[bucket] = 0;
+    }
+    this.discardPending();
+  }
+
+  private discardPending(): void {
+    this.pendingEmitted = this.pendingDelivered = this.pendingFiltered = this.pendingFailed = 0;
+    this.pendingLatCount = this.pendingLatSum = 0;
+    this.lastCount = 0;
+    for (const index of this.dirtyTypes) this.pendingTypes[index] = 0;
+    for (const bucket of this.dirtyBuckets) this.pendingBuckets[bucket] = 0;
+    this.dirtyTypes.length = 0;
+    this.dirtyBuckets.length = 0;
+  }
+
+  private scheduleFlush(): void {
+    this.flushScheduled = true;
+    // unref: pending counts alone must not keep the process alive.
+    setImmediate(this.flushSoon).unref();
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -162,6 +283,7 @@ export class StatsBlock {
   }
 
   snapshot(): CounterSnapshot {
+    if (this.batched) this.flush();
     const buckets: number[] = [];
     for (let b = 0; b < LAT_BUCKETS; b++) buckets.push(this.sum(S_LAT_BUCKETS + b));
     const samples = this.sum(S_LAT_COUNT);
@@ -190,6 +312,7 @@ export class StatsBlock {
 
   /** Per-type counts of the interned types (an object whose own keys are exactly the types). */
   eventCounts(): Record<string, number> {
+    if (this.batched) this.flush();
     const entries: [string, number][] = [];
     for (const [type, index] of this.types) {
       entries.push([type, Number(Atomics.load(this.slots, this.typeBase + index))]);
@@ -200,11 +323,14 @@ export class StatsBlock {
 
   /** Events whose type did not fit in the per-type table. */
   overflowCount(): number {
+    if (this.batched) this.flush();
     return Number(Atomics.load(this.slots, this.typeBase + this.params.typeCapacity));
   }
 
   /** Zeroes counters and per-type counts in every stripe; gauges (in flight) are kept. */
   reset(): void {
+    this.discardPending();
+    this.lastType = null;
     for (let stripe = 0; stripe <= this.params.workerStripes; stripe++) {
       const base = stripeOffset(stripe);
       for (const slot of RESETTABLE_SLOTS) Atomics.store(this.slots, base + slot, 0n);
