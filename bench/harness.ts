@@ -7,6 +7,7 @@
  * iteration (its size calibrated once so an iteration lasts ~0.2 ms) and the harness divides.
  * The p99 is therefore the p99 of batch means, not of single operations: it shows jitter between
  * batches (GC, other tenants of the machine), not a single slow call.
+ * Both are reported per operation, as medians over the rounds of `measure`.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,9 +16,12 @@ import { Bench } from "tinybench";
 
 export interface RunConfig {
   quick: boolean;
-  /** Milliseconds each task is measured for (after its warmup). */
+  /** Milliseconds each task is measured for in all (after its warmups), split over the rounds. */
   timeMs: number;
+  /** Warmup before each round of a task. */
   warmupMs: number;
+  /** Runs of every table's tasks, one after the other (see `measure`). */
+  rounds: number;
 }
 
 export interface Environment {
@@ -124,43 +128,61 @@ async function calibrate(spec: TaskSpec): Promise<number> {
 }
 
 /**
- * Measures `specs` one after the other in one tinybench run; ratios are against `reference`
- * (a task name of the group) as `reference median / task median` (above 1: faster).
+ * Measures `specs` in `config.rounds` tinybench runs of all of them, so that every task is
+ * measured at several moments and drift of a shared machine (other tenants, thermal) spreads
+ * over all tasks instead of favouring the ones that happened to run in a quiet moment. A task's
+ * median and p99 are the medians of its per-round figures. Ratios are against `reference` (a task
+ * name of the group) as `reference median / task median` (above 1: faster).
  */
 export async function measure(config: RunConfig, title: string, reference: string, specs: TaskSpec[], notes: string[] = []): Promise<Table> {
-  const bench = new Bench({ time: config.timeMs, warmupTime: config.warmupMs, warmup: true, iterations: 8, warmupIterations: 4 });
   const batches = new Map<string, number>();
-  for (const spec of specs) {
-    const batch = await calibrate(spec);
-    batches.set(spec.name, batch);
-    const run = spec.run;
-    bench.add(spec.name, () => run(batch));
-  }
-  await bench.run();
-  const rows: TaskResult[] = [];
-  for (const task of bench.tasks) {
-    const spec = specs.find((s) => s.name === task.name)!;
-    const batch = batches.get(task.name)!;
-    const result = task.result;
-    if (result.state !== "completed") {
-      throw new Error(`task ${task.name} ${result.state}${result.state === "errored" ? `: ${result.error.message}` : ""}`);
+  for (const spec of specs) batches.set(spec.name, await calibrate(spec));
+  const perRound = new Map<string, { p50: number[]; p99: number[]; samples: number }>(specs.map((s) => [s.name, { p50: [], p99: [], samples: 0 }]));
+  const roundMs = config.timeMs / config.rounds;
+  for (let round = 0; round < config.rounds; round++) {
+    const bench = new Bench({ time: roundMs, warmupTime: config.warmupMs, warmup: true, iterations: 8, warmupIterations: 4 });
+    for (const spec of specs) {
+      const batch = batches.get(spec.name)!;
+      const run = spec.run;
+      bench.add(spec.name, () => run(batch));
     }
-    const medianNs = (result.latency.p50 * 1e6) / batch;
-    rows.push({
-      name: task.name,
+    await bench.run();
+    for (const task of bench.tasks) {
+      const result = task.result;
+      if (result.state !== "completed") {
+        throw new Error(`task ${task.name} ${result.state}${result.state === "errored" ? `: ${result.error.message}` : ""}`);
+      }
+      const acc = perRound.get(task.name)!;
+      acc.p50.push(result.latency.p50);
+      acc.p99.push(result.latency.p99);
+      acc.samples += result.latency.samplesCount;
+    }
+  }
+  const rows: TaskResult[] = specs.map((spec) => {
+    const batch = batches.get(spec.name)!;
+    const acc = perRound.get(spec.name)!;
+    const medianNs = (median(acc.p50) * 1e6) / batch;
+    return {
+      name: spec.name,
       library: spec.library,
       batch,
-      samples: result.latency.samplesCount,
+      samples: acc.samples,
       medianNs,
-      p99Ns: (result.latency.p99 * 1e6) / batch,
+      p99Ns: (median(acc.p99) * 1e6) / batch,
       opsPerSec: 1e9 / medianNs,
       ratio: null,
-    });
-  }
+    };
+  });
   const ref = rows.find((r) => r.name === reference);
   if (ref === undefined) throw new Error(`reference task ${reference} is not in "${title}"`);
   for (const row of rows) row.ratio = ref.medianNs / row.medianNs;
   return { title, reference, notes, rows };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export function formatNs(ns: number): string {

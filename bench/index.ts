@@ -31,12 +31,12 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = only.length === 0 ? all : all.filter((s) => only.includes(s.name));
-const config: RunConfig = values.quick ? { quick: true, timeMs: 60, warmupMs: 15 } : { quick: false, timeMs: 1000, warmupMs: 200 };
+const config: RunConfig = values.quick ? { quick: true, timeMs: 60, warmupMs: 15, rounds: 1 } : { quick: false, timeMs: 1500, warmupMs: 100, rounds: 3 };
 const env = environment();
 
 console.log(`## @neurectomy/event-bus benchmarks${config.quick ? " (--quick smoke run: figures are rough)" : ""}\n`);
 console.log(`${describeEnvironment(env)}\n`);
-console.log(`Rerun: \`npm run bench${config.quick ? " -- --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference.\n`);
+console.log(`Rerun: \`npm run bench${config.quick ? " -- --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over ${config.rounds} round(s) of every table.\n`);
 
 const outputs: Record<string, ScenarioOutput> = {};
 const goals: Goal[] = [];

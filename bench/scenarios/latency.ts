@@ -43,17 +43,23 @@ const subjects: Subject[] = [
 
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Events per second with back-to-back awaited emits (the closed-loop maximum). */
+/**
+ * Events per second when every event is already due: the open loop below with no pacing, so the
+ * maximum and the loaded run pay the same per-event costs (promises collected, not awaited one by one).
+ */
 async function maxRate(emit: (i: number) => Promise<unknown>, ms: number): Promise<number> {
   let i = 0;
+  const pending: Promise<unknown>[] = [];
   const start = performance.now();
   let now = start;
   while (now - start < ms) {
-    for (let k = 0; k < 256; k++) await emit(i++);
-    now = performance.now();
+    for (let k = 0; k < 256; k++) pending.push(emit(i++));
+    if (pending.length > 4096) await Promise.all(pending.splice(0));
     await yieldTurn();
+    now = performance.now();
   }
-  return (i / (now - start)) * 1000;
+  await Promise.all(pending);
+  return (i / (performance.now() - start)) * 1000;
 }
 
 interface LatencyResult {
@@ -119,7 +125,7 @@ registerScenario({
     const ref = results.find((r) => r.library === "emittery")!;
     const rate = (r: number): string => `${(r / 1000).toFixed(0)} k/s`;
     const lines = [
-      "| subject | max rate (closed loop) | offered (50%) | achieved | events | p50 | p99 | p99.9 | max | p99 vs emittery |",
+      "| subject | max rate (unpaced) | offered (50%) | achieved | events | p50 | p99 | p99.9 | max | p99 vs emittery |",
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
       ...results.map(
         (r) =>
@@ -128,7 +134,7 @@ registerScenario({
     ];
     const text = [
       lines.join("\n"),
-      "- Each subject runs at half of its own closed-loop maximum, measured just before; events are built when due (the bus's include nanoid + Date). One sync handler that stamps its completion; latency = completion − due time, over every event. \"p99 vs emittery\" above 1x: a lower p99 than emittery's.",
+      "- Each subject runs at half of its own maximum, measured just before with the same loop unpaced; events are built when due (the bus's include nanoid + Date). One sync handler that stamps its completion; latency = completion − due time, over every event. \"p99 vs emittery\" above 1x: a lower p99 than emittery's.",
     ];
     const goals: Goal[] = [];
     return { tables: [], text, goals, data: results };
