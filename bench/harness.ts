@@ -110,21 +110,40 @@ export interface Table {
 }
 
 const TARGET_ITERATION_MS = 0.2;
+const CALIBRATION_WARMUP_MS = 30;
 
+/**
+ * The batch size that makes one iteration last ~TARGET_ITERATION_MS. The task runs for a while
+ * first: calibrated cold (before the JIT has compiled it), a fast task looks slow, gets a batch of
+ * one or two, and then measures tinybench's per-iteration overhead instead of itself.
+ */
 async function calibrate(spec: TaskSpec): Promise<number> {
   if (spec.batch !== undefined) return spec.batch;
   const max = spec.maxBatch ?? 100_000;
   let n = 1;
+  const warmUntil = performance.now() + CALIBRATION_WARMUP_MS;
+  while (performance.now() < warmUntil) {
+    await spec.run(n);
+    n = Math.min(max, n * 2);
+  }
+  // Grow n until a run lasts the target, then keep the fastest of a few runs: a pause (GC, or
+  // another process taking the core) only ever makes a run slower.
+  n = 1;
+  let took = 0;
   for (;;) {
     const start = performance.now();
     await spec.run(n);
-    const took = performance.now() - start;
-    if (took >= TARGET_ITERATION_MS / 4 || n >= max) {
-      const perOp = took / n;
-      return Math.max(1, Math.min(max, Math.round(TARGET_ITERATION_MS / Math.max(perOp, 1e-7))));
-    }
-    n = Math.min(max, n * 4);
+    took = performance.now() - start;
+    if (took >= TARGET_ITERATION_MS || n >= max) break;
+    n = Math.min(max, n * 2);
   }
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    await spec.run(n);
+    took = Math.min(took, performance.now() - start);
+  }
+  const perOp = took / n;
+  return Math.max(1, Math.min(max, Math.round(TARGET_ITERATION_MS / Math.max(perOp, 1e-7))));
 }
 
 /**

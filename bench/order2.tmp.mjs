@@ -1,0 +1,13 @@
+import { measure } from "/work/wt-bench/dist/bench/harness.js";
+import { awaitedEmits, busWith, prebuiltEvents } from "/work/wt-bench/dist/bench/scenarios/dispatch.js";
+import { makeEmittery, TYPE, DATA } from "/work/wt-bench/dist/bench/scenarios/peers.js";
+const events = prebuiltEvents(1024);
+const cfg = { quick: true, timeMs: 300, warmupMs: 30, rounds: 3 };
+const em = makeEmittery(1);
+const a = { name: "bus A", library: "x", run: awaitedEmits(busWith(1), events) };
+const b = { name: "bus B", library: "x", run: awaitedEmits(busWith(1), events) };
+const e = { name: "emittery", library: "x", run: async (n) => { for (let i = 0; i < n; i++) await em.emit(TYPE, DATA); } };
+const show = (t) => console.log(t.rows.map(r => `${r.name} ${r.medianNs.toFixed(0)}ns (batch ${r.batch})`).join(" | "));
+show(await measure(cfg, "t", "bus A", [a, b]));
+show(await measure(cfg, "t", "bus A", [a, e, b]));
+show(await measure(cfg, "t", "bus A", [a, b]));
