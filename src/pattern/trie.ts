@@ -18,7 +18,9 @@
  * At most two children are followed per depth (literal and star), so the walk visits at most
  * 2^depth nodes in the worst case of `*` at every level, and far fewer in practice.
  *
- * Matches are returned in subscription order (`seq`), whatever pattern they came through.
+ * Matches are returned in subscription order (`seq`), whatever pattern they came through: every
+ * list in a node is an EntryList kept in seq order, and the few lists a walk collects are merged
+ * (entry-list.ts); a topic that reaches a single list gets that list itself, without a copy.
  * Results are cached per topic in a bounded map that any add or remove clears. Entry lists are
  * copy-on-write: a list handed out by `match` is never changed afterwards, so a dispatch that is
  * iterating one is not disturbed by a subscribe or unsubscribe made by a handler.

@@ -12,7 +12,8 @@
  * with Atomics. Gauges (in flight) are not batched: they must be exact when read. Worker blocks
  * write through at once: a thread may be terminated before it could flush.
  */
-import { bucketOf, quantileOf } from "./histogram.js";
+import { bucketOf } from "./histogram.js";
+import { readSnapshot, type CounterSnapshot } from "./snapshot.js";
 import {
   HDR_MAGIC,
   HDR_NEXT_STRIPE,
@@ -41,31 +42,7 @@ import {
   type LayoutParams,
 } from "./layout.js";
 
-/** Handler-time percentiles, in milliseconds, from the sampled histogram. */
-export interface LatencyStats {
-  /** Deliveries timed (a sample of all deliveries, see `stats.sampleEvery`). */
-  samples: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-}
-
-export interface CounterSnapshot {
-  emitted: number;
-  delivered: number;
-  filteredOut: number;
-  failed: number;
-  inFlight: number;
-  workerCompleted: number;
-  workerFailed: number;
-  workerInFlight: number;
-  workerInFlightPeak: number;
-  latency: LatencyStats;
-  /** Raw histogram bucket counts (summed over stripes), for exporters. */
-  latencyBuckets: number[];
-}
+export type { CounterSnapshot, LatencyStats } from "./snapshot.js";
 
 const ONE = 1n;
 /** The main thread publishes its batched counts at least this often (in events). */
@@ -274,40 +251,9 @@ export class StatsBlock {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  private sum(slot: number): number {
-    let total = 0n;
-    for (let stripe = 0; stripe <= this.params.workerStripes; stripe++) {
-      total += Atomics.load(this.slots, stripeOffset(stripe) + slot);
-    }
-    return Number(total);
-  }
-
   snapshot(): CounterSnapshot {
     if (this.batched) this.flush();
-    const buckets: number[] = [];
-    for (let b = 0; b < LAT_BUCKETS; b++) buckets.push(this.sum(S_LAT_BUCKETS + b));
-    const samples = this.sum(S_LAT_COUNT);
-    const ms = (q: number): number => quantileOf(buckets, q) / 1e6;
-    return {
-      emitted: this.sum(S_EMITTED),
-      delivered: this.sum(S_DELIVERED),
-      filteredOut: this.sum(S_FILTERED),
-      failed: this.sum(S_FAILED),
-      inFlight: this.sum(S_IN_FLIGHT),
-      workerCompleted: this.sum(S_WORKER_COMPLETED),
-      workerFailed: this.sum(S_WORKER_FAILED),
-      workerInFlight: Number(Atomics.load(this.slots, HDR_WORKER_IN_FLIGHT)),
-      workerInFlightPeak: Number(Atomics.load(this.slots, HDR_WORKER_IN_FLIGHT_PEAK)),
-      latency: {
-        samples,
-        meanMs: samples === 0 ? 0 : this.sum(S_LAT_SUM_NS) / samples / 1e6,
-        p50Ms: ms(0.5),
-        p90Ms: ms(0.9),
-        p99Ms: ms(0.99),
-        p999Ms: ms(0.999),
-      },
-      latencyBuckets: buckets,
-    };
+    return readSnapshot(this.slots, this.params);
   }
 
   /** Per-type counts of the interned types (an object whose own keys are exactly the types). */

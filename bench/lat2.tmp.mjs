@@ -1,9 +1,0 @@
-import { EventBus, Event } from "/work/wt-bench/dist/src/index.js";
-const bus = new EventBus(); bus.subscribe("task.completed", () => {});
-const emit = (i) => bus.emit(new Event("task.completed", "bench", { i }));
-const yieldTurn = () => new Promise((resolve) => setImmediate(resolve));
-for (let r = 0; r < 4; r++) {
-let i = 0; const start = performance.now(); let now = start; let turns = 0;
-while (now - start < 250) { for (let k = 0; k < 256; k++) await emit(i++); now = performance.now(); await yieldTurn(); turns++; }
-console.log((i / (now - start) * 1000).toFixed(0), "/s", turns);
-}
