@@ -6,10 +6,10 @@
  * conversion and allocation per call (~40-60 ns here, several per emit): more than the dispatch
  * it counts. So the main thread's block keeps its increments in plain numbers and publishes them
  * to its stripe with Atomics (`flush`): before every read through this block, after every
- * FLUSH_EVERY events, and at the end of the event-loop turn in which they were counted (one
- * setImmediate per burst, not per event). Another thread reading the buffer therefore sees the
- * main thread's counts at most one event-loop turn late; the buffer is still only ever written
- * with Atomics. Gauges (in flight) are not batched: they must be exact when read. Worker blocks
+ * FLUSH_EVERY events, and FLUSH_DELAY_MS after the first count left unpublished (one unref'd
+ * timer per period, not per event or per event-loop turn). Another thread reading the buffer
+ * therefore sees the main thread's counts at most FLUSH_DELAY_MS late; the buffer is still only
+ * ever written with Atomics. Gauges (in flight) are not batched: they must be exact when read. Worker blocks
  * write through at once: a thread may be terminated before it could flush.
  */
 import { bucketOf } from "./histogram.js";
@@ -47,6 +47,8 @@ export type { CounterSnapshot, LatencyStats } from "./snapshot.js";
 const ONE = 1n;
 /** The main thread publishes its batched counts at least this often (in events). */
 const FLUSH_EVERY = 1024;
+/** ... and at most this long after a count was made (milliseconds). */
+export const FLUSH_DELAY_MS = 20;
 
 export class StatsBlock {
   readonly buffer: SharedArrayBuffer;
@@ -246,7 +248,7 @@ export class StatsBlock {
   private scheduleFlush(): void {
     this.flushScheduled = true;
     // unref: pending counts alone must not keep the process alive.
-    setImmediate(this.flushSoon).unref();
+    setTimeout(this.flushSoon, FLUSH_DELAY_MS).unref();
   }
 
   // ---- reads ---------------------------------------------------------------------------------
