@@ -18,7 +18,7 @@ export interface RunConfig {
   quick: boolean;
   /** Milliseconds each task is measured for in all (after its warmups), split over the rounds. */
   timeMs: number;
-  /** Warmup before each round of a task. */
+  /** Warmup of each task before its first round. */
   warmupMs: number;
   /** Runs of every table's tasks, one after the other (see `measure`). */
   rounds: number;
@@ -99,6 +99,8 @@ export interface TaskResult {
   opsPerSec: number;
   /** Speed-up against the group's reference task (its median / this median); null for none. */
   ratio: number | null;
+  /** This task's median in each round, nanoseconds per operation (for paired comparisons). */
+  roundMediansNs: number[];
 }
 
 export interface Table {
@@ -153,13 +155,14 @@ async function calibrate(spec: TaskSpec): Promise<number> {
  * median and p99 are the medians of its per-round figures. Ratios are against `reference` (a task
  * name of the group) as `reference median / task median` (above 1: faster).
  */
-export async function measure(config: RunConfig, title: string, reference: string, specs: TaskSpec[], notes: string[] = []): Promise<Table> {
+export async function measure(config: RunConfig, title: string, reference: string, specs: TaskSpec[], notes: string[] = [], rounds = config.rounds): Promise<Table> {
   const batches = new Map<string, number>();
   for (const spec of specs) batches.set(spec.name, await calibrate(spec));
   const perRound = new Map<string, { p50: number[]; p99: number[]; samples: number }>(specs.map((s) => [s.name, { p50: [], p99: [], samples: 0 }]));
-  const roundMs = config.timeMs / config.rounds;
-  for (let round = 0; round < config.rounds; round++) {
-    const bench = new Bench({ time: roundMs, warmupTime: config.warmupMs, warmup: true, iterations: 8, warmupIterations: 4 });
+  const roundMs = config.timeMs / rounds;
+  for (let round = 0; round < rounds; round++) {
+    // Warm up in the first round only: the JIT state of the task functions carries over.
+    const bench = new Bench({ time: roundMs, warmupTime: config.warmupMs, warmup: round === 0, iterations: 8, warmupIterations: 4 });
     for (const spec of specs) {
       const batch = batches.get(spec.name)!;
       const run = spec.run;
@@ -190,6 +193,7 @@ export async function measure(config: RunConfig, title: string, reference: strin
       p99Ns: (median(acc.p99) * 1e6) / batch,
       opsPerSec: 1e9 / medianNs,
       ratio: null,
+      roundMediansNs: acc.p50.map((ms) => (ms * 1e6) / batch),
     };
   });
   const ref = rows.find((r) => r.name === reference);
@@ -198,7 +202,7 @@ export async function measure(config: RunConfig, title: string, reference: strin
   return { title, reference, notes, rows };
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
