@@ -202,6 +202,18 @@ export async function measure(config: RunConfig, title: string, reference: strin
   return { title, reference, notes, rows };
 }
 
+/**
+ * How much faster `task` is than `reference` round by round (reference / task in each round),
+ * summarised: a paired comparison, so a burst of load from other tenants that hits one round
+ * hits both tasks.
+ */
+export function pairedSpeedup(table: Table, task: string, reference: string): { median: number; min: number; max: number } {
+  const of = (name: string): number[] => table.rows.find((r) => r.name === name)!.roundMediansNs;
+  const mine = of(task);
+  const ratios = of(reference).map((ref, i) => ref / mine[i]!);
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

@@ -53,6 +53,7 @@ for (const scenario of selected) {
 
 if (goals.length > 0) {
   console.log("## Goals\n");
+  console.log("Speed goals are judged on the median over rounds of the ratio measured within each round (both tasks measured close together in time).\n");
   console.log("| goal | measured | met |\n| --- | --- | --- |");
   for (const g of goals) console.log(`| ${g.goal} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`);
   console.log("");
