@@ -55,4 +55,16 @@ describe("stats counted in batches on the main thread", () => {
     expect(stats.eventCounts).toEqual({ "a.a": 2, "b.b": 1 });
     await bus.close();
   });
+
+  it("counts exactly across many batches with alternating types (past the flush threshold)", () => {
+    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 4 });
+    const types = ["a", "a", "b", "a", "c", "d", "e", "e"];
+    for (let i = 0; i < 5000; i++) block.countEmit(types[i % types.length]!);
+    expect(block.snapshot().emitted).toBe(5000);
+    expect(block.eventCounts()).toEqual({ a: 1875, b: 625, c: 625, d: 625 });
+    expect(block.overflowCount()).toBe(1250);
+    for (let i = 0; i < 3000; i++) block.countEmit("a");
+    expect(block.snapshot().emitted).toBe(8000);
+    expect(block.eventCounts()["a"]).toBe(4875);
+  });
 });

@@ -68,7 +68,8 @@ export class StatsBlock {
   private lastCount = 0;
   // ---- batched counts, not yet in the buffer (main thread only) ----
   private readonly batched: boolean;
-  private pendingEmitted = 0;
+  /** Emits left before a flush; FLUSH_EVERY minus it is the number of emits not yet published. */
+  private untilFlush = FLUSH_EVERY;
   private pendingDelivered = 0;
   private pendingFiltered = 0;
   private pendingFailed = 0;
@@ -124,14 +125,27 @@ export class StatsBlock {
 
   /** Counts one emitted event of `type` (main thread). */
   countEmit(type: string): void {
+    // The hot path, kept small enough to inline: the type of the previous emit, no flush due.
+    // (lastType is null on worker blocks and after every flush, which sends those to countEmitSlow.)
+    if (type === this.lastType && --this.untilFlush > 0) {
+      this.lastCount++;
+      return;
+    }
+    this.countEmitSlow(type);
+  }
+
+  private countEmitSlow(type: string): void {
     if (!this.batched) {
       Atomics.add(this.slots, this.base + S_EMITTED, ONE);
       Atomics.add(this.slots, this.typeBase + this.indexOf(type), ONE);
       return;
     }
-    if (type !== this.lastType) this.switchType(type);
+    if (type !== this.lastType) {
+      this.switchType(type);
+      this.untilFlush--; // countEmit's test stopped before counting it down
+    }
     this.lastCount++;
-    if (++this.pendingEmitted >= FLUSH_EVERY) this.flush();
+    if (this.untilFlush <= 0) this.flush();
     else if (!this.flushScheduled) this.scheduleFlush();
   }
 
@@ -216,7 +230,8 @@ export class StatsBlock {
     this.foldLastType();
     const slots = this.slots;
     const base = this.base;
-    if (this.pendingEmitted !== 0) Atomics.add(slots, base + S_EMITTED, BigInt(this.pendingEmitted));
+    const emitted = FLUSH_EVERY - this.untilFlush;
+    if (emitted !== 0) Atomics.add(slots, base + S_EMITTED, BigInt(emitted));
     if (this.pendingDelivered !== 0) Atomics.add(slots, base + S_DELIVERED, BigInt(this.pendingDelivered));
     if (this.pendingFiltered !== 0) Atomics.add(slots, base + S_FILTERED, BigInt(this.pendingFiltered));
     if (this.pendingFailed !== 0) Atomics.add(slots, base + S_FAILED, BigInt(this.pendingFailed));
@@ -236,7 +251,10 @@ export class StatsBlock {
   }
 
   private discardPending(): void {
-    this.pendingEmitted = this.pendingDelivered = this.pendingFiltered = this.pendingFailed = 0;
+    // The next emit takes countEmitSlow, which re-arms the flush timer.
+    this.lastType = null;
+    this.untilFlush = FLUSH_EVERY;
+    this.pendingDelivered = this.pendingFiltered = this.pendingFailed = 0;
     this.pendingLatCount = this.pendingLatSum = 0;
     this.lastCount = 0;
     for (const index of this.dirtyTypes) this.pendingTypes[index] = 0;
