@@ -36,7 +36,7 @@ const env = environment();
 
 console.log(`## @neurectomy/event-bus benchmarks${config.quick ? " (--quick smoke run: figures are rough)" : ""}\n`);
 console.log(`${describeEnvironment(env)}\n`);
-console.log(`Rerun: \`npm run bench${config.quick ? " -- --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over ${config.rounds} round(s) of every table.\n`);
+console.log(`Rerun: \`npm run bench${config.quick ? " -- --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over the rounds in which each table's tasks are measured in turn (${config.rounds} by default${config.quick ? "" : "; 6 for the matcher, 12 for the stats cost"}).\n`);
 
 const outputs: Record<string, ScenarioOutput> = {};
 const goals: Goal[] = [];
