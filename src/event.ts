@@ -1,9 +1,9 @@
 /**
  * Events and their wire format (DESIGN.md section 2).
  */
-import { nanoid } from "nanoid";
 import { z } from "zod";
 import { InvalidEventError } from "./errors.js";
+import { eventId as newEventId } from "./event-id.js";
 import { assertEventType, eventTypeRule, matchesPattern } from "./pattern/grammar.js";
 
 /**
@@ -128,7 +128,7 @@ export class Event<T extends string = string, D extends object = Record<string, 
     this.source = source;
     this.data = data ?? ({} as D);
     this.timestamp = timestamp ?? new Date();
-    this.eventId = eventId ?? nanoid();
+    this.eventId = eventId ?? newEventId();
   }
 
   /** Whether this event matches `pattern` (the grammar of `subscribe`). Throws InvalidPatternError. */

@@ -105,7 +105,7 @@ export interface BusOptions {
   nodeId?: string;
   /**
    * Synchronous re-emits nested deeper than this reject with EBUS_RECURSION_LIMIT. Default 64, at
-   * most 1000: each level costs several stack frames, and Node's default stack overflows at about
+   * most 500: each level costs several stack frames, and Node's default stack overflows at about
    * 2000 levels of a trivial re-emitting handler (a RangeError, not the coded limit).
    */
   maxNesting?: number;
@@ -154,7 +154,7 @@ export const busOptionsSchema = z.strictObject({
     })
     .optional(),
   nodeId: z.string().min(1).max(256).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").optional(),
-  maxNesting: positiveInt.max(1000).optional(),
+  maxNesting: positiveInt.max(500).optional(),
 });
 
 export interface ResolvedWorkerOptions {

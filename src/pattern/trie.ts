@@ -18,36 +18,35 @@
  * At most two children are followed per depth (literal and star), so the walk visits at most
  * 2^depth nodes in the worst case of `*` at every level, and far fewer in practice.
  *
- * Matches are returned in subscription order (`seq`), whatever pattern they came through.
- * Results are cached per topic in a bounded map that any add or remove clears. Entry lists change
- * in place (an append is O(1): copy-on-write made N subscriptions to one pattern cost O(N^2));
- * `match` hands out a copy, made once per topic and then cached, so a list handed out is never
- * changed afterwards and a dispatch that is iterating one is not disturbed by a subscribe or
- * unsubscribe made by a handler.
+ * Matches are returned in subscription order (`seq`), whatever pattern they came through: every
+ * list in a node is an EntryList kept in seq order, and the few lists a walk collects are merged
+ * (entry-list.ts). Results are cached per topic in a bounded map that any add or remove clears.
+ * Entry lists change in place, so `match` never hands one out: it returns a copy or a merge (made
+ * once per topic, then cached), which is never changed afterwards, so a dispatch that is
+ * iterating it is not disturbed by a subscribe or unsubscribe made by a handler.
  */
+import { EntryList, mergeLists, type TrieEntry } from "./entry-list.js";
 import { STAR, type ParsedPattern } from "./grammar.js";
 
-/**
- * What a TopicTrie stores: anything with a `seq`, the order `match` returns entries in.
- *
- * @example
- * ```ts
- * const entry: TrieEntry & { name: string } = { seq: 0, name: "audit" };
- * ```
- */
-export interface TrieEntry {
-  /** Subscription order: entries are returned sorted by it. */
-  readonly seq: number;
-}
+export type { TrieEntry } from "./entry-list.js";
 
 class TrieNode<T extends TrieEntry> {
   readonly kind = "node";
   children: Map<string, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
-  exact: T[] | null = null;
-  prefixes: Map<string, T[]> | null = null;
+  exact: EntryList<T> | null = null;
+  prefixes: Map<string, EntryList<T>> | null = null;
   /** Distinct lengths of the keys of `prefixes`, ascending. */
   prefixLengths: number[] = [];
+  /**
+   * `prefixes.get("")`, the patterns `<path>.*` (every topic below this node), the most common
+   * prefix by far: kept in a field so the walk skips a Map lookup for it.
+   */
+  below: EntryList<T> | null = null;
+
+  syncBelow(): void {
+    this.below = this.prefixes?.get("") ?? null;
+  }
 
   isEmpty(): boolean {
     return this.children === null && this.star === null && this.exact === null && this.prefixes === null;
@@ -70,7 +69,8 @@ export interface TopicTrieOptions {
 }
 
 /**
- * The trie that indexes subscription patterns: `match(topic)` returns the entries whose pattern matches, in `seq` order (cached per topic).
+ * The trie that indexes subscription patterns: `match(topic)` returns the entries whose pattern
+ * matches, in `seq` order (cached per topic).
  *
  * @example
  * ```ts
@@ -103,17 +103,18 @@ export class TopicTrie<T extends TrieEntry> {
     let node = this.root;
     for (const segment of pattern.segments) node = child(node, segment, true)!;
     if (pattern.prefix === null) {
-      if (node.exact === null) node.exact = [entry];
-      else insertBySeq(node.exact, entry);
+      if (node.exact === null) node.exact = EntryList.of([entry]);
+      else node.exact.add(entry);
     } else {
       node.prefixes ??= new Map();
       const list = node.prefixes.get(pattern.prefix);
       if (list === undefined) {
-        node.prefixes.set(pattern.prefix, [entry]);
+        node.prefixes.set(pattern.prefix, EntryList.of([entry]));
         addLength(node.prefixLengths, pattern.prefix.length);
       } else {
-        insertBySeq(list, entry);
+        list.add(entry);
       }
+      node.syncBelow();
     }
     this.count++;
     this.cache.clear();
@@ -129,11 +130,11 @@ export class TopicTrie<T extends TrieEntry> {
       path.push(node);
     }
     if (pattern.prefix === null) {
-      if (node.exact === null || !removeFrom(node.exact, entry)) return false;
+      if (node.exact === null || !node.exact.remove(entry)) return false;
       if (node.exact.length === 0) node.exact = null;
     } else {
       const list = node.prefixes?.get(pattern.prefix);
-      if (list === undefined || !removeFrom(list, entry)) return false;
+      if (list === undefined || !list.remove(entry)) return false;
       if (list.length === 0) {
         node.prefixes!.delete(pattern.prefix);
         if (![...node.prefixes!.keys()].some((k) => k.length === pattern.prefix!.length)) {
@@ -141,6 +142,7 @@ export class TopicTrie<T extends TrieEntry> {
         }
         if (node.prefixes!.size === 0) node.prefixes = null;
       }
+      node.syncBelow();
     }
     this.count--;
     this.cache.clear();
@@ -168,8 +170,10 @@ export class TopicTrie<T extends TrieEntry> {
     if (cached !== undefined) return cached;
     const found = this.matchUncached(topic);
     if (this.cacheSize > 0) {
-      // FIFO eviction: the oldest inserted topic goes first. Unique topics cannot grow it.
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      // Full: start over. Deleting a Map's oldest key one at a time is O(size) per eviction in V8
+      // (deleted entries pile up at its front); a stream of unique topics cannot grow it either
+      // way, and the types that repeat are cached again at once.
+      if (this.cache.size >= this.cacheSize) this.cache.clear();
       this.cache.set(topic, found);
     }
     return found;
@@ -177,14 +181,12 @@ export class TopicTrie<T extends TrieEntry> {
 
   /** `match` without the cache (for benchmarks and tests of the walk itself). */
   matchUncached(topic: string): readonly T[] {
-    const lists: (readonly T[])[] = [];
-    walk(this.root, topic.split("."), 0, lists);
+    const lists: EntryList<T>[] = [];
+    walk(this.root, splitTopic(topic), 0, lists);
     if (lists.length === 0) return EMPTY;
     // Node lists change in place: hand out a copy, which callers and the cache may keep.
-    if (lists.length === 1) return lists[0]!.slice();
-    const merged = lists.flat();
-    merged.sort(bySeq);
-    return merged;
+    if (lists.length === 1) return lists[0]!.entries.slice();
+    return mergeLists(lists);
   }
 
   /** Drops every cached match list (the trie itself is unchanged). */
@@ -193,24 +195,48 @@ export class TopicTrie<T extends TrieEntry> {
   }
 }
 
-function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: (readonly T[])[]): void {
-  if (depth === topic.length) {
-    if (node.exact !== null) out.push(node.exact);
-    return;
-  }
-  const segment = topic[depth]!;
-  if (node.prefixes !== null) {
-    for (const length of node.prefixLengths) {
-      if (length > segment.length) break;
-      const list = node.prefixes.get(length === segment.length ? segment : segment.slice(0, length));
-      if (list !== undefined) out.push(list);
+/**
+ * Follows literal children in a loop and recurses only into `*` children. The order in which
+ * lists are collected does not matter: they are merged by seq afterwards.
+ */
+function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: EntryList<T>[]): void {
+  for (;;) {
+    if (depth === topic.length) {
+      if (node.exact !== null) out.push(node.exact);
+      return;
     }
+    const segment = topic[depth]!;
+    if (node.prefixes !== null) {
+      if (node.below !== null) out.push(node.below);
+      const lengths = node.prefixLengths;
+      for (let i = node.below === null ? 0 : 1; i < lengths.length; i++) {
+        const length = lengths[i]!;
+        if (length > segment.length) break;
+        const list = node.prefixes.get(length === segment.length ? segment : segment.slice(0, length));
+        if (list !== undefined) out.push(list);
+      }
+    }
+    if (node.star !== null) walk(node.star, topic, depth + 1, out);
+    const next = node.children === null ? undefined : node.children.get(segment);
+    if (next === undefined) return;
+    node = next;
+    depth++;
   }
-  if (node.children !== null) {
-    const next = node.children.get(segment);
-    if (next !== undefined) walk(next, topic, depth + 1, out);
+}
+
+/** `topic.split(".")`, written out: String.prototype.split costs twice as much on Node 20. */
+function splitTopic(topic: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const dot = topic.indexOf(".", start);
+    if (dot < 0) {
+      out.push(start === 0 ? topic : topic.slice(start));
+      return out;
+    }
+    out.push(topic.slice(start, dot));
+    start = dot + 1;
   }
-  if (node.star !== null) walk(node.star, topic, depth + 1, out);
 }
 
 function child<T extends TrieEntry>(node: TrieNode<T>, segment: string, create: boolean): TrieNode<T> | undefined {
@@ -224,26 +250,6 @@ function child<T extends TrieEntry>(node: TrieNode<T>, segment: string, create: 
     (node.children ??= new Map()).set(segment, next);
   }
   return next;
-}
-
-function bySeq(a: TrieEntry, b: TrieEntry): number {
-  return a.seq - b.seq;
-}
-
-/** Inserts `entry` into `list` in seq order (almost always an append). */
-function insertBySeq<T extends TrieEntry>(list: T[], entry: T): void {
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.seq > entry.seq) i--;
-  if (i === list.length) list.push(entry);
-  else list.splice(i, 0, entry);
-}
-
-/** Removes `entry` from `list`; returns whether it was there. */
-function removeFrom<T>(list: T[], entry: T): boolean {
-  const i = list.indexOf(entry);
-  if (i < 0) return false;
-  list.splice(i, 1);
-  return true;
 }
 
 function addLength(lengths: number[], length: number): void {

@@ -7,12 +7,18 @@
  */
 import { LAT_BUCKETS, LAT_MAX_EXP, LAT_MIN_EXP, LAT_SUB } from "./layout.js";
 
+const MIN_NS = 2 ** LAT_MIN_EXP;
+/** 2^e for every exponent the histogram uses: `2 ** exp` with a variable exponent calls pow(). */
+const POW2 = Array.from({ length: LAT_MAX_EXP + 1 }, (_, e) => 2 ** e);
+
 /** The bucket of a duration in nanoseconds. */
 export function bucketOf(ns: number): number {
-  if (!(ns >= 2 ** LAT_MIN_EXP)) return 0;
-  const exp = Math.floor(Math.log2(ns));
+  if (!(ns >= MIN_NS)) return 0;
+  let exp = Math.floor(Math.log2(ns));
   if (exp >= LAT_MAX_EXP) return LAT_BUCKETS - 1;
-  const sub = Math.floor((ns / 2 ** exp - 1) * LAT_SUB);
+  // log2 may round up just below a power of two: keep ns within [2^exp, 2^(exp+1)).
+  if (ns < POW2[exp]!) exp--;
+  const sub = Math.floor((ns / POW2[exp]! - 1) * LAT_SUB);
   return 1 + (exp - LAT_MIN_EXP) * LAT_SUB + Math.min(sub, LAT_SUB - 1);
 }
 

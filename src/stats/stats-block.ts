@@ -1,8 +1,19 @@
 /**
  * StatsBlock: one thread's view of the shared statistics buffer (layout.ts draws it).
  * Writes go to this thread's own stripe; reads sum every stripe.
+ *
+ * The main thread batches its counter writes. An `Atomics.add` on a BigInt64Array costs a BigInt
+ * conversion and allocation per call (~40-60 ns here, several per emit): more than the dispatch
+ * it counts. So the main thread's block keeps its increments in plain numbers and publishes them
+ * to its stripe with Atomics (`flush`): before every read through this block, after every
+ * FLUSH_EVERY events, and FLUSH_DELAY_MS after the first count left unpublished (one unref'd
+ * timer per period, not per event or per event-loop turn). Another thread reading the buffer
+ * therefore sees the main thread's counts at most FLUSH_DELAY_MS late; the buffer is still only
+ * ever written with Atomics. Gauges (in flight) are not batched: they must be exact when read. Worker blocks
+ * write through at once: a thread may be terminated before it could flush.
  */
-import { bucketOf, quantileOf } from "./histogram.js";
+import { bucketOf } from "./histogram.js";
+import { readSnapshot, type CounterSnapshot } from "./snapshot.js";
 import {
   HDR_MAGIC,
   HDR_NEXT_STRIPE,
@@ -31,40 +42,13 @@ import {
   type LayoutParams,
 } from "./layout.js";
 
-/**
- * Handler-time percentiles, in milliseconds, from the sampled histogram.
- *
- * @example
- * ```ts
- * const { samples, p50Ms, p99Ms } = bus.getStats().latency;
- * ```
- */
-export interface LatencyStats {
-  /** Deliveries timed (a sample of all deliveries, see `stats.sampleEvery`). */
-  samples: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-}
-
-export interface CounterSnapshot {
-  emitted: number;
-  delivered: number;
-  filteredOut: number;
-  failed: number;
-  inFlight: number;
-  workerCompleted: number;
-  workerFailed: number;
-  workerInFlight: number;
-  workerInFlightPeak: number;
-  latency: LatencyStats;
-  /** Raw histogram bucket counts (summed over stripes), for exporters. */
-  latencyBuckets: number[];
-}
+export type { CounterSnapshot, LatencyStats } from "./snapshot.js";
 
 const ONE = 1n;
+/** The main thread publishes its batched counts at least this often (in events). */
+const FLUSH_EVERY = 1024;
+/** ... and at most this long after a count was made (milliseconds). */
+export const FLUSH_DELAY_MS = 20;
 
 export class StatsBlock {
   readonly buffer: SharedArrayBuffer;
@@ -75,6 +59,32 @@ export class StatsBlock {
   private readonly typeBase: number;
   /** Main thread only: event type -> index in the per-type table. */
   private readonly types = new Map<string, number>();
+  /**
+   * The last type counted, its index, and its batched count not yet folded into pendingTypes:
+   * most emits repeat the previous type, so counting one is a string compare and an increment.
+   */
+  private lastType: string | null = null;
+  private lastIndex = 0;
+  private lastCount = 0;
+  // ---- batched counts, not yet in the buffer (main thread only) ----
+  private readonly batched: boolean;
+  /** Emits left before a flush; FLUSH_EVERY minus it is the number of emits not yet published. */
+  private untilFlush = FLUSH_EVERY;
+  private pendingDelivered = 0;
+  private pendingFiltered = 0;
+  private pendingFailed = 0;
+  private pendingLatCount = 0;
+  private pendingLatSum = 0;
+  /** Per type index (the last one is the overflow slot). */
+  private readonly pendingTypes: Float64Array;
+  private readonly dirtyTypes: number[] = [];
+  private readonly pendingBuckets = new Float64Array(LAT_BUCKETS);
+  private readonly dirtyBuckets: number[] = [];
+  private flushScheduled = false;
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private constructor(buffer: SharedArrayBuffer, stripe: number) {
     this.buffer = buffer;
@@ -88,6 +98,8 @@ export class StatsBlock {
     };
     this.base = stripeOffset(stripe);
     this.typeBase = typeOffset(this.params);
+    this.batched = stripe === 0;
+    this.pendingTypes = new Float64Array(this.batched ? this.params.typeCapacity + 1 : 0);
   }
 
   /** A new buffer, seen from the main thread (stripe 0). */
@@ -115,17 +127,63 @@ export class StatsBlock {
 
   /** Counts one emitted event of `type` (main thread). */
   countEmit(type: string): void {
-    Atomics.add(this.slots, this.base + S_EMITTED, ONE);
-    let index = this.types.get(type);
-    if (index === undefined) {
-      index = this.types.size < this.params.typeCapacity ? this.types.size : this.params.typeCapacity;
-      if (index < this.params.typeCapacity) this.types.set(type, index);
+    // The hot path, kept small enough to inline: the type of the previous emit, no flush due.
+    // (lastType is null on worker blocks and after every flush, which sends those to countEmitSlow.)
+    if (type === this.lastType && --this.untilFlush > 0) {
+      this.lastCount++;
+      return;
     }
-    Atomics.add(this.slots, this.typeBase + index, ONE);
+    this.countEmitSlow(type);
+  }
+
+  private countEmitSlow(type: string): void {
+    if (!this.batched) {
+      Atomics.add(this.slots, this.base + S_EMITTED, ONE);
+      Atomics.add(this.slots, this.typeBase + this.indexOf(type), ONE);
+      return;
+    }
+    if (type !== this.lastType) {
+      this.switchType(type);
+      this.untilFlush--; // countEmit's test stopped before counting it down
+    }
+    this.lastCount++;
+    if (this.untilFlush <= 0) this.flush();
+    else if (!this.flushScheduled) this.scheduleFlush();
+  }
+
+  /** The per-type slot of `type`, interning it while the table has room. */
+  private indexOf(type: string): number {
+    const known = this.types.get(type);
+    if (known !== undefined) return known;
+    const capacity = this.params.typeCapacity;
+    const index = this.types.size < capacity ? this.types.size : capacity;
+    if (index < capacity) this.types.set(type, index);
+    return index;
+  }
+
+  private switchType(type: string): void {
+    this.foldLastType();
+    this.lastType = type;
+    this.lastIndex = this.indexOf(type);
+  }
+
+  private foldLastType(): void {
+    if (this.lastCount === 0) return;
+    const index = this.lastIndex;
+    if (this.pendingTypes[index] === 0) this.dirtyTypes.push(index);
+    this.pendingTypes[index]! += this.lastCount;
+    this.lastCount = 0;
   }
 
   /** Counts the outcome of deliveries. */
   countDeliveries(delivered: number, filtered: number, failed: number): void {
+    if (this.batched) {
+      this.pendingDelivered += delivered;
+      this.pendingFiltered += filtered;
+      this.pendingFailed += failed;
+      if (!this.flushScheduled) this.scheduleFlush();
+      return;
+    }
     if (delivered !== 0) Atomics.add(this.slots, this.base + S_DELIVERED, BigInt(delivered));
     if (filtered !== 0) Atomics.add(this.slots, this.base + S_FILTERED, BigInt(filtered));
     if (failed !== 0) Atomics.add(this.slots, this.base + S_FAILED, BigInt(failed));
@@ -154,51 +212,75 @@ export class StatsBlock {
 
   /** Records one handler duration, in nanoseconds. */
   recordLatency(ns: number): void {
+    const bucket = bucketOf(ns);
+    const rounded = Math.max(0, Math.round(ns));
+    if (this.batched) {
+      this.pendingLatCount++;
+      this.pendingLatSum += rounded;
+      if (this.pendingBuckets[bucket]!++ === 0) this.dirtyBuckets.push(bucket);
+      if (!this.flushScheduled) this.scheduleFlush();
+      return;
+    }
     const base = this.base;
     Atomics.add(this.slots, base + S_LAT_COUNT, ONE);
-    Atomics.add(this.slots, base + S_LAT_SUM_NS, BigInt(Math.max(0, Math.round(ns))));
-    Atomics.add(this.slots, base + S_LAT_BUCKETS + bucketOf(ns), ONE);
+    Atomics.add(this.slots, base + S_LAT_SUM_NS, BigInt(rounded));
+    Atomics.add(this.slots, base + S_LAT_BUCKETS + bucket, ONE);
+  }
+
+  /** Publishes the batched counts of this (main-thread) block to its stripe. */
+  flush(): void {
+    this.foldLastType();
+    const slots = this.slots;
+    const base = this.base;
+    const emitted = FLUSH_EVERY - this.untilFlush;
+    if (emitted !== 0) Atomics.add(slots, base + S_EMITTED, BigInt(emitted));
+    if (this.pendingDelivered !== 0) Atomics.add(slots, base + S_DELIVERED, BigInt(this.pendingDelivered));
+    if (this.pendingFiltered !== 0) Atomics.add(slots, base + S_FILTERED, BigInt(this.pendingFiltered));
+    if (this.pendingFailed !== 0) Atomics.add(slots, base + S_FAILED, BigInt(this.pendingFailed));
+    if (this.pendingLatCount !== 0) {
+      Atomics.add(slots, base + S_LAT_COUNT, BigInt(this.pendingLatCount));
+      Atomics.add(slots, base + S_LAT_SUM_NS, BigInt(this.pendingLatSum));
+    }
+    for (const index of this.dirtyTypes) {
+      Atomics.add(slots, this.typeBase + index, BigInt(this.pendingTypes[index]!));
+      this.pendingTypes[index] = 0;
+    }
+    for (const bucket of this.dirtyBuckets) {
+      Atomics.add(slots, base + S_LAT_BUCKETS + bucket, BigInt(this.pendingBuckets[bucket]!));
+      this.pendingBuckets[bucket] = 0;
+    }
+    this.discardPending();
+  }
+
+  private discardPending(): void {
+    // The next emit takes countEmitSlow, which re-arms the flush timer.
+    this.lastType = null;
+    this.untilFlush = FLUSH_EVERY;
+    this.pendingDelivered = this.pendingFiltered = this.pendingFailed = 0;
+    this.pendingLatCount = this.pendingLatSum = 0;
+    this.lastCount = 0;
+    for (const index of this.dirtyTypes) this.pendingTypes[index] = 0;
+    for (const bucket of this.dirtyBuckets) this.pendingBuckets[bucket] = 0;
+    this.dirtyTypes.length = 0;
+    this.dirtyBuckets.length = 0;
+  }
+
+  private scheduleFlush(): void {
+    this.flushScheduled = true;
+    // unref: pending counts alone must not keep the process alive.
+    setTimeout(this.flushSoon, FLUSH_DELAY_MS).unref();
   }
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  private sum(slot: number): number {
-    let total = 0n;
-    for (let stripe = 0; stripe <= this.params.workerStripes; stripe++) {
-      total += Atomics.load(this.slots, stripeOffset(stripe) + slot);
-    }
-    return Number(total);
-  }
-
   snapshot(): CounterSnapshot {
-    const buckets: number[] = [];
-    for (let b = 0; b < LAT_BUCKETS; b++) buckets.push(this.sum(S_LAT_BUCKETS + b));
-    const samples = this.sum(S_LAT_COUNT);
-    const ms = (q: number): number => quantileOf(buckets, q) / 1e6;
-    return {
-      emitted: this.sum(S_EMITTED),
-      delivered: this.sum(S_DELIVERED),
-      filteredOut: this.sum(S_FILTERED),
-      failed: this.sum(S_FAILED),
-      inFlight: this.sum(S_IN_FLIGHT),
-      workerCompleted: this.sum(S_WORKER_COMPLETED),
-      workerFailed: this.sum(S_WORKER_FAILED),
-      workerInFlight: Number(Atomics.load(this.slots, HDR_WORKER_IN_FLIGHT)),
-      workerInFlightPeak: Number(Atomics.load(this.slots, HDR_WORKER_IN_FLIGHT_PEAK)),
-      latency: {
-        samples,
-        meanMs: samples === 0 ? 0 : this.sum(S_LAT_SUM_NS) / samples / 1e6,
-        p50Ms: ms(0.5),
-        p90Ms: ms(0.9),
-        p99Ms: ms(0.99),
-        p999Ms: ms(0.999),
-      },
-      latencyBuckets: buckets,
-    };
+    if (this.batched) this.flush();
+    return readSnapshot(this.slots, this.params);
   }
 
   /** Per-type counts of the interned types (an object whose own keys are exactly the types). */
   eventCounts(): Record<string, number> {
+    if (this.batched) this.flush();
     const entries: [string, number][] = [];
     for (const [type, index] of this.types) {
       entries.push([type, Number(Atomics.load(this.slots, this.typeBase + index))]);
@@ -209,11 +291,14 @@ export class StatsBlock {
 
   /** Events whose type did not fit in the per-type table. */
   overflowCount(): number {
+    if (this.batched) this.flush();
     return Number(Atomics.load(this.slots, this.typeBase + this.params.typeCapacity));
   }
 
   /** Zeroes counters and per-type counts in every stripe; gauges (in flight) are kept. */
   reset(): void {
+    this.discardPending();
+    this.lastType = null;
     for (let stripe = 0; stripe <= this.params.workerStripes; stripe++) {
       const base = stripeOffset(stripe);
       for (const slot of RESETTABLE_SLOTS) Atomics.store(this.slots, base + slot, 0n);

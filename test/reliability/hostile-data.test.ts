@@ -127,7 +127,7 @@ describe("a handler that re-emits the event it handles", () => {
     ["async, not awaiting", (bus) => async (e) => void bus.emit(e)],
     ["sync, through emitMany", (bus) => (e) => void bus.emitMany([e])],
   ];
-  for (const maxNesting of [undefined, 5, 1000]) {
+  for (const maxNesting of [undefined, 5, 500]) {
     it.each(variants)(`is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s`, async (_, make) => {
       const { bus, errors } = setup(maxNesting === undefined ? {} : { maxNesting });
       const limit = maxNesting ?? 64;
