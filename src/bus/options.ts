@@ -31,7 +31,7 @@ export interface Logger {
  * ```
  */
 export interface StatsOptions {
-  /** Time one delivery in this many (the latency histogram is sampled). Default 16; 1 times all. */
+  /** Time one delivery in this many (the latency histogram is sampled). Default 128; 1 times all. */
   sampleEvery?: number;
   /** Distinct event types counted one by one in `eventCounts`; the rest go to an overflow count. Default 1024. */
   typeCapacity?: number;
@@ -196,7 +196,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     maxHistory: o.maxHistory ?? 1000,
     onError: o.onError,
     logger: o.logger,
-    stats: stats === null ? null : { sampleEvery: stats.sampleEvery ?? 16, typeCapacity: stats.typeCapacity ?? 1024 },
+    stats: stats === null ? null : { sampleEvery: stats.sampleEvery ?? 128, typeCapacity: stats.typeCapacity ?? 1024 },
     workers: {
       minThreads: Math.min(w.minThreads ?? 0, maxThreads),
       maxThreads,
