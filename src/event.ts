@@ -184,12 +184,4 @@ export class Event<T extends string = string, D extends object = Record<string, 
     if (Number.isNaN(timestamp.getTime())) throw new InvalidEventError("timestamp", "not a valid date");
     return new Event(dict.event_type, dict.source, dict.data, timestamp, dict.event_id);
   }
-
-  /**
-   * Rebuilds an event from a dict known to be valid (it was produced by `toDict`), without a
-   * second validation. Used where events cross a thread boundary inside one process.
-   */
-  static fromTrustedDict(dict: EventDict): Event {
-    return new Event(dict.event_type, dict.source, dict.data, parseTimestamp(dict.timestamp), dict.event_id);
-  }
 }

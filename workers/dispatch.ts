@@ -4,7 +4,7 @@
  * (no stats message crosses per event). Loads `stats/` and `event.ts`, never the bus.
  */
 import { workerData } from "node:worker_threads";
-import { Event } from "../src/event.js";
+import type { Event } from "../src/event.js";
 import {
   BAD_HANDLER,
   OK,
@@ -18,6 +18,7 @@ import {
   type BatchTask,
   type DispatchWorkerData,
   type WorkerError,
+  fromThreadEvent,
 } from "../src/offload/protocol.js";
 import { StatsBlock } from "../src/stats/stats-block.js";
 
@@ -67,9 +68,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
-  const errors: (WorkerError | null)[] = [];
-  for (let i = 0; i < task.items.length; i++) {
-    const item = task.items[i]!;
+  let errors: (WorkerError | null)[] | null = null;
+  const count = task.events.length;
+  for (let i = 0; i < count; i++) {
+    const target = task.handlers[task.handler[i]!]!;
+    const timeout = task.timeouts[i]!;
     let outcome = OK;
     let error: WorkerError | null = null;
     let started = performance.now();
@@ -79,13 +82,13 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     Atomics.store(progress, P_CURRENT, i);
     Atomics.store(progress, P_OUTCOMES + i, RUNNING);
     try {
-      const fn = await resolveHandler(item.m, item.x);
-      const event = Event.fromTrustedDict(item.e);
+      const fn = await resolveHandler(target.module, target.exportName);
+      const event = fromThreadEvent(task.events[i]!);
       // The timeout counts from the handler's start, not the module's first load.
       Atomics.store(progress, P_START, Date.now() - task.base);
       started = performance.now();
       const returned = fn(event);
-      if (isThenable(returned)) await (item.t > 0 ? withTimeout(returned, item.t) : returned);
+      if (isThenable(returned)) await (timeout > 0 ? withTimeout(returned, timeout) : returned);
     } catch (err) {
       outcome = err instanceof TimedOut ? TIMED_OUT : err instanceof BadHandler ? BAD_HANDLER : THREW;
       error = flatten(err);
@@ -96,7 +99,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
       stats.countWorkerOutcome(outcome === OK);
     }
     Atomics.store(progress, P_OUTCOMES + i, outcome);
-    errors.push(error);
+    if (error !== null) (errors ??= new Array<WorkerError | null>(count).fill(null))[i] = error;
   }
   return { errors };
 }

@@ -226,6 +226,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   getStats(): BusStats {
+    this.dispatcher?.publishGauge();
     const stats = buildStats({
       stats: this.stats,
       subscriptions: this.subscriptions.size,

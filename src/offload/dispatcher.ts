@@ -22,11 +22,11 @@ import { fileURLToPath } from "node:url";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, type BusError } from "../errors.js";
-import type { Event, EventDict } from "../event.js";
+import type { Event } from "../event.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import type { OffloadHandler } from "./offload.js";
 import { closed, crashed, isCloneError, notCloneable, timedOut, workerFailure, type OffloadOutcome, type PendingItem } from "./outcomes.js";
-import { NOT_STARTED, OK, P_OUTCOMES, RUNNING, progressBuffer, type BatchResult, type BatchTask, type DispatchWorkerData } from "./protocol.js";
+import { NOT_STARTED, OK, P_OUTCOMES, RUNNING, progressBuffer, toThreadEvent, type BatchResult, type BatchTask, type DispatchWorkerData, type ThreadEvent } from "./protocol.js";
 import { Watchdog, type Watch } from "./watchdog.js";
 
 export type { OffloadOutcome } from "./outcomes.js";
@@ -76,14 +76,15 @@ export class WorkerDispatcher {
   private waitingHead = 0;
   private readonly shared = new Lane(false, "");
   private readonly ordered = new Map<string, Lane>();
-  private readonly lanes = new WeakMap<PendingItem, Lane>();
   private readonly watchdog = new Watchdog();
   private runningBatches = 0;
+  /** Change of the in-flight gauge not yet published (see publishGauge). */
+  private gaugeDelta = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushImmediate: NodeJS.Immediate | null = null;
   private closing = false;
   private lastEvent: Event | null = null;
-  private lastDict: EventDict | null = null;
+  private lastWire: ThreadEvent | null = null;
 
   constructor(
     private readonly options: DispatcherOptions,
@@ -106,11 +107,11 @@ export class WorkerDispatcher {
     // one copy of an object referenced twice in a message).
     if (event !== this.lastEvent) {
       this.lastEvent = event;
-      this.lastDict = event.toDict();
+      this.lastWire = toThreadEvent(event);
     }
-    const dict = this.lastDict!;
+    const wire = this.lastWire!;
     return new Promise<OffloadOutcome>((resolve) => {
-      const item: PendingItem = { handler, subscriptionId, pattern, dict, resolve, admitted: false, attempts: 0 };
+      const item: PendingItem = { handler, subscriptionId, pattern, wire, resolve, admitted: false, attempts: 0 };
       if (this.closing) this.finish(item, closed(item), false);
       else if (this.admitted < this.options.maxQueue && this.waitingHead === this.waiting.length) this.admit(item);
       else this.waiting.push(item);
@@ -130,6 +131,7 @@ export class WorkerDispatcher {
       lane.buffer = [];
     }
     this.watchdog.stop();
+    this.publishGauge();
     const pool = this.pool;
     if (pool !== null) await pool.destroy();
   }
@@ -137,13 +139,12 @@ export class WorkerDispatcher {
   private admit(item: PendingItem): void {
     item.admitted = true;
     this.admitted++;
-    this.stats?.addWorkerInFlight(1);
+    this.gaugeDelta++;
     let lane = this.shared;
     if (item.handler.ordered) {
       lane = this.ordered.get(item.subscriptionId) ?? new Lane(true, item.subscriptionId);
       this.ordered.set(item.subscriptionId, lane);
     }
-    this.lanes.set(item, lane);
     lane.buffer.push(item);
     if (lane.buffer.length >= this.options.batchSize) this.flush(lane);
     else this.scheduleFlush();
@@ -188,17 +189,14 @@ export class WorkerDispatcher {
   }
 
   private run(lane: Lane, items: PendingItem[]): void {
+    this.publishGauge();
     lane.running++;
     this.runningBatches++;
     const progress = progressBuffer(items.length);
     const base = Date.now();
     const timeouts = items.map((item) => item.handler.timeoutMs ?? 0);
     const watch = timeouts.some((t) => t > 0) ? this.watchdog.watch(progress, base, timeouts) : null;
-    const task: BatchTask = {
-      items: items.map((item, i) => ({ m: item.handler.module, x: item.handler.exportName, e: item.dict, t: timeouts[i]! })),
-      progress,
-      base,
-    };
+    const task = batchTask(items, timeouts, progress, base);
     let running: Promise<BatchResult>;
     try {
       running = this.ensurePool().run(task, watch === null ? {} : { signal: watch.controller.signal });
@@ -208,8 +206,9 @@ export class WorkerDispatcher {
     running.then(
       (result) => {
         this.afterBatch(lane, watch);
+        const errors = result.errors;
         items.forEach((item, i) => {
-          const error = result.errors[i] ?? null;
+          const error = errors === null ? null : (errors[i] ?? null);
           this.finish(item, error === null ? null : workerFailure(item, Atomics.load(new Int32Array(progress), P_OUTCOMES + i), error), true);
         });
         this.flushAfterBatch(lane);
@@ -228,7 +227,19 @@ export class WorkerDispatcher {
     if (watch !== null) this.watchdog.unwatch(watch);
   }
 
+  /**
+   * Publishes the in-flight gauge to the shared stats. Items are counted in a plain number as they
+   * come and go and published once per batch sent or finished (and before getStats reads it): an
+   * Atomics update per item cost more than the rest of its admission.
+   */
+  publishGauge(): void {
+    if (this.gaugeDelta === 0) return;
+    this.stats?.addWorkerInFlight(this.gaugeDelta);
+    this.gaugeDelta = 0;
+  }
+
   private flushAfterBatch(lane: Lane): void {
+    this.publishGauge();
     if (lane !== this.shared) this.flush(lane);
     // A partial batch waiting on the timer goes now: a thread has just become free.
     if (this.shared.buffer.length > 0 || this.shared.preformed.length > 0) this.flushAll();
@@ -278,7 +289,7 @@ export class WorkerDispatcher {
     if (item.admitted) {
       item.admitted = false;
       this.admitted--;
-      this.stats?.addWorkerInFlight(-1);
+      this.gaugeDelta--;
     }
     item.resolve({ error, countedByWorker });
     // Room was made: admit who waits, in order.
@@ -325,10 +336,28 @@ function nothingStarted(progress: Int32Array, count: number): boolean {
  * but a getter in the data that throws makes it throw that getter's own error: cloning here, only
  * on this failure path, tells such a batch from a pool that cannot start a thread.
  */
+/** The batch in columns (protocol.ts), each distinct handler named once. */
+function batchTask(items: readonly PendingItem[], timeouts: number[], progress: SharedArrayBuffer, base: number): BatchTask {
+  const handlers: BatchTask["handlers"] = [];
+  const seen: OffloadHandler[] = [];
+  const handler: number[] = [];
+  const events: ThreadEvent[] = [];
+  for (const item of items) {
+    let index = seen.indexOf(item.handler);
+    if (index < 0) {
+      index = seen.push(item.handler) - 1;
+      handlers.push({ module: item.handler.module, exportName: item.handler.exportName });
+    }
+    handler.push(index);
+    events.push(item.wire);
+  }
+  return { handlers, handler, events, timeouts, progress, base };
+}
+
 function cloneFails(items: readonly PendingItem[]): boolean {
   return items.some((item) => {
     try {
-      structuredClone(item.dict);
+      structuredClone(item.wire);
       return false;
     } catch {
       return true;

@@ -11,9 +11,8 @@ import {
   WorkerCrashedError,
   type BusError,
 } from "../errors.js";
-import type { EventDict } from "../event.js";
 import type { OffloadHandler } from "./offload.js";
-import { BAD_HANDLER, TIMED_OUT, type WorkerError } from "./protocol.js";
+import { BAD_HANDLER, TIMED_OUT, type ThreadEvent, type WorkerError } from "./protocol.js";
 
 /** How one offloaded delivery ended. `countedByWorker`: the worker already counted it in stats. */
 export interface OffloadOutcome {
@@ -26,7 +25,7 @@ export interface PendingItem {
   readonly handler: OffloadHandler;
   readonly subscriptionId: string;
   readonly pattern: string;
-  readonly dict: EventDict;
+  readonly wire: ThreadEvent;
   readonly resolve: (outcome: OffloadOutcome) => void;
   /** Counted in the dispatcher's in-flight bound (false while waiting for room). */
   admitted: boolean;
@@ -35,7 +34,7 @@ export interface PendingItem {
 }
 
 function target(item: PendingItem): string {
-  return `offloaded handler "${item.handler.exportName}" of ${item.handler.module} (subscription ${item.subscriptionId}, ${JSON.stringify(item.pattern)}) for event ${item.dict.event_id}`;
+  return `offloaded handler "${item.handler.exportName}" of ${item.handler.module} (subscription ${item.subscriptionId}, ${JSON.stringify(item.pattern)}) for event ${item.wire.i}`;
 }
 
 function context(item: PendingItem, cause?: unknown): { subscriptionId: string; pattern: string; cause?: unknown } {
