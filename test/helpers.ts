@@ -66,17 +66,8 @@ export async function until(condition: () => boolean, deadlineMs = 5_000): Promi
   }
 }
 
-/** A small seeded PRNG (mulberry32), so random workloads replay the same way. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the demo's seeded generator: the same seed gives the same stream. */
+export { seededRandom } from "../src/cli/workflow.js";
 
 /**
  * Returns a factory of buses that are all closed after each test (call it at the top level of a

@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { nanoid } from "nanoid";
 import { z } from "zod";
+import type { DispatcherOptions } from "../offload/dispatcher.js";
 import { InvalidOptionsError, type BusError } from "../errors.js";
 
 /**
@@ -157,16 +158,8 @@ export const busOptionsSchema = z.strictObject({
   maxNesting: positiveInt.max(500).optional(),
 });
 
-export interface ResolvedWorkerOptions {
-  minThreads: number;
-  maxThreads: number;
-  idleTimeout: number;
-  maxQueue: number;
-  batchSize: number;
-  batchDelayMs: number;
-  /** Empty when not set (Node's defaults). */
-  resourceLimits: WorkerResourceLimits;
-}
+/** The worker options with their defaults filled in: what the dispatcher runs with. */
+export type ResolvedWorkerOptions = DispatcherOptions;
 
 export interface ResolvedOptions {
   maxHistory: number;
