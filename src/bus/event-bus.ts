@@ -128,7 +128,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       sub.abortListener = () => this.unsubscribe(sub.id);
       signal.addEventListener("abort", sub.abortListener, { once: true });
     }
-    this.logger?.info?.({ subscriptionId: sub.id, pattern }, "subscribed");
+    if (this.logger !== undefined) this.log("info", { subscriptionId: sub.id, pattern }, "subscribed");
     return sub.id;
   }
 
@@ -142,7 +142,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     if (left === 0) this.patternCounts.delete(sub.pattern);
     else this.patternCounts.set(sub.pattern, left);
     if (sub.signal !== null && sub.abortListener !== null) sub.signal.removeEventListener("abort", sub.abortListener);
-    this.logger?.info?.({ subscriptionId, pattern: sub.pattern }, "unsubscribed");
+    if (this.logger !== undefined) this.log("info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
     return true;
   }
 
@@ -167,7 +167,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
     this.history.push(event);
     this.stats?.countEmit(event.eventType);
-    this.logger?.debug?.({ eventId: event.eventId, eventType: event.eventType }, "emit");
+    if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
     const subs = this.trie.match(event.eventType);
     const state = new EmitState(event.eventId, subs.length);
     if (this.link !== null && event !== this.inbound) this.publishToBridge(this.link, event, state);
@@ -327,6 +327,15 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       () => this.settle(pending, null),
       (err: unknown) => this.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
     );
+  }
+
+  /** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
+  private log(level: "info" | "debug", obj: object, msg: string): void {
+    try {
+      this.logger?.[level]?.(obj, msg);
+    } catch {
+      // The logger's own failure is not the emitter's: the operation it described went on.
+    }
   }
 
   // ---- dispatch --------------------------------------------------------------------------
