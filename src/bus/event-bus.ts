@@ -10,19 +10,18 @@
 import { Event } from "../event.js";
 import {
   BusClosedError,
-  HandlerFailedError,
   InvalidEventError,
   InvalidOptionsError,
   RecursionLimitError,
   TransportError,
   BusError,
 } from "../errors.js";
-import { WorkerDispatcher } from "../offload/dispatcher.js";
 import { parsePattern } from "../pattern/grammar.js";
 import type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";
 import { StatsBlock } from "../stats/stats-block.js";
-import { EmitState, PendingDelivery, type EmitResult } from "./emit-state.js";
+import { DeliveryRunner, NO_TIMING } from "./delivery.js";
+import { EmitState, type EmitResult } from "./emit-state.js";
 import { History } from "./history.js";
 import { resolveOptions, type BusOptions, type Logger, type ResolvedOptions } from "./options.js";
 import { ErrorReporter } from "./reporter.js";
@@ -35,12 +34,6 @@ import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
 import { EventStream, type StreamOptions } from "./stream.js";
 import type { AnyEvent, EventMap, EventOf, HandledEvent, PatternArg, PayloadOf, UntypedEvents } from "./typed.js";
 import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
-
-const NO_TIMING = -1;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 /**
  * The event bus.
@@ -62,15 +55,11 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly stats: StatsBlock | null;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
-  /** Emits with asynchronous deliveries still running (close() waits for them). */
-  private readonly active = new Set<EmitState>();
-  private dispatcher: WorkerDispatcher | null = null;
+  private readonly runner: DeliveryRunner;
   private seq = 0;
   private depth = 0;
-  private sampleCountdown: number;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private drained: (() => void) | null = null;
   /** The bridge to other processes (see bridge()); it stays here after closing, for getStats(). */
   private link: BridgeLink | null = null;
   /** The remote event being dispatched right now: emit does not offer it to the bridge again. */
@@ -84,9 +73,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.history = new History(this.options.maxHistory);
     const stats = this.options.stats;
     this.stats = stats === null ? null : StatsBlock.create({ workerStripes: this.options.workers.maxThreads * 2, typeCapacity: stats.typeCapacity });
-    this.sampleCountdown = 1; // time the first delivery, then one in `sampleEvery`
     this.logger = this.options.logger;
     this.reporter = new ErrorReporter(this.options.onError, this.logger);
+    this.runner = new DeliveryRunner(this.stats, this.reporter, stats?.sampleEvery ?? 0, this.options.workers, (id) => this.unsubscribe(id));
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -174,12 +163,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     if (subs.length !== 0) {
       this.depth++;
       try {
-        for (let i = 0; i < subs.length; i++) this.deliver(subs[i]!, event, state);
+        for (let i = 0; i < subs.length; i++) this.runner.deliver(subs[i]!, event, state);
       } finally {
         this.depth--;
       }
     }
-    return this.seal(state);
+    return this.runner.seal(state);
   }
 
   /**
@@ -226,15 +215,16 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   getStats(): BusStats {
-    this.dispatcher?.publishGauge();
+    const pool = this.runner.pool;
+    pool?.publishGauge();
     const stats = buildStats({
       stats: this.stats,
       subscriptions: this.subscriptions.size,
       patterns: [...this.patternCounts.keys()],
       historySize: this.history.size,
       maxHistory: this.options.maxHistory,
-      threads: this.dispatcher?.threads ?? 0,
-      queueCapacity: this.dispatcher?.started === true ? this.options.workers.maxQueue : 0,
+      threads: pool?.threads ?? 0,
+      queueCapacity: pool?.started === true ? this.options.workers.maxQueue : 0,
     });
     if (this.link !== null) stats.bridge = this.link.stats();
     return stats;
@@ -322,10 +312,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       state.delivered++;
       return;
     }
-    const pending = this.track(state, this.bridgeTarget!, NO_TIMING);
+    const pending = this.runner.track(state, this.bridgeTarget!, NO_TIMING);
     outcome.then(
-      () => this.settle(pending, null),
-      (err: unknown) => this.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
+      () => this.runner.settle(pending, null),
+      (err: unknown) => this.runner.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
     );
   }
 
@@ -338,189 +328,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     }
   }
 
-  // ---- dispatch --------------------------------------------------------------------------
-
-  private deliver(sub: Subscription, event: Event, state: EmitState): void {
-    const filter = sub.filter;
-    if (filter !== null) {
-      let verdict: unknown;
-      try {
-        verdict = filter(event);
-        // A real promise adopts a thenable, so a `then` that throws becomes a rejection.
-        if (isThenable(verdict)) verdict = Promise.resolve(verdict);
-      } catch (err) {
-        this.fail(state, sub, err, "filter");
-        return;
-      }
-      if (verdict instanceof Promise) {
-        const pending = this.track(state, sub, NO_TIMING);
-        verdict.then(
-          (ok) => {
-            if (pending.done) return;
-            if (!ok || !this.claimOnce(sub)) this.settle(pending, FILTERED);
-            else this.callAsync(pending, event);
-          },
-          (err: unknown) => this.settle(pending, this.failure(sub, err, "filter")),
-        );
-        return;
-      }
-      if (!verdict) {
-        state.filtered++;
-        return;
-      }
-    }
-    if (!this.claimOnce(sub)) {
-      state.filtered++;
-      return;
-    }
-    if (sub.offload !== null) {
-      this.runOffloaded(this.track(state, sub, NO_TIMING), event);
-      return;
-    }
-    if (sub.limiter !== null) {
-      this.runLimited(this.track(state, sub, NO_TIMING), event);
-      return;
-    }
-    const start = this.timing();
-    let returned: unknown;
-    try {
-      returned = sub.handler!(event);
-      if (isThenable(returned)) returned = Promise.resolve(returned);
-    } catch (err) {
-      this.recordTime(start);
-      this.fail(state, sub, err, "handler");
-      return;
-    }
-    if (returned instanceof Promise) {
-      const pending = this.track(state, sub, start);
-      returned.then(
-        () => this.settle(pending, null),
-        (err: unknown) => this.settle(pending, this.failure(sub, err, "handler")),
-      );
-      return;
-    }
-    this.recordTime(start);
-    state.delivered++;
-  }
-
-  /** A once subscription lets one event through: the first to get here unsubscribes it. */
-  private claimOnce(sub: Subscription): boolean {
-    if (!sub.once) return true;
-    if (sub.fired) return false;
-    sub.fired = true;
-    this.unsubscribe(sub.id);
-    return true;
-  }
-
-  /** The handler part of a delivery whose filter was asynchronous. */
-  private callAsync(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
-    if (sub.offload !== null) {
-      this.runOffloaded(pending, event);
-      return;
-    }
-    if (sub.limiter !== null) {
-      this.runLimited(pending, event);
-      return;
-    }
-    Promise.resolve()
-      .then(() => sub.handler!(event))
-      .then(
-        () => this.settle(pending, null),
-        (err: unknown) => this.settle(pending, this.failure(sub, err, "handler")),
-      );
-  }
-
-  private runOffloaded(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
-    this.workers()
-      .deliver(sub.offload!, sub.id, sub.pattern, event)
-      .then((outcome) => {
-        if (pending.done) return;
-        if (outcome.countedByWorker) {
-          if (outcome.error === null) pending.state.workerDelivered++;
-          else pending.state.workerFailed++;
-        }
-        this.settle(pending, outcome.error);
-      });
-  }
-
-  private track(state: EmitState, sub: Subscription, start: number): PendingDelivery {
-    const pending = new PendingDelivery(state, sub, start);
-    (state.pending ??= []).push(pending);
-    state.remaining++;
-    this.stats?.addInFlight(1);
-    return pending;
-  }
-
-  /** Ends an asynchronous delivery: FILTERED, null (delivered) or the error it failed with. */
-  private settle(pending: PendingDelivery, outcome: BusError | null | typeof FILTERED): void {
-    if (pending.done) return;
-    pending.done = true;
-    const state = pending.state;
-    this.stats?.addInFlight(-1);
-    this.recordTime(pending.start);
-    if (outcome === null) state.delivered++;
-    else if (outcome === FILTERED) state.filtered++;
-    else {
-      state.fail(outcome);
-      this.reporter.report(outcome, pending.subscription);
-    }
-    if (--state.remaining === 0 && state.resolve !== null) this.finish(state);
-  }
-
-  /** After dispatch: resolve now if everything settled synchronously, else when the last does. */
-  private seal(state: EmitState): Promise<EmitResult> {
-    if (state.remaining === 0) {
-      this.countOutcomes(state);
-      return Promise.resolve(state.result());
-    }
-    this.active.add(state);
-    state.promise = new Promise<EmitResult>((resolve) => {
-      state.resolve = resolve;
-    });
-    return state.promise;
-  }
-
-  private finish(state: EmitState): void {
-    this.countOutcomes(state);
-    this.active.delete(state);
-    state.resolve!(state.result());
-    if (this.drained !== null && this.active.size === 0) this.drained();
-  }
-
-  private countOutcomes(state: EmitState): void {
-    if (this.stats === null) return;
-    // Outcomes a worker counted itself are taken off the delivered and failed counts.
-    this.stats.countDeliveries(state.delivered - state.workerDelivered, state.filtered, state.failed - state.workerFailed);
-  }
-
-  private fail(state: EmitState, sub: Subscription, err: unknown, what: "handler" | "filter"): void {
-    const error = this.failure(sub, err, what);
-    state.fail(error);
-    this.reporter.report(error, sub);
-  }
-
-  private failure(sub: Subscription, err: unknown, what: "handler" | "filter"): BusError {
-    const detail = err instanceof Error ? err.message : String(err);
-    return new HandlerFailedError(`${what} of subscription ${sub.id} (${JSON.stringify(sub.pattern)}) failed: ${detail}`, {
-      cause: err,
-      subscriptionId: sub.id,
-      pattern: sub.pattern,
-    });
-  }
-
-  /** Sampled handler timing: performance.now() costs ~70 ns here, more than a dispatch. */
-  private timing(): number {
-    if (this.stats === null || --this.sampleCountdown > 0) return NO_TIMING;
-    this.sampleCountdown = this.options.stats!.sampleEvery;
-    return performance.now();
-  }
-
-  private recordTime(start: number): void {
-    if (start !== NO_TIMING) this.stats?.recordLatency((performance.now() - start) * 1e6);
-  }
-
   private recursionLimit(event: Event): Promise<EmitResult> {
     const error = new RecursionLimitError(this.options.maxNesting, event.eventType);
     this.reporter.report(error, null);
@@ -530,46 +337,26 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     return rejected;
   }
 
-  private workers(): WorkerDispatcher {
-    this.dispatcher ??= new WorkerDispatcher(this.options.workers, this.stats, (error) => this.reporter.report(error, null));
-    return this.dispatcher;
-  }
-
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
     // Stops remote intake now; resolves once what it took in has settled and been acked.
     const bridgeClosed = this.link?.close();
     // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
     // only when its (synchronous) dispatch returns, so look one microtask later.
     await Promise.resolve();
-    if (this.active.size > 0) {
-      const drained = new Promise<void>((resolve) => {
-        this.drained = resolve;
-      });
+    const drained = this.runner.whenDrained();
+    if (timeoutMs !== undefined && this.runner.active.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      if (timeoutMs !== undefined) {
-        const expired = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        });
-        await Promise.race([drained, expired]);
-        clearTimeout(timer);
-        this.abandonActive();
-      } else {
-        await drained;
-      }
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([drained, expired]);
+      clearTimeout(timer);
+      this.runner.abandonActive();
+    } else {
+      await drained;
     }
     await bridgeClosed;
-    await this.dispatcher?.close();
-  }
-
-  /** close({ timeoutMs }) expired: what still runs fails with EBUS_CLOSED. */
-  private abandonActive(): void {
-    for (const state of [...this.active]) {
-      for (const pending of state.pending ?? []) {
-        if (pending.done) continue;
-        const sub = pending.subscription;
-        this.settle(pending, new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern }));
-      }
-    }
+    await this.runner.pool?.close();
   }
 
   // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------
@@ -698,27 +485,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     return renderPrometheus(this.getStats(), this.stats?.snapshot().latencyBuckets ?? null, options);
   }
 
-  /** A delivery of a subscription with a `concurrency` limit: it runs when the limiter has room. */
-  private runLimited(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
-    let start = NO_TIMING;
-    sub.limiter!.run(() => {
-      // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
-      if (pending.done) return undefined;
-      start = this.timing();
-      return sub.handler!(event);
-    }).then(
-      () => {
-        this.recordTime(start);
-        this.settle(pending, null);
-      },
-      (err: unknown) => {
-        this.recordTime(start);
-        this.settle(pending, this.failure(sub, err, "handler"));
-      },
-    );
-  }
-
   private waitHost(): WaitHost {
     const untyped = this as unknown as EventBus;
     return {
@@ -740,4 +506,3 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 }
 
-const FILTERED = Symbol("filtered");
