@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Piscina } from "piscina";
-import { Event, EventBus, offload, type BusError, type EmitResult } from "../src/index.js";
-import { EXITS_ON_LOAD, HANDLERS, countsByN, listen, until } from "./helpers/offload.js";
+import { Event, offload, type EmitResult } from "../src/index.js";
+import { EXITS_ON_LOAD, HANDLERS, countsByN, testBuses, until } from "./helpers/offload.js";
 
-const open: { bus: EventBus; close: () => void }[] = [];
-
-function setup(options: ConstructorParameters<typeof EventBus>[0] = {}) {
-  const errors: BusError[] = [];
-  const bus = new EventBus({ onError: (e) => errors.push(e), ...options });
-  const channel = listen();
-  open.push({ bus, close: channel.close });
-  return { bus, errors, reports: channel.reports };
-}
+const { setup, closeAll } = testBuses();
 
 afterEach(async () => {
-  for (const { bus, close } of open.splice(0)) {
-    await bus.close({ timeoutMs: 1000 });
-    close();
-  }
+  await closeAll(1000);
   vi.restoreAllMocks();
 });
 

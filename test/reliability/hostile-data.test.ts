@@ -5,8 +5,8 @@
  * unhandled rejection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Event, EventBus, offload, type BusError, type BusOptions } from "../../src/index.js";
-import { HANDLERS, listen, until, type Report } from "../helpers/offload.js";
+import { Event, EventBus, offload } from "../../src/index.js";
+import { HANDLERS, testBuses, until, type Report } from "../helpers/offload.js";
 
 interface Inspection extends Report {
   plainProto: boolean;
@@ -20,20 +20,10 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 beforeAll(() => void process.on("unhandledRejection", onUnhandled));
 afterAll(() => void process.off("unhandledRejection", onUnhandled));
 
-const open: { bus: EventBus; close: () => void }[] = [];
-function setup(options: BusOptions = {}) {
-  const errors: BusError[] = [];
-  const bus = new EventBus({ onError: (e) => errors.push(e), ...options });
-  const channel = listen();
-  open.push({ bus, close: channel.close });
-  return { bus, errors, reports: channel.reports };
-}
+const { setup, closeAll } = testBuses();
 afterEach(async () => {
   unhandled.length = 0;
-  for (const { bus, close } of open.splice(0)) {
-    await bus.close({ timeoutMs: 2000 });
-    close();
-  }
+  await closeAll(2000);
 });
 
 /** Lets pending rejections surface as unhandled before the check. */

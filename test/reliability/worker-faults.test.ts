@@ -5,26 +5,13 @@
  * threads back.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { Event, EventBus, offload, type BusError, type BusOptions, type EmitResult } from "../../src/index.js";
-import { HANDLERS, countsByN, listen, until } from "../helpers/offload.js";
+import { Event, EventBus, offload, type EmitResult } from "../../src/index.js";
+import { HANDLERS, countsByN, testBuses, until } from "../helpers/offload.js";
 import { LONG, SEED, rng, size } from "./support.js";
 
-const open: { bus: EventBus; close: () => void }[] = [];
+const { setup, closeAll } = testBuses();
 
-function setup(options: BusOptions = {}) {
-  const errors: BusError[] = [];
-  const bus = new EventBus({ onError: (e) => errors.push(e), ...options });
-  const channel = listen();
-  open.push({ bus, close: channel.close });
-  return { bus, errors, reports: channel.reports };
-}
-
-afterEach(async () => {
-  for (const { bus, close } of open.splice(0)) {
-    await bus.close({ timeoutMs: 2000 });
-    close();
-  }
-});
+afterEach(() => closeAll(2000));
 
 const HEAP_LIMIT = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 
