@@ -153,6 +153,11 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       const invalid = this.schemas.check(event);
       if (invalid !== null) return Promise.reject(invalid);
     }
+    return this.emitChecked(event);
+  }
+
+  /** emit, past its checks of the bus, the argument and the schema (emitMany makes them first). */
+  private emitChecked(event: Event): Promise<EmitResult> {
     if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
     this.history.push(event);
     this.stats?.countEmit(event.eventType);
@@ -196,7 +201,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       const invalid = this.schemas.check(list[i]!);
       if (invalid !== null) return Promise.reject(invalid);
     }
-    const all = Promise.all(list.map((event) => this.emit(event as EventOf<M>)));
+    const all = Promise.all(list.map((event) => this.emitChecked(event)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
     all.catch(() => undefined);
     return all;
