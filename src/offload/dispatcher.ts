@@ -25,7 +25,7 @@ import { WorkerCrashedError, type BusError } from "../errors.js";
 import type { Event } from "../event.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import type { OffloadHandler } from "./offload.js";
-import { closed, crashed, isCloneError, notCloneable, timedOut, workerFailure, type OffloadOutcome, type PendingItem } from "./outcomes.js";
+import { closed, crashed, isCloneError, neverRan, notCloneable, timedOut, workerFailure, type OffloadOutcome, type PendingItem } from "./outcomes.js";
 import { NOT_STARTED, OK, P_OUTCOMES, RUNNING, progressBuffer, toThreadEvent, type BatchResult, type BatchTask, type DispatchWorkerData, type ThreadEvent } from "./protocol.js";
 import { Watchdog, type Watch } from "./watchdog.js";
 
@@ -44,6 +44,10 @@ export interface DispatcherOptions {
 
 /** A batch lost before any item started this many times fails instead of being sent again. */
 const MAX_ATTEMPTS = 3;
+/** How often the liveness check looks at the pool while batches are outstanding. */
+const LIVENESS_TICK_MS = 50;
+/** How long batches may be outstanding with no live thread before the pool is replaced. */
+export const STALL_MS = 250;
 
 class Lane {
   readonly kind = "lane";
@@ -85,6 +89,22 @@ export class WorkerDispatcher {
   private closing = false;
   private lastEvent: Event | null = null;
   private lastWire: ThreadEvent | null = null;
+  /** Bumped when a stalled pool is replaced: batches of an older generation were lost with it. */
+  private generation = 0;
+  /** Whether a batch has completed since the pool was last replaced. */
+  private progressed = true;
+  /**
+   * Whether the batches lost with the last replaced pool count an attempt: only when no batch had
+   * completed since the replacement before, so that a pool that can never keep a thread alive
+   * ends in failures instead of a loop, while a healthy one that lost its threads once loses no
+   * event.
+   */
+  private replacementCounts = false;
+  private liveness: NodeJS.Timeout | null = null;
+  /** Since when batches have been outstanding with no live thread (0: there is one). */
+  private deadSince = 0;
+  /** Replaced pools still being destroyed; close() waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly options: DispatcherOptions,
@@ -131,9 +151,11 @@ export class WorkerDispatcher {
       lane.buffer = [];
     }
     this.watchdog.stop();
+    this.stopLiveness();
     this.publishGauge();
     const pool = this.pool;
     if (pool !== null) await pool.destroy();
+    await Promise.all(this.retiring);
   }
 
   private admit(item: PendingItem): void {
@@ -163,19 +185,44 @@ export class WorkerDispatcher {
     this.flushImmediate = null;
   }
 
+  /**
+   * Sends batches while a thread is free, one batch per lane per round so that no lane starves
+   * the others.
+   */
   private flushAll(): void {
     this.cancelFlush();
-    this.flush(this.shared);
-    for (const lane of this.ordered.values()) this.flush(lane);
+    let sent = true;
+    while (sent && this.hasFreeThread()) {
+      sent = this.sendOne(this.shared);
+      for (const lane of this.ordered.values()) if (this.hasFreeThread() && this.sendOne(lane)) sent = true;
+    }
   }
 
   private flush(lane: Lane): void {
-    while (!this.closing && (!lane.ordered || lane.running === 0)) {
-      const batch = lane.preformed.shift() ?? lane.buffer.splice(0, this.batchSizeFor(lane));
-      if (batch.length === 0) break;
-      this.run(lane, batch);
+    while (this.hasFreeThread() && this.sendOne(lane));
+  }
+
+  /**
+   * At most one batch per thread is handed to Piscina; the rest waits in the lanes. Piscina
+   * replaces a dead thread only when a task is submitted or another thread frees up (beyond
+   * `minThreads`), so batches queued inside Piscina when its last thread dies would wait forever
+   * (docs/offload.md, "Liveness"). Holding them here, every batch that settles sends the next one,
+   * and that submission starts the missing thread.
+   */
+  private hasFreeThread(): boolean {
+    return !this.closing && this.runningBatches < this.options.maxThreads;
+  }
+
+  /** Sends the lane's next batch, if it has one and may send it now. */
+  private sendOne(lane: Lane): boolean {
+    if (lane.ordered && lane.running > 0) return false;
+    const batch = lane.preformed.shift() ?? lane.buffer.splice(0, this.batchSizeFor(lane));
+    if (batch.length === 0) {
+      if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
+      return false;
     }
-    if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
+    this.run(lane, batch);
+    return true;
   }
 
   /**
@@ -197,6 +244,8 @@ export class WorkerDispatcher {
     const timeouts = items.map((item) => item.handler.timeoutMs ?? 0);
     const watch = timeouts.some((t) => t > 0) ? this.watchdog.watch(progress, base, timeouts) : null;
     const task = batchTask(items, timeouts, progress, base);
+    const generation = this.generation;
+    this.watchLiveness();
     let running: Promise<BatchResult>;
     try {
       running = this.ensurePool().run(task, watch === null ? {} : { signal: watch.controller.signal });
@@ -205,6 +254,7 @@ export class WorkerDispatcher {
     }
     running.then(
       (result) => {
+        this.progressed = true;
         this.afterBatch(lane, watch);
         const errors = result.errors;
         items.forEach((item, i) => {
@@ -215,7 +265,8 @@ export class WorkerDispatcher {
       },
       (err: unknown) => {
         this.afterBatch(lane, watch);
-        this.recover(lane, items, new Int32Array(progress), err, watch?.timedOut ?? false);
+        const loss = generation !== this.generation ? "replaced" : watch?.timedOut === true ? "timed-out" : "died";
+        this.recover(lane, items, new Int32Array(progress), loss === "replaced" ? new Error("the worker pool had lost all its threads") : err, loss);
         this.flushAfterBatch(lane);
       },
     );
@@ -225,6 +276,59 @@ export class WorkerDispatcher {
     lane.running--;
     this.runningBatches--;
     if (watch !== null) this.watchdog.unwatch(watch);
+    if (this.runningBatches === 0) this.stopLiveness();
+  }
+
+  /**
+   * Defence in depth against a pool that holds batches and has no thread to run them (Piscina
+   * starts threads only when a task is submitted or a thread frees up): while batches are
+   * outstanding, a check every LIVENESS_TICK_MS replaces a pool that has had no live thread for
+   * STALL_MS.
+   */
+  private watchLiveness(): void {
+    if (this.liveness !== null) return;
+    this.deadSince = 0;
+    // Not unref'd: while batches are outstanding their emits are pending, and a pool with no
+    // thread holds no handle, so the process would exit with those emits unsettled.
+    this.liveness = setInterval(() => this.checkLiveness(), LIVENESS_TICK_MS);
+  }
+
+  private stopLiveness(): void {
+    if (this.liveness !== null) clearInterval(this.liveness);
+    this.liveness = null;
+  }
+
+  private checkLiveness(): void {
+    const pool = this.pool;
+    if (pool === null || this.runningBatches === 0 || pool.threads.length > 0) {
+      this.deadSince = 0;
+      return;
+    }
+    const now = Date.now();
+    if (this.deadSince === 0) this.deadSince = now;
+    else if (now - this.deadSince >= STALL_MS) this.restart(pool, now - this.deadSince);
+  }
+
+  /**
+   * Replaces a stalled pool. Destroying it rejects its batches; `recover()` then sends again what
+   * had not started and fails what was running, as for any thread death.
+   */
+  private restart(pool: Piscina<BatchTask, BatchResult>, stalledMs: number): void {
+    this.generation++;
+    this.pool = null;
+    this.deadSince = 0;
+    this.replacementCounts = !this.progressed;
+    this.progressed = false;
+    this.report(
+      new WorkerCrashedError(
+        `the worker pool had no live thread for ${stalledMs} ms while ${this.runningBatches} batch(es) waited for one: it was replaced, ` +
+          "and the events that had not started are sent again",
+        {},
+      ),
+    );
+    const destroyed = pool.destroy().catch(() => undefined);
+    this.retiring.add(destroyed);
+    void destroyed.then(() => this.retiring.delete(destroyed));
   }
 
   /**
@@ -240,14 +344,17 @@ export class WorkerDispatcher {
 
   private flushAfterBatch(lane: Lane): void {
     this.publishGauge();
-    if (lane !== this.shared) this.flush(lane);
-    // A partial batch waiting on the timer goes now: a thread has just become free.
-    if (this.shared.buffer.length > 0 || this.shared.preformed.length > 0) this.flushAll();
+    if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
+    // A thread has just become free: what waits (a partial batch on the timer included) goes now.
+    this.flushAll();
   }
 
-  /** A batch's task was rejected: the progress slots say what ran; the rest is sent again. */
-  private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, aborted: boolean): void {
-    if (!this.closing && (isCloneError(err) || (nothingStarted(progress, items.length) && cloneFails(items)))) {
+  /**
+   * A batch's task was rejected: its thread died, the watchdog stopped it, or its pool was replaced.
+   * The progress slots say what ran; what had not started is sent again.
+   */
+  private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, loss: "died" | "timed-out" | "replaced"): void {
+    if (!this.closing && loss !== "replaced" && (isCloneError(err) || (nothingStarted(progress, items.length) && cloneFails(items)))) {
       if (items.length === 1) {
         this.failOnMain(items[0]!, notCloneable(items[0]!, err));
       } else {
@@ -262,19 +369,20 @@ export class WorkerDispatcher {
       const outcome = Atomics.load(progress, P_OUTCOMES + i);
       if (outcome !== NOT_STARTED) anyStarted = true;
       if (outcome === OK) this.finish(item, null, true);
-      else if (outcome === RUNNING) this.failOnMain(item, this.closing ? closed(item) : aborted ? timedOut(item) : crashed(item, err));
+      else if (outcome === RUNNING) this.failOnMain(item, this.closing ? closed(item) : loss === "timed-out" ? timedOut(item) : crashed(item, err));
       else if (outcome !== NOT_STARTED) this.finish(item, workerFailure(item, outcome, null), true);
       else resend.push(item);
     });
     if (resend.length === 0) return;
-    if (!anyStarted && !this.closing) {
+    if (loss === "replaced" ? this.replacementCounts : !anyStarted && !this.closing) {
       // Nothing ran: the pool could not start a thread, or the entry failed to load. (While
-      // closing, destroy() rejecting queued batches is expected, not a crash to report.)
-      this.report(crashed(resend[0]!, err));
+      // closing, destroy() rejecting queued batches is expected, not a crash to report; a
+      // replaced pool was reported once.)
+      if (loss !== "replaced") this.report(crashed(resend[0]!, err));
       for (const item of resend) item.attempts++;
     }
     const give = resend.filter((item) => this.closing || item.attempts >= MAX_ATTEMPTS);
-    for (const item of give) this.failOnMain(item, this.closing ? closed(item) : crashed(item, err));
+    for (const item of give) this.failOnMain(item, this.closing ? closed(item) : neverRan(item, err));
     const again = resend.filter((item) => !give.includes(item));
     if (again.length > 0) lane.preformed.unshift(again);
   }

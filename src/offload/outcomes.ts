@@ -64,6 +64,15 @@ export function crashed(item: PendingItem, reason: unknown): BusError {
   return new WorkerCrashedError(`${target(item)}: its worker thread died while running it (${detail})`, context(item, reason));
 }
 
+/** An item that never started: the pool kept losing its threads before any could run it. */
+export function neverRan(item: PendingItem, reason: unknown): BusError {
+  const detail = reason instanceof Error ? reason.message : String(reason);
+  return new WorkerCrashedError(
+    `${target(item)}: no worker thread could run it (${detail}); check workers.resourceLimits and what the handler module does when it loads`,
+    context(item, reason),
+  );
+}
+
 export function timedOut(item: PendingItem): BusError {
   return new HandlerTimeoutError(`${target(item)} ran past its timeout of ${item.handler.timeoutMs} ms and its thread was stopped`, context(item));
 }
