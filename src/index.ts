@@ -22,7 +22,7 @@ export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/que
 export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
 export type { LatencyStats } from "./stats/stats-block.js";
-export { offload, OffloadHandler, type OffloadOptions } from "./offload/offload.js";
+export { offload, OffloadHandler, type OffloadContext, type OffloadOptions } from "./offload/offload.js";
 export { TopicTrie, type TopicTrieOptions, type TrieEntry } from "./pattern/trie.js";
 export { parsePattern, matchesPattern, MAX_LENGTH, MAX_SEGMENTS, type ParsedPattern } from "./pattern/grammar.js";
 export type {

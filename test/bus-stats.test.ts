@@ -7,7 +7,7 @@ import { deferred, ticks, useBuses } from "./helpers.js";
 
 const newBus = useBuses();
 
-const ZERO_WORKERS = { threads: 0, inFlight: 0, inFlightPeak: 0, completed: 0, failed: 0, queueCapacity: 0 };
+const ZERO_WORKERS = { threads: 0, inFlight: 0, inFlightPeak: 0, completed: 0, failed: 0, followUps: 0, followUpsDropped: 0, queueCapacity: 0 };
 
 describe("getStats", () => {
   it("has every key of DESIGN.md, zero on a new bus, workers all zeros before the pool starts", () => {

@@ -58,6 +58,8 @@ describe("public types", () => {
       inFlightPeak: number;
       completed: number;
       failed: number;
+      followUps: number;
+      followUpsDropped: number;
       queueCapacity: number;
     }>();
   });

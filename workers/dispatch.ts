@@ -1,7 +1,8 @@
 /**
- * The Piscina worker: runs one batch of offloaded deliveries, one item at a time, reporting
- * progress in the batch's SharedArrayBuffer and counting outcomes in the shared stats itself
- * (no stats message crosses per event). Loads `stats/` and `event.ts`, never the bus.
+ * The Piscina worker: runs one batch of offloaded jobs, one at a time, reporting progress and
+ * each job's duration in the batch's SharedArrayBuffer and counting outcomes in the shared stats
+ * itself (no stats message crosses per event). Loads `stats/`, `event.ts` and the wire
+ * (src/offload/protocol.ts), never the bus.
  */
 import { workerData } from "node:worker_threads";
 import type { Event } from "../src/event.js";
@@ -14,18 +15,24 @@ import {
   RUNNING,
   THREW,
   TIMED_OUT,
+  eventAt,
+  microsSlot,
   type BatchResult,
   type BatchTask,
   type DispatchWorkerData,
+  type ThreadEvent,
   type WorkerError,
-  fromThreadEvent,
 } from "../src/offload/protocol.js";
 import { StatsBlock } from "../src/stats/stats-block.js";
+import { isThenable } from "../src/thenable.js";
+import type { OffloadContext } from "../src/offload/offload.js";
+import { HandlerContext } from "./context.js";
 
 const data = workerData as DispatchWorkerData | undefined;
 const stats = data?.stats ? StatsBlock.attachWorker(data.stats) : null;
+const countLate = (): void => stats?.countFollowUps(0, 1);
 
-type HandlerFn = (event: Event) => unknown;
+type HandlerFn = (event: Event, ctx: OffloadContext) => unknown;
 const handlers = new Map<string, HandlerFn>();
 
 class BadHandler extends Error {}
@@ -62,44 +69,50 @@ function flatten(err: unknown): WorkerError {
   return { name: "Error", message: String(err), stack: undefined };
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
-}
-
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
+  const count = task.ids.length;
   let errors: (WorkerError | null)[] | null = null;
-  const count = task.events.length;
+  let followUps: (ThreadEvent[] | null)[] | null = null;
   for (let i = 0; i < count; i++) {
     const target = task.handlers[task.handler[i]!]!;
-    const timeout = task.timeouts[i]!;
+    const timeout = task.timeouts?.[i] ?? 0;
     let outcome = OK;
     let error: WorkerError | null = null;
+    let context: HandlerContext | null = null;
     let started = performance.now();
     // RUNNING before the module loads: a module that kills the thread while loading fails this
-    // item (WORKER_CRASHED) instead of being sent again and again.
+    // job (WORKER_CRASHED) instead of being sent again and again.
     Atomics.store(progress, P_START, Date.now() - task.base);
     Atomics.store(progress, P_CURRENT, i);
     Atomics.store(progress, P_OUTCOMES + i, RUNNING);
     try {
       const fn = await resolveHandler(target.module, target.exportName);
-      const event = fromThreadEvent(task.events[i]!);
+      const event = eventAt(task, i);
+      context = new HandlerContext(event, countLate);
       // The timeout counts from the handler's start, not the module's first load.
       Atomics.store(progress, P_START, Date.now() - task.base);
       started = performance.now();
-      const returned = fn(event);
+      const returned = fn(event, context);
       if (isThenable(returned)) await (timeout > 0 ? withTimeout(returned, timeout) : returned);
     } catch (err) {
       outcome = err instanceof TimedOut ? TIMED_OUT : err instanceof BadHandler ? BAD_HANDLER : THREW;
       error = flatten(err);
     }
+    const elapsed = performance.now() - started;
+    const sent = context?.seal() ?? null;
+    if (sent !== null) {
+      if (outcome === OK) (followUps ??= new Array<ThreadEvent[] | null>(count).fill(null))[i] = sent;
+      else stats?.countFollowUps(0, sent.length);
+    }
     if (stats !== null) {
-      stats.recordLatency((performance.now() - started) * 1e6);
+      stats.recordLatency(elapsed * 1e6);
       stats.countDeliveries(outcome === OK ? 1 : 0, 0, outcome === OK ? 0 : 1);
       stats.countWorkerOutcome(outcome === OK);
     }
+    progress[microsSlot(task.capacity, i)] = Math.min(2 ** 31 - 1, Math.round(elapsed * 1000));
     Atomics.store(progress, P_OUTCOMES + i, outcome);
     if (error !== null) (errors ??= new Array<WorkerError | null>(count).fill(null))[i] = error;
   }
-  return { errors };
+  return errors === null && followUps === null ? null : { errors, followUps };
 }

@@ -12,23 +12,21 @@
 import { BusClosedError, HandlerFailedError, type BusError } from "../errors.js";
 import type { Event } from "../event.js";
 import { WorkerDispatcher, type DispatcherOptions } from "../offload/dispatcher.js";
+import type { ThreadEvent } from "../offload/protocol.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import { PendingDelivery, type EmitResult, type EmitState } from "./emit-state.js";
 import type { ErrorReporter } from "./reporter.js";
 import type { Subscription } from "./subscription.js";
+import { isThenable } from "../thenable.js";
 
 export const NO_TIMING = -1;
 /** The outcome of an asynchronous delivery that a filter turned away. */
 export const FILTERED = Symbol("filtered");
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
-}
-
 export class DeliveryRunner {
   /** Emits with asynchronous deliveries still running (close() waits for them). */
   readonly active = new Set<EmitState>();
-  private dispatcher: WorkerDispatcher | null = null;
+  private dispatcher: WorkerDispatcher<PendingDelivery> | null = null;
   private drained: (() => void) | null = null;
   /** Time the first delivery, then one in `sampleEvery`. */
   private sampleCountdown = 1;
@@ -41,10 +39,12 @@ export class DeliveryRunner {
     private readonly workerOptions: DispatcherOptions,
     /** Removes a subscription (a `once` subscription, at its first event). */
     private readonly unsubscribe: (subscriptionId: string) => boolean,
+    /** Emits what an offloaded handler sent with ctx.emit, `depth` levels deep (see EventBus). */
+    private readonly emitFollowUps: (events: ThreadEvent[], depth: number) => void,
   ) {}
 
   /** The worker pool's dispatcher, or null before the first offloaded delivery. */
-  get pool(): WorkerDispatcher | null {
+  get offloaded(): WorkerDispatcher<PendingDelivery> | null {
     return this.dispatcher;
   }
 
@@ -149,17 +149,26 @@ export class DeliveryRunner {
 
   private runOffloaded(pending: PendingDelivery, event: Event): void {
     const sub = pending.subscription;
-    this.workers()
-      .deliver(sub.offload!, sub.id, sub.pattern, event)
-      .then((outcome) => {
-        if (pending.done) return;
-        if (outcome.countedByWorker) {
-          if (outcome.error === null) pending.state.workerDelivered++;
-          else pending.state.workerFailed++;
-        }
-        this.settle(pending, outcome.error);
-      });
+    this.workers().submit(sub.offload!, sub.id, sub.pattern, event, pending);
   }
+
+  /**
+   * An offloaded delivery ended. Its follow-ups are emitted first, so the original emit resolves
+   * once they have been dispatched; they nest one level deeper than the event that caused them.
+   */
+  private readonly settleOffloaded = (pending: PendingDelivery, error: BusError | null, counted: boolean, followUps: ThreadEvent[] | null): void => {
+    if (pending.done) {
+      // close({ timeoutMs }) gave up on it already: what it sent is dropped.
+      if (followUps !== null) this.stats?.countFollowUps(0, followUps.length);
+      return;
+    }
+    if (counted) {
+      if (error === null) pending.state.workerDelivered++;
+      else pending.state.workerFailed++;
+    }
+    if (followUps !== null) this.emitFollowUps(followUps, pending.state.depth + 1);
+    this.settle(pending, error);
+  };
 
   track(state: EmitState, sub: Subscription, start: number): PendingDelivery {
     const pending = new PendingDelivery(state, sub, start);
@@ -238,8 +247,8 @@ export class DeliveryRunner {
   }
 
   /** The worker pool's dispatcher, made on the first offloaded delivery. */
-  workers(): WorkerDispatcher {
-    this.dispatcher ??= new WorkerDispatcher(this.workerOptions, this.stats, (error) => this.reporter.report(error, null));
+  workers(): WorkerDispatcher<PendingDelivery> {
+    this.dispatcher ??= new WorkerDispatcher(this.workerOptions, this.stats, (error) => this.reporter.report(error, null), this.settleOffloaded);
     return this.dispatcher;
   }
 

@@ -56,6 +56,8 @@ export class EmitState {
   constructor(
     readonly eventId: string,
     public matched: number,
+    /** Emits this one is nested in (0 for a top-level emit); follow-ups of its offloaded handlers go one deeper. */
+    readonly depth: number,
   ) {}
 
   fail(error: BusError): void {

@@ -28,6 +28,7 @@ import { ErrorReporter } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
+import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
 import { renderPrometheus, type MetricsOptions } from "../stats/prometheus.js";
 import { unsubscriber, type Unsubscribe } from "./disposable.js";
 import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
@@ -75,7 +76,14 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.stats = stats === null ? null : StatsBlock.create({ workerStripes: this.options.workers.maxThreads * 2, typeCapacity: stats.typeCapacity });
     this.logger = this.options.logger;
     this.reporter = new ErrorReporter(this.options.onError, this.logger);
-    this.runner = new DeliveryRunner(this.stats, this.reporter, stats?.sampleEvery ?? 0, this.options.workers, (id) => this.unsubscribe(id));
+    this.runner = new DeliveryRunner(
+      this.stats,
+      this.reporter,
+      stats?.sampleEvery ?? 0,
+      this.options.workers,
+      (id) => this.unsubscribe(id),
+      (events, depth) => this.emitFollowUps(events, depth),
+    );
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -163,7 +171,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.stats?.countEmit(event.eventType);
     if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
     const subs = this.trie.match(event.eventType);
-    const state = new EmitState(event.eventId, subs.length);
+    const state = new EmitState(event.eventId, subs.length, this.depth);
     if (this.link !== null && event !== this.inbound) this.publishToBridge(this.link, event, state);
     if (subs.length !== 0) {
       this.depth++;
@@ -220,7 +228,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   getStats(): BusStats {
-    const pool = this.runner.pool;
+    const pool = this.runner.offloaded;
     pool?.publishGauge();
     const stats = buildStats({
       stats: this.stats,
@@ -333,6 +341,37 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     }
   }
 
+  /**
+   * Emits the events an offloaded handler sent with ctx.emit, in order, each on its own and not
+   * awaited, `depth` levels deep (one below the event whose handler sent them, so a worker
+   * handler that answers its own type ends at maxNesting). One refused by a schema, the nesting
+   * limit or a closed bus is reported and counted as dropped; the others still go.
+   */
+  private emitFollowUps(wires: readonly ThreadEvent[], depth: number): void {
+    let dropped = 0;
+    for (const wire of wires) {
+      const event = fromThreadEvent(wire);
+      const refusal = this.closed
+        ? new BusClosedError(`follow-up ${event.eventType} (${event.eventId}) of an offloaded handler dropped: the event bus is closed`)
+        : depth >= this.options.maxNesting
+          ? new RecursionLimitError(this.options.maxNesting, event.eventType)
+          : (this.schemas?.check(event) ?? null);
+      if (refusal !== null) {
+        this.reporter.report(refusal, null);
+        dropped++;
+        continue;
+      }
+      const saved = this.depth;
+      this.depth = depth;
+      try {
+        void this.emitChecked(event);
+      } finally {
+        this.depth = saved;
+      }
+    }
+    this.stats?.countFollowUps(wires.length - dropped, dropped);
+  }
+
   private recursionLimit(event: Event): Promise<EmitResult> {
     const error = new RecursionLimitError(this.options.maxNesting, event.eventType);
     this.reporter.report(error, null);
@@ -361,7 +400,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       await drained;
     }
     await bridgeClosed;
-    await this.runner.pool?.close();
+    await this.runner.offloaded?.close();
   }
 
   // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------

@@ -56,6 +56,10 @@ export interface WorkerStats {
   inFlightPeak: number;
   completed: number;
   failed: number;
+  /** Events offloaded handlers emitted with `ctx.emit` that reached the bus. */
+  followUps: number;
+  /** Follow-ups dropped: of handlers that failed, emitted after their handler settled, or refused by the bus. */
+  followUpsDropped: number;
   queueCapacity: number;
 }
 
@@ -139,6 +143,8 @@ export function buildStats(src: StatsSources): BusStats {
       inFlightPeak: c?.workerInFlightPeak ?? 0,
       completed: c?.workerCompleted ?? 0,
       failed: c?.workerFailed ?? 0,
+      followUps: c?.followUps ?? 0,
+      followUpsDropped: c?.followUpsDropped ?? 0,
       queueCapacity: src.queueCapacity,
     },
   };

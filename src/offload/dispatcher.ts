@@ -1,181 +1,138 @@
 /**
- * WorkerDispatcher: runs offloaded handlers in one lazily started Piscina pool.
+ * WorkerDispatcher: runs offloaded handlers in the worker pool, and coordinates the modules that
+ * each own one step of the path (docs/architecture.md draws all of it):
  *
- *   deliver() ─► waiting for room ─► lane buffer ─► batch (one Piscina task) ─► worker
- *               (past maxQueue)      (shared, or     (≤ batchSize items,
- *                                     one per         its own progress slots)
- *                                     ordered sub)
+ *   submit(job) ─► Admission ─► Lanes ─► send(batch) ─► WorkerPool ─► worker: runBatch
+ *                  (maxQueue,   (batching.ts:            (pool.ts:       (workers/dispatch.ts,
+ *                   waits in     cost-sized batches,      Piscina,        the wire: protocol.ts)
+ *                   order)       ordered lanes)           liveness)
  *
- * - Backpressure: at most `maxQueue` items are admitted (buffered or running); the rest wait, in
- *   order, and the emits that made them wait with them. Piscina's own queue is left unbounded:
- *   its `maxQueue` rejects instead of waiting.
- * - Batching: a batch leaves when it is full, or, for a partial one, on the next turn of the event
- *   loop when no batch is running (so a lone event is not held), else after `batchDelayMs` or as
- *   soon as a running batch completes, whichever is first.
- * - Faults: see outcomes.ts and watchdog.ts. A batch whose postMessage fails (DataCloneError) is
- *   split in halves and each half sent again, until the uncloneable items stand alone and fail.
- * - Ordering: items of the shared lane may run on different threads at once; an `ordered`
- *   subscription has a lane of its own with one batch in flight at a time (FIFO).
+ *   complete(batch) ◄── the task resolves: every job settles from the progress slots, with the
+ *                       follow-ups its handler emitted
+ *   recover(batch)  ◄── the task rejects (thread death, watchdog, replaced pool): recovery.ts
+ *                       says which jobs ended and which go again
+ *
+ * - At most one batch per thread is handed to Piscina; the rest waits in the lanes (pool.ts says
+ *   why: liveness). A batch leaves when a thread is free and its lane is full (by count or by
+ *   expected work), or, for a partial one, on the next turn of the event loop when no batch is
+ *   running, else after `batchDelayMs` or as soon as a running batch completes.
+ * - Faults: outcomes.ts and watchdog.ts; each job settles exactly once, through `settle`.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import type { ResourceLimits } from "node:worker_threads";
-import { Piscina } from "piscina";
-import { WorkerCrashedError, type BusError } from "../errors.js";
+import type { BusError } from "../errors.js";
 import type { Event } from "../event.js";
 import type { StatsBlock } from "../stats/stats-block.js";
+import { Admission } from "./admission.js";
+import { CostModel, Lanes, type Lane } from "./batching.js";
+import { Job } from "./job.js";
 import type { OffloadHandler } from "./offload.js";
-import { closed, crashed, isCloneError, neverRan, notCloneable, timedOut, workerFailure, type OffloadOutcome, type PendingItem } from "./outcomes.js";
-import { NOT_STARTED, OK, P_OUTCOMES, RUNNING, progressBuffer, toThreadEvent, type BatchResult, type BatchTask, type DispatchWorkerData, type ThreadEvent } from "./protocol.js";
+import { closed } from "./outcomes.js";
+import { WorkerPool, type PoolOptions } from "./pool.js";
+import { OK, P_OUTCOMES, ProgressBuffers, microsSlot, type BatchResult, type BatchTask, type ThreadEvent } from "./protocol.js";
+import { triage, type Loss } from "./recovery.js";
+import { workerFailure } from "./outcomes.js";
 import { Watchdog, type Watch } from "./watchdog.js";
 
-export type { OffloadOutcome } from "./outcomes.js";
-
-export interface DispatcherOptions {
-  minThreads: number;
-  maxThreads: number;
-  idleTimeout: number;
+export interface DispatcherOptions extends PoolOptions {
   maxQueue: number;
   batchSize: number;
   batchDelayMs: number;
-  /** Passed to every thread (Node's ResourceLimits); empty for Node's defaults. */
-  resourceLimits: ResourceLimits;
 }
 
-/** A batch lost before any item started this many times fails instead of being sent again. */
-const MAX_ATTEMPTS = 3;
-/** How often the liveness check looks at the pool while batches are outstanding. */
-const LIVENESS_TICK_MS = 50;
-/** How long batches may be outstanding with no live thread before the pool is replaced. */
-export const STALL_MS = 250;
+/**
+ * How a job ended, handed to the dispatcher's owner: `error` null if its handler succeeded;
+ * `counted`, the worker already counted it in the stats; `followUps`, what its handler emitted
+ * with ctx.emit (only when it succeeded).
+ */
+export type Settle<T> = (target: T, error: BusError | null, counted: boolean, followUps: ThreadEvent[] | null) => void;
 
-class Lane {
-  readonly kind = "lane";
-  buffer: PendingItem[] = [];
-  /** Batches to send before the buffer: the rest of a batch whose thread died, split halves. */
-  preformed: PendingItem[][] = [];
-  running = 0;
-  constructor(
-    readonly ordered: boolean,
-    readonly key: string,
-  ) {}
-  get idle(): boolean {
-    return this.running === 0 && this.buffer.length === 0 && this.preformed.length === 0;
-  }
+/** One batch in flight. */
+interface Batch<T> {
+  lane: Lane<T>;
+  jobs: Job<T>[];
+  progress: SharedArrayBuffer;
+  watch: Watch | null;
+  generation: number;
 }
 
-/** The compiled worker entry: beside the compiled library, or in dist/ when running from sources. */
-function workerEntry(): string {
-  for (const candidate of ["../../workers/dispatch.js", "../../dist/workers/dispatch.js"]) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url.href;
-  }
-  throw new WorkerCrashedError("the worker entry workers/dispatch.js was not found: build the package first (npm run build)", {});
-}
-
-export class WorkerDispatcher {
-  private pool: Piscina<BatchTask, BatchResult> | null = null;
-  private admitted = 0;
-  private readonly waiting: PendingItem[] = [];
-  private waitingHead = 0;
-  private readonly shared = new Lane(false, "");
-  private readonly ordered = new Map<string, Lane>();
+export class WorkerDispatcher<T> {
+  private readonly pool: WorkerPool;
+  private readonly admission: Admission<T>;
+  private readonly lanes = new Lanes<T>();
+  private readonly costs = new CostModel();
   private readonly watchdog = new Watchdog();
-  private runningBatches = 0;
+  private readonly buffers: ProgressBuffers;
+  private running = 0;
   /** Change of the in-flight gauge not yet published (see publishGauge). */
   private gaugeDelta = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushImmediate: NodeJS.Immediate | null = null;
   private closing = false;
-  private lastEvent: Event | null = null;
-  private lastWire: ThreadEvent | null = null;
-  /** Bumped when a stalled pool is replaced: batches of an older generation were lost with it. */
-  private generation = 0;
-  /** Whether a batch has completed since the pool was last replaced. */
-  private progressed = true;
-  /**
-   * Whether the batches lost with the last replaced pool count an attempt: only when no batch had
-   * completed since the replacement before, so that a pool that can never keep a thread alive
-   * ends in failures instead of a loop, while a healthy one that lost its threads once loses no
-   * event.
-   */
-  private replacementCounts = false;
-  private liveness: NodeJS.Timeout | null = null;
-  /** Since when batches have been outstanding with no live thread (0: there is one). */
-  private deadSince = 0;
-  /** Replaced pools still being destroyed; close() waits for them. */
-  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly options: DispatcherOptions,
     private readonly stats: StatsBlock | null,
     private readonly report: (error: BusError) => void,
-  ) {}
+    private readonly settle: Settle<T>,
+  ) {
+    this.pool = new WorkerPool(options, stats?.buffer ?? null, report, () => this.running);
+    this.admission = new Admission<T>(options.maxQueue);
+    this.buffers = new ProgressBuffers(options.batchSize);
+  }
 
   /** Threads the pool runs now (0 before it starts). */
   get threads(): number {
-    return this.pool?.threads.length ?? 0;
+    return this.pool.threads;
   }
 
   get started(): boolean {
-    return this.pool !== null;
+    return this.pool.started;
   }
 
-  /** Runs `handler` on `event` in the pool. Never rejects: failures are in the outcome. */
-  deliver(handler: OffloadHandler, subscriptionId: string, pattern: string, event: Event): Promise<OffloadOutcome> {
-    // Several offloaded subscriptions of one event share its dict (and structured clone sends
-    // one copy of an object referenced twice in a message).
-    if (event !== this.lastEvent) {
-      this.lastEvent = event;
-      this.lastWire = toThreadEvent(event);
-    }
-    const wire = this.lastWire!;
-    return new Promise<OffloadOutcome>((resolve) => {
-      const item: PendingItem = { handler, subscriptionId, pattern, wire, resolve, admitted: false, attempts: 0 };
-      if (this.closing) this.finish(item, closed(item), false);
-      else if (this.admitted < this.options.maxQueue && this.waitingHead === this.waiting.length) this.admit(item);
-      else this.waiting.push(item);
-    });
+  /** Takes one offloaded delivery; `settle` is called with `target` when it ends. */
+  submit(handler: OffloadHandler, subscriptionId: string, pattern: string, event: Event, target: T): void {
+    const job = new Job(handler, this.costs.of(handler), subscriptionId, pattern, event, target);
+    if (this.closing) this.end(job, closed(job), false, null);
+    else if (this.admission.offer(job)) this.enqueue(job);
   }
 
   /** Fails what was never sent with EBUS_CLOSED, then destroys the pool (what runs fails too). */
   async close(): Promise<void> {
     this.closing = true;
     this.cancelFlush();
-    for (let i = this.waitingHead; i < this.waiting.length; i++) this.finish(this.waiting[i]!, closed(this.waiting[i]!), false);
-    this.waiting.length = 0;
-    this.waitingHead = 0;
-    for (const lane of [this.shared, ...this.ordered.values()]) {
-      for (const item of [...lane.preformed.flat(), ...lane.buffer]) this.finish(item, closed(item), false);
-      lane.preformed = [];
-      lane.buffer = [];
+    for (const job of this.admission.drainWaiting()) this.end(job, closed(job), false, null);
+    for (const lane of this.lanes.all()) {
+      for (const job of [...lane.preformed.flat(), ...lane.jobs.drain()]) this.end(job, closed(job), false, null);
+      lane.preformed.length = 0;
     }
     this.watchdog.stop();
-    this.stopLiveness();
     this.publishGauge();
-    const pool = this.pool;
-    if (pool !== null) await pool.destroy();
-    await Promise.all(this.retiring);
+    await this.pool.close();
   }
 
-  private admit(item: PendingItem): void {
-    item.admitted = true;
-    this.admitted++;
+  /**
+   * Publishes the in-flight gauge to the shared stats. Jobs are counted in a plain number as they
+   * come and go and published once per batch sent or finished (and before getStats reads it): an
+   * Atomics update per job cost more than the rest of its admission.
+   */
+  publishGauge(): void {
+    if (this.gaugeDelta === 0) return;
+    this.stats?.addWorkerInFlight(this.gaugeDelta);
+    this.gaugeDelta = 0;
+  }
+
+  /** An admitted job joins its lane; a full lane goes at once if a thread is free. */
+  private enqueue(job: Job<T>): void {
     this.gaugeDelta++;
-    let lane = this.shared;
-    if (item.handler.ordered) {
-      lane = this.ordered.get(item.subscriptionId) ?? new Lane(true, item.subscriptionId);
-      this.ordered.set(item.subscriptionId, lane);
-    }
-    lane.buffer.push(item);
-    if (lane.buffer.length >= this.options.batchSize) this.flush(lane);
+    const lane = this.lanes.laneFor(job);
+    lane.jobs.push(job);
+    if (lane.full(this.options.batchSize)) this.flush();
     else this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
     if (this.flushTimer !== null || this.flushImmediate !== null) return;
-    if (this.runningBatches === 0) this.flushImmediate = setImmediate(() => this.flushAll());
-    else this.flushTimer = setTimeout(() => this.flushAll(), this.options.batchDelayMs);
+    if (this.running === 0) this.flushImmediate = setImmediate(() => this.flush());
+    else this.flushTimer = setTimeout(() => this.flush(), this.options.batchDelayMs);
   }
 
   private cancelFlush(): void {
@@ -185,290 +142,131 @@ export class WorkerDispatcher {
     this.flushImmediate = null;
   }
 
-  /**
-   * Sends batches while a thread is free, one batch per lane per round so that no lane starves
-   * the others.
-   */
-  private flushAll(): void {
+  /** Sends what waits in the lanes while a thread is free. */
+  private flush(): void {
     this.cancelFlush();
-    let sent = true;
-    while (sent && this.hasFreeThread()) {
-      sent = this.sendOne(this.shared);
-      for (const lane of this.ordered.values()) if (this.hasFreeThread() && this.sendOne(lane)) sent = true;
-    }
+    if (this.closing) return;
+    this.lanes.drain(this.options.batchSize, this.freeThreads, this.send);
   }
 
-  private flush(lane: Lane): void {
-    while (this.hasFreeThread() && this.sendOne(lane));
-  }
+  private readonly freeThreads = (): number => (this.closing ? 0 : this.options.maxThreads - this.running);
 
-  /**
-   * At most one batch per thread is handed to Piscina; the rest waits in the lanes. Piscina
-   * replaces a dead thread only when a task is submitted or another thread frees up (beyond
-   * `minThreads`), so batches queued inside Piscina when its last thread dies would wait forever
-   * (docs/offload.md, "Liveness"). Holding them here, every batch that settles sends the next one,
-   * and that submission starts the missing thread.
-   */
-  private hasFreeThread(): boolean {
-    return !this.closing && this.runningBatches < this.options.maxThreads;
-  }
-
-  /** Sends the lane's next batch, if it has one and may send it now. */
-  private sendOne(lane: Lane): boolean {
-    if (lane.ordered && lane.running > 0) return false;
-    const batch = lane.preformed.shift() ?? lane.buffer.splice(0, this.batchSizeFor(lane));
-    if (batch.length === 0) {
-      if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
-      return false;
-    }
-    this.run(lane, batch);
-    return true;
-  }
-
-  /**
-   * Up to batchSize; but a partial buffer is spread over the threads that are free, so that a
-   * burst smaller than a batch still runs on every core.
-   */
-  private batchSizeFor(lane: Lane): number {
-    if (lane.ordered) return this.options.batchSize;
-    const free = Math.max(1, this.options.maxThreads - this.runningBatches);
-    return Math.min(this.options.batchSize, Math.max(1, Math.ceil(lane.buffer.length / free)));
-  }
-
-  private run(lane: Lane, items: PendingItem[]): void {
-    this.publishGauge();
+  private readonly send = (lane: Lane<T>, jobs: Job<T>[]): void => {
     lane.running++;
-    this.runningBatches++;
-    const progress = progressBuffer(items.length);
-    const base = Date.now();
-    const timeouts = items.map((item) => item.handler.timeoutMs ?? 0);
-    const watch = timeouts.some((t) => t > 0) ? this.watchdog.watch(progress, base, timeouts) : null;
-    const task = batchTask(items, timeouts, progress, base);
-    const generation = this.generation;
-    this.watchLiveness();
-    let running: Promise<BatchResult>;
-    try {
-      running = this.ensurePool().run(task, watch === null ? {} : { signal: watch.controller.signal });
-    } catch (err) {
-      running = Promise.reject(err);
-    }
-    running.then(
-      (result) => {
-        this.progressed = true;
-        this.afterBatch(lane, watch);
-        const errors = result.errors;
-        items.forEach((item, i) => {
-          const error = errors === null ? null : (errors[i] ?? null);
-          this.finish(item, error === null ? null : workerFailure(item, Atomics.load(new Int32Array(progress), P_OUTCOMES + i), error), true);
-        });
-        this.flushAfterBatch(lane);
-      },
-      (err: unknown) => {
-        this.afterBatch(lane, watch);
-        const loss = generation !== this.generation ? "replaced" : watch?.timedOut === true ? "timed-out" : "died";
-        this.recover(lane, items, new Int32Array(progress), loss === "replaced" ? new Error("the worker pool had lost all its threads") : err, loss);
-        this.flushAfterBatch(lane);
-      },
-    );
-  }
-
-  private afterBatch(lane: Lane, watch: Watch | null): void {
-    lane.running--;
-    this.runningBatches--;
-    if (watch !== null) this.watchdog.unwatch(watch);
-    if (this.runningBatches === 0) this.stopLiveness();
-  }
-
-  /**
-   * Defence in depth against a pool that holds batches and has no thread to run them (Piscina
-   * starts threads only when a task is submitted or a thread frees up): while batches are
-   * outstanding, a check every LIVENESS_TICK_MS replaces a pool that has had no live thread for
-   * STALL_MS.
-   */
-  private watchLiveness(): void {
-    if (this.liveness !== null) return;
-    this.deadSince = 0;
-    // Not unref'd: while batches are outstanding their emits are pending, and a pool with no
-    // thread holds no handle, so the process would exit with those emits unsettled.
-    this.liveness = setInterval(() => this.checkLiveness(), LIVENESS_TICK_MS);
-  }
-
-  private stopLiveness(): void {
-    if (this.liveness !== null) clearInterval(this.liveness);
-    this.liveness = null;
-  }
-
-  private checkLiveness(): void {
-    const pool = this.pool;
-    if (pool === null || this.runningBatches === 0 || pool.threads.length > 0) {
-      this.deadSince = 0;
-      return;
-    }
-    const now = Date.now();
-    if (this.deadSince === 0) this.deadSince = now;
-    else if (now - this.deadSince >= STALL_MS) this.restart(pool, now - this.deadSince);
-  }
-
-  /**
-   * Replaces a stalled pool. Destroying it rejects its batches; `recover()` then sends again what
-   * had not started and fails what was running, as for any thread death.
-   */
-  private restart(pool: Piscina<BatchTask, BatchResult>, stalledMs: number): void {
-    this.generation++;
-    this.pool = null;
-    this.deadSince = 0;
-    this.replacementCounts = !this.progressed;
-    this.progressed = false;
-    this.report(
-      new WorkerCrashedError(
-        `the worker pool had no live thread for ${stalledMs} ms while ${this.runningBatches} batch(es) waited for one: it was replaced, ` +
-          "and the events that had not started are sent again",
-        {},
-      ),
-    );
-    const destroyed = pool.destroy().catch(() => undefined);
-    this.retiring.add(destroyed);
-    void destroyed.then(() => this.retiring.delete(destroyed));
-  }
-
-  /**
-   * Publishes the in-flight gauge to the shared stats. Items are counted in a plain number as they
-   * come and go and published once per batch sent or finished (and before getStats reads it): an
-   * Atomics update per item cost more than the rest of its admission.
-   */
-  publishGauge(): void {
-    if (this.gaugeDelta === 0) return;
-    this.stats?.addWorkerInFlight(this.gaugeDelta);
-    this.gaugeDelta = 0;
-  }
-
-  private flushAfterBatch(lane: Lane): void {
+    this.running++;
     this.publishGauge();
-    if (lane.ordered && lane.idle) this.ordered.delete(lane.key);
-    // A thread has just become free: what waits (a partial batch on the timer included) goes now.
-    this.flushAll();
-  }
+    const progress = this.buffers.take();
+    const base = Date.now();
+    const task = encode(jobs, progress, this.buffers.capacity, base);
+    const watch = task.timeouts === null ? null : this.watchdog.watch(progress, base, task.timeouts);
+    const batch: Batch<T> = { lane, jobs, progress, watch, generation: this.pool.generation };
+    this.pool.run(task, watch?.controller.signal ?? null).then(
+      (result) => this.complete(batch, result),
+      (err: unknown) => this.recover(batch, err),
+    );
+  };
 
-  /**
-   * A batch's task was rejected: its thread died, the watchdog stopped it, or its pool was replaced.
-   * The progress slots say what ran; what had not started is sent again.
-   */
-  private recover(lane: Lane, items: PendingItem[], progress: Int32Array, err: unknown, loss: "died" | "timed-out" | "replaced"): void {
-    if (!this.closing && loss !== "replaced" && (isCloneError(err) || (nothingStarted(progress, items.length) && cloneFails(items)))) {
-      if (items.length === 1) {
-        this.failOnMain(items[0]!, notCloneable(items[0]!, err));
-      } else {
-        const mid = Math.ceil(items.length / 2);
-        lane.preformed.unshift(items.slice(0, mid), items.slice(mid));
+  /** The batch's task resolved: every job has its outcome in the progress slots. */
+  private complete(batch: Batch<T>, result: BatchResult): void {
+    this.afterBatch(batch);
+    this.pool.completed();
+    const progress = new Int32Array(batch.progress);
+    const capacity = this.buffers.capacity;
+    const jobs = batch.jobs;
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      job.cost.learn(progress[microsSlot(capacity, i)]!);
+      if (result === null) {
+        this.end(job, null, true, null);
+        continue;
       }
-      return;
-    }
-    const resend: PendingItem[] = [];
-    let anyStarted = false;
-    items.forEach((item, i) => {
+      const error = result.errors?.[i] ?? null;
       const outcome = Atomics.load(progress, P_OUTCOMES + i);
-      if (outcome !== NOT_STARTED) anyStarted = true;
-      if (outcome === OK) this.finish(item, null, true);
-      else if (outcome === RUNNING) this.failOnMain(item, this.closing ? closed(item) : loss === "timed-out" ? timedOut(item) : crashed(item, err));
-      else if (outcome !== NOT_STARTED) this.finish(item, workerFailure(item, outcome, null), true);
-      else resend.push(item);
-    });
-    if (resend.length === 0) return;
-    if (loss === "replaced" ? this.replacementCounts : !anyStarted && !this.closing) {
-      // Nothing ran: the pool could not start a thread, or the entry failed to load. (While
-      // closing, destroy() rejecting queued batches is expected, not a crash to report; a
-      // replaced pool was reported once.)
-      if (loss !== "replaced") this.report(crashed(resend[0]!, err));
-      for (const item of resend) item.attempts++;
+      this.end(job, outcome === OK ? null : workerFailure(job, outcome, error), true, result.followUps?.[i] ?? null);
     }
-    const give = resend.filter((item) => this.closing || item.attempts >= MAX_ATTEMPTS);
-    for (const item of give) this.failOnMain(item, this.closing ? closed(item) : neverRan(item, err));
-    const again = resend.filter((item) => !give.includes(item));
-    if (again.length > 0) lane.preformed.unshift(again);
+    // The thread has written its last slot: the buffer can serve another batch.
+    this.buffers.give(batch.progress);
+    this.afterSettling(batch.lane);
   }
 
-  /** A failure the worker did not count: count it here. */
-  private failOnMain(item: PendingItem, error: BusError): void {
-    if (error.code !== "EBUS_CLOSED") this.stats?.countWorkerOutcome(false);
-    this.finish(item, error, false);
+  /** The batch's task was rejected: recovery.ts says what ended and what goes again. */
+  private recover(batch: Batch<T>, err: unknown): void {
+    this.afterBatch(batch);
+    const loss: Loss = batch.generation !== this.pool.generation ? "replaced" : batch.watch?.timedOut === true ? "timed-out" : "died";
+    const reason = loss === "replaced" ? new Error("the worker pool had lost all its threads") : err;
+    const { ended, again, report } = triage(batch.jobs, new Int32Array(batch.progress), reason, loss, {
+      closing: this.closing,
+      replacementCounts: this.pool.replacementCounts,
+    });
+    if (report !== null) this.report(report);
+    batch.lane.preformed.unshift(...again);
+    for (const { job, error, counted } of ended) {
+      // A failure the worker did not count is counted here.
+      if (!counted && error !== null && error.code !== "EBUS_CLOSED") this.stats?.countWorkerOutcome(false);
+      this.end(job, error, counted, null);
+    }
+    this.afterSettling(batch.lane);
   }
 
-  private finish(item: PendingItem, error: BusError | null, countedByWorker: boolean): void {
-    if (item.admitted) {
-      item.admitted = false;
-      this.admitted--;
+  private afterBatch(batch: Batch<T>): void {
+    batch.lane.running--;
+    this.running--;
+    if (batch.watch !== null) this.watchdog.unwatch(batch.watch);
+    this.pool.settled();
+  }
+
+  /** A thread has just become free: what waits (a partial batch on the timer included) goes now. */
+  private afterSettling(lane: Lane<T>): void {
+    this.publishGauge();
+    this.lanes.release(lane);
+    this.flush();
+  }
+
+  /** A job ends: it leaves admission, makes room for who waits, and is handed back. */
+  private end(job: Job<T>, error: BusError | null, counted: boolean, followUps: ThreadEvent[] | null): void {
+    if (job.admitted) {
+      this.admission.leave(job);
       this.gaugeDelta--;
     }
-    item.resolve({ error, countedByWorker });
-    // Room was made: admit who waits, in order.
-    while (!this.closing && this.admitted < this.options.maxQueue && this.waitingHead < this.waiting.length) {
-      const next = this.waiting[this.waitingHead++]!;
-      if (this.waitingHead === this.waiting.length) {
-        this.waiting.length = 0;
-        this.waitingHead = 0;
-      } else if (this.waitingHead >= 1024 && this.waitingHead * 2 >= this.waiting.length) {
-        // Drop the admitted prefix so a long backlog does not keep references alive.
-        this.waiting.splice(0, this.waitingHead);
-        this.waitingHead = 0;
-      }
-      this.admit(next);
-    }
-  }
-
-  private ensurePool(): Piscina<BatchTask, BatchResult> {
-    if (this.pool !== null) return this.pool;
-    const workerData: DispatchWorkerData = { stats: this.stats?.buffer ?? null };
-    const pool = new Piscina<BatchTask, BatchResult>({
-      filename: workerEntry(),
-      minThreads: this.options.minThreads,
-      maxThreads: this.options.maxThreads,
-      idleTimeout: this.options.idleTimeout,
-      concurrentTasksPerWorker: 1,
-      resourceLimits: this.options.resourceLimits,
-      workerData,
-    });
-    // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
-    pool.on("error", (err: unknown) => this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${String(err)}`, { cause: err })));
-    this.pool = pool;
-    return pool;
+    this.settle(job.target, error, counted, followUps);
+    if (this.closing) return;
+    for (let next = this.admission.next(); next !== null; next = this.admission.next()) this.enqueue(next);
   }
 }
 
-function nothingStarted(progress: Int32Array, count: number): boolean {
-  for (let i = 0; i < count; i++) if (Atomics.load(progress, P_OUTCOMES + i) !== NOT_STARTED) return false;
-  return true;
-}
-
-/**
- * Whether some item cannot be sent. postMessage throws DataCloneError for a function or a symbol,
- * but a getter in the data that throws makes it throw that getter's own error: cloning here, only
- * on this failure path, tells such a batch from a pool that cannot start a thread.
- */
 /** The batch in columns (protocol.ts), each distinct handler named once. */
-function batchTask(items: readonly PendingItem[], timeouts: number[], progress: SharedArrayBuffer, base: number): BatchTask {
+function encode(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capacity: number, base: number): BatchTask {
+  const n = jobs.length;
   const handlers: BatchTask["handlers"] = [];
   const seen: OffloadHandler[] = [];
-  const handler: number[] = [];
-  const events: ThreadEvent[] = [];
-  for (const item of items) {
-    let index = seen.indexOf(item.handler);
-    if (index < 0) {
-      index = seen.push(item.handler) - 1;
-      handlers.push({ module: item.handler.module, exportName: item.handler.exportName });
+  const handler = new Array<number>(n);
+  const ids = new Array<string>(n);
+  const types = new Array<string>(n);
+  const sources = new Array<string>(n);
+  const times = new Array<number>(n);
+  const datas = new Array<object>(n);
+  let timeouts: number[] | null = null;
+  let last: OffloadHandler | null = null;
+  let lastIndex = -1;
+  for (let i = 0; i < n; i++) {
+    const job = jobs[i]!;
+    if (job.handler !== last) {
+      last = job.handler;
+      lastIndex = seen.indexOf(last);
+      if (lastIndex < 0) {
+        lastIndex = seen.push(last) - 1;
+        handlers.push({ module: last.module, exportName: last.exportName });
+      }
     }
-    handler.push(index);
-    events.push(item.wire);
+    handler[i] = lastIndex;
+    const event = job.event;
+    ids[i] = event.eventId;
+    types[i] = event.eventType;
+    sources[i] = event.source;
+    times[i] = event.timestamp.getTime();
+    datas[i] = event.data;
+    const timeout = job.handler.timeoutMs;
+    if (timeout !== undefined) (timeouts ??= new Array<number>(n).fill(0))[i] = timeout;
   }
-  return { handlers, handler, events, timeouts, progress, base };
-}
-
-function cloneFails(items: readonly PendingItem[]): boolean {
-  return items.some((item) => {
-    try {
-      structuredClone(item.wire);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  return { handlers, handler, ids, types, sources, times, datas, timeouts, progress, capacity, base };
 }

@@ -5,6 +5,30 @@ import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { InvalidHandlerError } from "../errors.js";
+import type { Event } from "../event.js";
+
+/**
+ * The second argument of an offloaded handler.
+ *
+ * @example
+ * ```ts
+ * // compress.js, run in a worker thread
+ * export function handle(event, ctx) {
+ *   const out = deflateSync(Buffer.from(event.data.payload));
+ *   ctx.emit("compression.completed", { task_id: event.data.task_id, bytes: out.length });
+ * }
+ * ```
+ */
+export interface OffloadContext {
+  /**
+   * Emits an event on the main thread's bus once this handler has succeeded: by type (the source
+   * defaults to the handled event's) or as an Event built here.
+   *
+   * @throws InvalidEventError for a bad type, data that is not an object, or data that cannot
+   * cross threads (a function, a symbol...).
+   */
+  emit(eventOrType: Event | string, data?: Record<string, unknown>, source?: string): void;
+}
 
 /**
  * Options of `offload()`.

@@ -11,36 +11,17 @@ import {
   WorkerCrashedError,
   type BusError,
 } from "../errors.js";
-import type { OffloadHandler } from "./offload.js";
-import { BAD_HANDLER, TIMED_OUT, type ThreadEvent, type WorkerError } from "./protocol.js";
+import type { Job } from "./job.js";
+import { BAD_HANDLER, TIMED_OUT, type WorkerError } from "./protocol.js";
 
-/** How one offloaded delivery ended. `countedByWorker`: the worker already counted it in stats. */
-export interface OffloadOutcome {
-  error: BusError | null;
-  countedByWorker: boolean;
+function target(job: Job): string {
+  return `offloaded handler "${job.handler.exportName}" of ${job.handler.module} (subscription ${job.subscriptionId}, ${JSON.stringify(job.pattern)}) for event ${job.event.eventId}`;
 }
 
-/** One delivery bound for the pool, from `deliver` until its outcome is resolved. */
-export interface PendingItem {
-  readonly handler: OffloadHandler;
-  readonly subscriptionId: string;
-  readonly pattern: string;
-  readonly wire: ThreadEvent;
-  readonly resolve: (outcome: OffloadOutcome) => void;
-  /** Counted in the dispatcher's in-flight bound (false while waiting for room). */
-  admitted: boolean;
-  /** Times its batch was lost before anything in it started (a pool that cannot start threads). */
-  attempts: number;
-}
-
-function target(item: PendingItem): string {
-  return `offloaded handler "${item.handler.exportName}" of ${item.handler.module} (subscription ${item.subscriptionId}, ${JSON.stringify(item.pattern)}) for event ${item.wire.i}`;
-}
-
-function context(item: PendingItem, cause?: unknown): { subscriptionId: string; pattern: string; cause?: unknown } {
+function context(job: Job, cause?: unknown): { subscriptionId: string; pattern: string; cause?: unknown } {
   return cause === undefined
-    ? { subscriptionId: item.subscriptionId, pattern: item.pattern }
-    : { subscriptionId: item.subscriptionId, pattern: item.pattern, cause };
+    ? { subscriptionId: job.subscriptionId, pattern: job.pattern }
+    : { subscriptionId: job.subscriptionId, pattern: job.pattern, cause };
 }
 
 function rebuild(err: WorkerError): Error {
@@ -50,40 +31,40 @@ function rebuild(err: WorkerError): Error {
   return error;
 }
 
-/** The error of an item the worker finished with a failure it reported. */
-export function workerFailure(item: PendingItem, outcome: number, err: WorkerError | null): BusError {
+/** The error of a job the worker finished with a failure it reported. */
+export function workerFailure(job: Job, outcome: number, err: WorkerError | null): BusError {
   const detail = err?.message ?? "details lost: the thread died later in the same batch";
   const cause = err === null ? undefined : rebuild(err);
-  if (outcome === TIMED_OUT) return new HandlerTimeoutError(`${target(item)} timed out: ${detail}`, context(item, cause));
-  if (outcome === BAD_HANDLER) return new InvalidHandlerError(`${target(item)}: ${detail}`, context(item, cause));
-  return new HandlerFailedError(`${target(item)} failed: ${detail}`, context(item, cause));
+  if (outcome === TIMED_OUT) return new HandlerTimeoutError(`${target(job)} timed out: ${detail}`, context(job, cause));
+  if (outcome === BAD_HANDLER) return new InvalidHandlerError(`${target(job)}: ${detail}`, context(job, cause));
+  return new HandlerFailedError(`${target(job)} failed: ${detail}`, context(job, cause));
 }
 
-export function crashed(item: PendingItem, reason: unknown): BusError {
+export function crashed(job: Job, reason: unknown): BusError {
   const detail = reason instanceof Error ? reason.message : String(reason);
-  return new WorkerCrashedError(`${target(item)}: its worker thread died while running it (${detail})`, context(item, reason));
+  return new WorkerCrashedError(`${target(job)}: its worker thread died while running it (${detail})`, context(job, reason));
 }
 
-/** An item that never started: the pool kept losing its threads before any could run it. */
-export function neverRan(item: PendingItem, reason: unknown): BusError {
+/** A job that never started: the pool kept losing its threads before any could run it. */
+export function neverRan(job: Job, reason: unknown): BusError {
   const detail = reason instanceof Error ? reason.message : String(reason);
   return new WorkerCrashedError(
-    `${target(item)}: no worker thread could run it (${detail}); check workers.resourceLimits and what the handler module does when it loads`,
-    context(item, reason),
+    `${target(job)}: no worker thread could run it (${detail}); check workers.resourceLimits and what the handler module does when it loads`,
+    context(job, reason),
   );
 }
 
-export function timedOut(item: PendingItem): BusError {
-  return new HandlerTimeoutError(`${target(item)} ran past its timeout of ${item.handler.timeoutMs} ms and its thread was stopped`, context(item));
+export function timedOut(job: Job): BusError {
+  return new HandlerTimeoutError(`${target(job)} ran past its timeout of ${job.handler.timeoutMs} ms and its thread was stopped`, context(job));
 }
 
-export function notCloneable(item: PendingItem, reason: unknown): BusError {
+export function notCloneable(job: Job, reason: unknown): BusError {
   const detail = reason instanceof Error ? reason.message : String(reason);
-  return new NotCloneableError(`${target(item)}: the event's data cannot be cloned to a worker thread (${detail})`, context(item, reason));
+  return new NotCloneableError(`${target(job)}: the event's data cannot be cloned to a worker thread (${detail})`, context(job, reason));
 }
 
-export function closed(item: PendingItem): BusError {
-  return new BusClosedError(`${target(item)}: the bus closed before it ran`, context(item));
+export function closed(job: Job): BusError {
+  return new BusClosedError(`${target(job)}: the bus closed before it ran`, context(job));
 }
 
 export function isCloneError(err: unknown): boolean {

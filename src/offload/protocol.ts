@@ -1,20 +1,22 @@
 /**
- * What crosses the thread boundary between the WorkerDispatcher and the worker entry
- * (workers/dispatch.ts): one Piscina task carries a batch of items, and a small
- * SharedArrayBuffer per batch reports progress as it runs.
+ * The wire between the WorkerDispatcher and the worker entry (workers/dispatch.ts): one Piscina
+ * task carries a batch of jobs in columns, and a SharedArrayBuffer per batch reports progress as
+ * it runs.
  *
- *   progress (Int32Array):
- *   ┌──────────┬──────────┬───────────┬───────────┬─────┬─────────────┐
- *   │ P_CURRENT│ P_START  │ outcome 0 │ outcome 1 │ ... │ outcome n-1 │
- *   └──────────┴──────────┴───────────┴───────────┴─────┴─────────────┘
- *   P_CURRENT: index of the item running now (-1 before the first).
+ *   progress (Int32Array), for a batch of n jobs:
+ *   ┌──────────┬──────────┬───────────┬─────┬─────────────┬──────────┬─────┬────────────┐
+ *   │ P_CURRENT│ P_START  │ outcome 0 │ ... │ outcome n-1 │ micros 0 │ ... │ micros n-1 │
+ *   └──────────┴──────────┴───────────┴─────┴─────────────┴──────────┴─────┴────────────┘
+ *   P_CURRENT: index of the job running now (-1 before the first).
  *   P_START:   when it started, in ms since the batch's `base` (Date.now() is shared by threads;
  *              performance.now() is not: each thread has its own time origin).
  *   outcome i: NOT_STARTED -> RUNNING -> OK | THREW | TIMED_OUT | BAD_HANDLER.
+ *   micros i:  how long job i's handler ran, in µs (the batching policy learns from it).
  *
  * The buffer outlives the worker: when a thread dies mid-batch, Piscina rejects the task with a
- * bare error, and these slots tell the main thread which item was running (it fails) and which
- * had not started (they are sent again, so each runs exactly once).
+ * bare error, and these slots tell the main thread which job was running (it fails) and which had
+ * not started (they are sent again, so each runs exactly once). When every job went well and
+ * none emitted a follow-up, the worker answers `null`: the slots are the whole result.
  */
 import { Event } from "../event.js";
 
@@ -29,11 +31,36 @@ export const THREW = 3;
 export const TIMED_OUT = 4;
 export const BAD_HANDLER = 5;
 
+/** Where job i's duration is, in a progress buffer made for `capacity` jobs. */
+export function microsSlot(capacity: number, i: number): number {
+  return P_OUTCOMES + capacity + i;
+}
+
 /**
- * An event as it crosses to a worker: like EventDict, but the timestamp travels as epoch
- * milliseconds (Date#toISOString costs ~1.5 µs here, more than the rest of a dispatch) and the
- * keys are short (they are cloned with every event).
+ * One batch, in columns: job i runs `handlers[handler[i]]` on the event made of `ids[i]`,
+ * `types[i]`, ... Columns of strings and numbers clone far cheaper than one object per event, and
+ * each handler's module URL crosses once per batch. Several jobs of one event share its data
+ * object, and structured clone sends it once.
  */
+export interface BatchTask {
+  handlers: { module: string; exportName: string }[];
+  handler: number[];
+  ids: string[];
+  types: string[];
+  sources: string[];
+  /** Epoch ms (Date#toISOString costs more than the rest of a dispatch). */
+  times: number[];
+  datas: object[];
+  /** Per job, its timeout in ms (0: none); null when no job of the batch has one. */
+  timeouts: number[] | null;
+  progress: SharedArrayBuffer;
+  /** Jobs the progress buffer has room for (its micros column starts after that many outcomes). */
+  capacity: number;
+  /** Date.now() when the batch was made; P_START is relative to it. */
+  base: number;
+}
+
+/** An event crossing back from a worker (a follow-up sent with ctx.emit). */
 export interface ThreadEvent {
   i: string;
   y: string;
@@ -46,25 +73,14 @@ export function toThreadEvent(event: Event): ThreadEvent {
   return { i: event.eventId, y: event.eventType, s: event.source, t: event.timestamp.getTime(), d: event.data };
 }
 
-/** Rebuilds the event in the worker (it was valid when it left: only the constructor's checks). */
+/** Rebuilds an event that was valid when it crossed (only the constructor's checks run again). */
 export function fromThreadEvent(e: ThreadEvent): Event {
   return new Event(e.y, e.s, e.d as Record<string, unknown>, new Date(e.t), e.i);
 }
 
-/**
- * One batch, in columns: item i is `events[i]` for the handler `handlers[handler[i]]`. Columns of
- * strings and numbers clone at about half the cost of an array of item objects, and each handler's
- * module URL crosses once per batch instead of once per item.
- */
-export interface BatchTask {
-  handlers: { module: string; exportName: string }[];
-  handler: number[];
-  events: ThreadEvent[];
-  /** Per item, its timeout in ms (0: none). */
-  timeouts: number[];
-  progress: SharedArrayBuffer;
-  /** Date.now() when the batch was made; P_START is relative to it. */
-  base: number;
+/** Job i of a batch, rebuilt in the worker. */
+export function eventAt(task: BatchTask, i: number): Event {
+  return new Event(task.types[i]!, task.sources[i]!, task.datas[i] as Record<string, unknown>, new Date(task.times[i]!), task.ids[i]!);
 }
 
 /** A handler's error, flattened for the trip back to the main thread. */
@@ -74,18 +90,40 @@ export interface WorkerError {
   stack: string | undefined;
 }
 
-/** `errors[i]` is null when item i went well, else its error; `errors` is null when all went well. */
-export interface BatchResult {
+/**
+ * What a batch answers when something is worth more than its progress slots: `errors[i]` is job
+ * i's error (null if it went well), `followUps[i]` the events its handler emitted (null: none).
+ * Either column is null when it would hold only nulls.
+ */
+export interface BatchReport {
   errors: (WorkerError | null)[] | null;
+  followUps: (ThreadEvent[] | null)[] | null;
 }
+
+export type BatchResult = BatchReport | null;
 
 /** The data the pool's threads receive once, at start. */
 export interface DispatchWorkerData {
   stats: SharedArrayBuffer | null;
 }
 
-export function progressBuffer(items: number): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer((P_OUTCOMES + items) * Int32Array.BYTES_PER_ELEMENT);
-  new Int32Array(buffer)[P_CURRENT] = -1;
-  return buffer;
+/**
+ * Progress buffers for batches of up to `capacity` jobs, reused: a buffer goes back only from a
+ * batch that completed (its thread wrote its last slot), never from one whose thread was lost.
+ */
+export class ProgressBuffers {
+  private readonly free: SharedArrayBuffer[] = [];
+  constructor(readonly capacity: number) {}
+
+  take(): SharedArrayBuffer {
+    const buffer = this.free.pop() ?? new SharedArrayBuffer((P_OUTCOMES + 2 * this.capacity) * Int32Array.BYTES_PER_ELEMENT);
+    const slots = new Int32Array(buffer);
+    slots.fill(NOT_STARTED);
+    slots[P_CURRENT] = -1;
+    return buffer;
+  }
+
+  give(buffer: SharedArrayBuffer): void {
+    if (this.free.length < 16) this.free.push(buffer);
+  }
 }

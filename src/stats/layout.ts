@@ -18,7 +18,8 @@
  *
  *   stripe:  0 EMITTED  1 DELIVERED  2 FILTERED  3 FAILED  4 IN_FLIGHT
  *            5 WORKER_COMPLETED  6 WORKER_FAILED  7 LAT_COUNT  8 LAT_SUM_NS
- *            9 .. 9+LAT_BUCKETS-1   latency histogram (see histogram.ts)
+ *            9 FOLLOW_UPS  10 FOLLOW_UPS_DROPPED
+ *            11 .. 11+LAT_BUCKETS-1  latency histogram (see histogram.ts)
  *
  * Per-type counts are written by the main thread only (events are emitted there): T interned
  * slots, then one overflow slot for types past the table's capacity.
@@ -35,7 +36,7 @@ export const HDR_WORKER_IN_FLIGHT = 5;
 export const HDR_WORKER_IN_FLIGHT_PEAK = 6;
 
 export const MAGIC = 0x4e455552n; // "NEUR"
-export const VERSION = 1n;
+export const VERSION = 2n;
 
 export const S_EMITTED = 0;
 export const S_DELIVERED = 1;
@@ -46,7 +47,10 @@ export const S_WORKER_COMPLETED = 5;
 export const S_WORKER_FAILED = 6;
 export const S_LAT_COUNT = 7;
 export const S_LAT_SUM_NS = 8;
-export const S_LAT_BUCKETS = 9;
+/** Events that offloaded handlers emitted with ctx.emit, and those dropped (see docs/offload.md). */
+export const S_FOLLOW_UPS = 9;
+export const S_FOLLOW_UPS_DROPPED = 10;
+export const S_LAT_BUCKETS = 11;
 
 /** Histogram: values below 2^MIN_EXP ns share bucket 0; then SUB buckets per power of two. */
 export const LAT_MIN_EXP = 10; // 1.024 us
@@ -66,6 +70,8 @@ export const RESETTABLE_SLOTS: readonly number[] = [
   S_FAILED,
   S_WORKER_COMPLETED,
   S_WORKER_FAILED,
+  S_FOLLOW_UPS,
+  S_FOLLOW_UPS_DROPPED,
   S_LAT_COUNT,
   S_LAT_SUM_NS,
   ...Array.from({ length: LAT_BUCKETS }, (_, i) => S_LAT_BUCKETS + i),

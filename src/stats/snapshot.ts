@@ -16,6 +16,8 @@ import {
   S_LAT_SUM_NS,
   S_WORKER_COMPLETED,
   S_WORKER_FAILED,
+  S_FOLLOW_UPS,
+  S_FOLLOW_UPS_DROPPED,
   stripeOffset,
   type LayoutParams,
 } from "./layout.js";
@@ -46,6 +48,8 @@ export interface CounterSnapshot {
   inFlight: number;
   workerCompleted: number;
   workerFailed: number;
+  followUps: number;
+  followUpsDropped: number;
   workerInFlight: number;
   workerInFlightPeak: number;
   latency: LatencyStats;
@@ -76,6 +80,8 @@ export function readSnapshot(slots: BigInt64Array, params: LayoutParams): Counte
     inFlight: total(S_IN_FLIGHT),
     workerCompleted: total(S_WORKER_COMPLETED),
     workerFailed: total(S_WORKER_FAILED),
+    followUps: total(S_FOLLOW_UPS),
+    followUpsDropped: total(S_FOLLOW_UPS_DROPPED),
     workerInFlight: Number(Atomics.load(slots, HDR_WORKER_IN_FLIGHT)),
     workerInFlightPeak: Number(Atomics.load(slots, HDR_WORKER_IN_FLIGHT_PEAK)),
     latency: {

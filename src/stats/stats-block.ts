@@ -35,6 +35,8 @@ import {
   S_LAT_SUM_NS,
   S_WORKER_COMPLETED,
   S_WORKER_FAILED,
+  S_FOLLOW_UPS,
+  S_FOLLOW_UPS_DROPPED,
   VERSION,
   stripeOffset,
   totalSlots,
@@ -197,6 +199,12 @@ export class StatsBlock {
   /** Counts one event handled in a worker (worker threads). */
   countWorkerOutcome(ok: boolean): void {
     Atomics.add(this.slots, this.base + (ok ? S_WORKER_COMPLETED : S_WORKER_FAILED), ONE);
+  }
+
+  /** Counts follow-up events of offloaded handlers: emitted on the bus, and dropped. */
+  countFollowUps(emitted: number, dropped: number): void {
+    if (emitted !== 0) Atomics.add(this.slots, this.base + S_FOLLOW_UPS, BigInt(emitted));
+    if (dropped !== 0) Atomics.add(this.slots, this.base + S_FOLLOW_UPS_DROPPED, BigInt(dropped));
   }
 
   /** Moves the dispatcher's gauge of events in flight to the pool, keeping its peak. */
