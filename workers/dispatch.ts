@@ -81,10 +81,12 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     let error: WorkerError | null = null;
     let context: HandlerContext | null = null;
     let started = performance.now();
+    Atomics.store(progress, P_START, Date.now() - task.base);
+    // The watchdog stopped this batch after the previous job ran too long: its thread is being
+    // terminated, and the jobs from here on will be sent again.
+    if (Atomics.compareExchange(progress, P_CURRENT, i - 1, i) !== i - 1) break;
     // RUNNING before the module loads: a module that kills the thread while loading fails this
     // job (WORKER_CRASHED) instead of being sent again and again.
-    Atomics.store(progress, P_START, Date.now() - task.base);
-    Atomics.store(progress, P_CURRENT, i);
     Atomics.store(progress, P_OUTCOMES + i, RUNNING);
     try {
       const fn = await resolveHandler(target.module, target.exportName);

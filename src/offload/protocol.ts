@@ -7,7 +7,10 @@
  *   ┌──────────┬──────────┬───────────┬─────┬─────────────┬──────────┬─────┬────────────┐
  *   │ P_CURRENT│ P_START  │ outcome 0 │ ... │ outcome n-1 │ micros 0 │ ... │ micros n-1 │
  *   └──────────┴──────────┴───────────┴─────┴─────────────┴──────────┴─────┴────────────┘
- *   P_CURRENT: index of the job running now (-1 before the first).
+ *   P_CURRENT: index of the job running now (-1 before the first; STOPPED once the watchdog has
+ *              stopped the batch). The worker moves it from i-1 to i, and the watchdog from i to
+ *              STOPPED, each with a compare-and-swap: exactly one of them wins, so a job whose
+ *              thread the watchdog terminates is the one that ran too long, never the next one.
  *   P_START:   when it started, in ms since the batch's `base` (Date.now() is shared by threads;
  *              performance.now() is not: each thread has its own time origin).
  *   outcome i: NOT_STARTED -> RUNNING -> OK | THREW | TIMED_OUT | BAD_HANDLER.
@@ -23,6 +26,7 @@ import { Event } from "../event.js";
 export const P_CURRENT = 0;
 export const P_START = 1;
 export const P_OUTCOMES = 2;
+export const STOPPED = -2;
 
 export const NOT_STARTED = 0;
 export const RUNNING = 1;

@@ -8,7 +8,7 @@
  * terminates the thread. The dispatcher then fails that item with EBUS_HANDLER_TIMEOUT and sends
  * the items that had not started again.
  */
-import { P_CURRENT, P_OUTCOMES, P_START, RUNNING } from "./protocol.js";
+import { P_CURRENT, P_OUTCOMES, P_START, RUNNING, STOPPED } from "./protocol.js";
 
 const TICK_MS = 10;
 
@@ -62,7 +62,8 @@ export class Watchdog {
       const timeout = watch.timeouts[current] ?? 0;
       if (timeout === 0) continue;
       const elapsed = now - watch.base - Atomics.load(watch.progress, P_START);
-      if (elapsed > timeout + graceMs(timeout)) {
+      // Claim the batch only if the worker is still on that job (see P_CURRENT in protocol.ts).
+      if (elapsed > timeout + graceMs(timeout) && Atomics.compareExchange(watch.progress, P_CURRENT, current, STOPPED) === current) {
         watch.timedOut = true;
         this.watched.delete(watch);
         watch.controller.abort();
