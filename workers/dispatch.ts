@@ -8,8 +8,10 @@ import { workerData } from "node:worker_threads";
 import type { Event } from "../src/event.js";
 import {
   BAD_HANDLER,
+  EXITED,
   OK,
   P_CURRENT,
+  P_LOADING,
   P_OUTCOMES,
   P_START,
   RUNNING,
@@ -27,6 +29,13 @@ import { StatsBlock } from "../src/stats/stats-block.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
+
+/** The job running now, so that a handler that calls process.exit is marked as such. */
+let runningProgress: Int32Array | null = null;
+let runningIndex = 0;
+process.on("exit", () => {
+  if (runningProgress !== null) Atomics.compareExchange(runningProgress, P_OUTCOMES + runningIndex, RUNNING, EXITED);
+});
 
 const data = workerData as DispatchWorkerData | undefined;
 const stats = data?.stats ? StatsBlock.attachWorker(data.stats) : null;
@@ -88,8 +97,16 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     // RUNNING before the module loads: a module that kills the thread while loading fails this
     // job (WORKER_CRASHED) instead of being sent again and again.
     Atomics.store(progress, P_OUTCOMES + i, RUNNING);
+    runningProgress = progress;
+    runningIndex = i;
     try {
-      const fn = await resolveHandler(target.module, target.exportName);
+      let fn: HandlerFn;
+      Atomics.store(progress, P_LOADING, 1);
+      try {
+        fn = await resolveHandler(target.module, target.exportName);
+      } finally {
+        Atomics.store(progress, P_LOADING, 0);
+      }
       const event = eventAt(task, i);
       context = new HandlerContext(event, countLate);
       // The timeout counts from the handler's start, not the module's first load.
@@ -116,5 +133,6 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     Atomics.store(progress, P_OUTCOMES + i, outcome);
     if (error !== null) (errors ??= new Array<WorkerError | null>(count).fill(null))[i] = error;
   }
+  runningProgress = null;
   return errors === null && followUps === null ? null : { errors, followUps };
 }

@@ -23,6 +23,12 @@ export const BUDGET_US = 1000;
 const UNKNOWN_US = BUDGET_US / 8;
 /** Weight of the newest duration in the moving average. */
 const ALPHA = 0.2;
+/**
+ * A duration counts for at most this many times the current estimate: one cold start (a first
+ * call, a descheduled thread) must not shrink a trivial handler's batches for many rounds, while
+ * a heavy handler still reaches its cost within a few jobs.
+ */
+const MAX_JUMP = 8;
 
 /** What has been learned of one handler's duration. */
 export class HandlerCost {
@@ -31,7 +37,7 @@ export class HandlerCost {
   samples = 0;
 
   learn(micros: number): void {
-    this.micros += (micros - this.micros) * ALPHA;
+    this.micros += (Math.min(micros, Math.max(1, this.micros) * MAX_JUMP) - this.micros) * ALPHA;
     this.samples++;
   }
 }

@@ -4,16 +4,20 @@
  * it runs.
  *
  *   progress (Int32Array), for a batch of n jobs:
- *   ┌──────────┬──────────┬───────────┬─────┬─────────────┬──────────┬─────┬────────────┐
- *   │ P_CURRENT│ P_START  │ outcome 0 │ ... │ outcome n-1 │ micros 0 │ ... │ micros n-1 │
- *   └──────────┴──────────┴───────────┴─────┴─────────────┴──────────┴─────┴────────────┘
+ *   ┌──────────┬─────────┬───────────┬───────────┬─────┬─────────────┬──────────┬─────┬────────────┐
+ *   │ P_CURRENT│ P_START │ P_LOADING │ outcome 0 │ ... │ outcome n-1 │ micros 0 │ ... │ micros n-1 │
+ *   └──────────┴─────────┴───────────┴───────────┴─────┴─────────────┴──────────┴─────┴────────────┘
  *   P_CURRENT: index of the job running now (-1 before the first; STOPPED once the watchdog has
  *              stopped the batch). The worker moves it from i-1 to i, and the watchdog from i to
  *              STOPPED, each with a compare-and-swap: exactly one of them wins, so a job whose
  *              thread the watchdog terminates is the one that ran too long, never the next one.
  *   P_START:   when it started, in ms since the batch's `base` (Date.now() is shared by threads;
  *              performance.now() is not: each thread has its own time origin).
- *   outcome i: NOT_STARTED -> RUNNING -> OK | THREW | TIMED_OUT | BAD_HANDLER.
+ *   P_LOADING: 1 while the running job's module is being imported (a fresh thread under load can
+ *              take longer than a handler's timeout to do it: that time is not the handler's).
+ *   outcome i: NOT_STARTED -> RUNNING -> OK | THREW | TIMED_OUT | BAD_HANDLER | EXITED (the
+ *              handler ended its thread with process.exit: marked from the thread's own 'exit'
+ *              event, so that a death the main thread hears of late is not taken for a timeout).
  *   micros i:  how long job i's handler ran, in µs (the batching policy learns from it).
  *
  * The buffer outlives the worker: when a thread dies mid-batch, Piscina rejects the task with a
@@ -25,7 +29,8 @@ import { Event } from "../event.js";
 
 export const P_CURRENT = 0;
 export const P_START = 1;
-export const P_OUTCOMES = 2;
+export const P_LOADING = 2;
+export const P_OUTCOMES = 3;
 export const STOPPED = -2;
 
 export const NOT_STARTED = 0;
@@ -34,6 +39,7 @@ export const OK = 2;
 export const THREW = 3;
 export const TIMED_OUT = 4;
 export const BAD_HANDLER = 5;
+export const EXITED = 6;
 
 /** Where job i's duration is, in a progress buffer made for `capacity` jobs. */
 export function microsSlot(capacity: number, i: number): number {

@@ -8,7 +8,7 @@
 import type { BusError } from "../errors.js";
 import type { Job } from "./job.js";
 import { closed, crashed, isCloneError, neverRan, notCloneable, timedOut, workerFailure } from "./outcomes.js";
-import { NOT_STARTED, OK, P_OUTCOMES, RUNNING } from "./protocol.js";
+import { EXITED, NOT_STARTED, OK, P_OUTCOMES, RUNNING } from "./protocol.js";
 
 /** A batch lost before any job started this many times fails instead of being sent again. */
 const MAX_ATTEMPTS = 3;
@@ -51,6 +51,7 @@ export function triage<T>(jobs: Job<T>[], progress: Int32Array, err: unknown, lo
     const outcome = Atomics.load(progress, P_OUTCOMES + i);
     if (outcome !== NOT_STARTED) anyStarted = true;
     if (outcome === OK) ended.push({ job, error: null, counted: true });
+    else if (outcome === EXITED) ended.push({ job, error: closing ? closed(job) : crashed(job, err), counted: false });
     else if (outcome === RUNNING) ended.push({ job, error: closing ? closed(job) : loss === "timed-out" ? timedOut(job) : crashed(job, err), counted: false });
     else if (outcome !== NOT_STARTED) ended.push({ job, error: workerFailure(job, outcome, null), counted: true });
     else resend.push(job);

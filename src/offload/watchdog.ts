@@ -8,9 +8,13 @@
  * terminates the thread. The dispatcher then fails that item with EBUS_HANDLER_TIMEOUT and sends
  * the items that had not started again.
  */
-import { P_CURRENT, P_OUTCOMES, P_START, RUNNING, STOPPED } from "./protocol.js";
+import { P_CURRENT, P_LOADING, P_OUTCOMES, P_START, RUNNING, STOPPED } from "./protocol.js";
 
 const TICK_MS = 10;
+/** Extra time a job gets while its module loads (a module that hangs on import is stopped too). */
+const LOAD_GRACE_MS = 10_000;
+/** A tick this late means the main thread was blocked (see tick()). */
+const STALLED_TICK_MS = 100;
 
 /** Extra time a handler gets past its timeout before its thread is terminated. */
 export function graceMs(timeoutMs: number): number {
@@ -32,11 +36,13 @@ export class Watch {
 export class Watchdog {
   private readonly watched = new Set<Watch>();
   private timer: NodeJS.Timeout | null = null;
+  private lastTick = 0;
 
   watch(progress: SharedArrayBuffer, base: number, timeouts: readonly number[]): Watch {
     const watch = new Watch(new Int32Array(progress), base, timeouts);
     this.watched.add(watch);
     if (this.timer === null) {
+      this.lastTick = Date.now();
       this.timer = setInterval(() => this.tick(), TICK_MS);
       // A running task holds the event loop open; the watchdog alone must not.
       this.timer.unref();
@@ -56,14 +62,20 @@ export class Watchdog {
 
   private tick(): void {
     const now = Date.now();
+    const late = now - this.lastTick > STALLED_TICK_MS;
+    this.lastTick = now;
+    // The main thread was held up: a thread that died meanwhile has its exit waiting behind this
+    // tick. Look again next tick rather than take that death for a timeout.
+    if (late) return;
     for (const watch of this.watched) {
       const current = Atomics.load(watch.progress, P_CURRENT);
       if (current < 0 || Atomics.load(watch.progress, P_OUTCOMES + current) !== RUNNING) continue;
       const timeout = watch.timeouts[current] ?? 0;
       if (timeout === 0) continue;
       const elapsed = now - watch.base - Atomics.load(watch.progress, P_START);
+      const limit = timeout + graceMs(timeout) + (Atomics.load(watch.progress, P_LOADING) === 1 ? LOAD_GRACE_MS : 0);
       // Claim the batch only if the worker is still on that job (see P_CURRENT in protocol.ts).
-      if (elapsed > timeout + graceMs(timeout) && Atomics.compareExchange(watch.progress, P_CURRENT, current, STOPPED) === current) {
+      if (elapsed > limit && Atomics.compareExchange(watch.progress, P_CURRENT, current, STOPPED) === current) {
         watch.timedOut = true;
         this.watched.delete(watch);
         watch.controller.abort();
