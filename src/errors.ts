@@ -19,7 +19,10 @@ export type BusErrorCode =
   | "EBUS_HANDLER_TIMEOUT"
   | "EBUS_WORKER_CRASHED"
   | "EBUS_NOT_CLONEABLE"
-  | "EBUS_TRANSPORT";
+  | "EBUS_TRANSPORT"
+  | "EBUS_WAIT_TIMEOUT"
+  | "EBUS_ALREADY_BRIDGED"
+  | "EBUS_WORKER_ENTRY_MISSING";
 
 /** Where a delivery error happened: the subscription and its pattern. */
 export interface DeliveryContext {
@@ -60,7 +63,7 @@ export class BusError extends Error {
 }
 
 /**
- * A pattern broke the grammar of DESIGN.md section 3. `input` is the pattern, `rule` the rule.
+ * A pattern broke the grammar (docs/guide.md, Patterns). `input` is the pattern, `rule` the rule.
  *
  * @example
  * ```ts
@@ -93,8 +96,9 @@ export class InvalidEventError extends BusError {
   declare readonly code: "EBUS_INVALID_EVENT";
   readonly field: string;
   readonly rule: string;
-  constructor(field: string, rule: string, cause?: unknown) {
-    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}`, cause === undefined ? {} : { cause });
+  /** `got` says what was received (see `received()`); it goes into the message only. */
+  constructor(field: string, rule: string, cause?: unknown, got?: string) {
+    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}${got === undefined ? "" : `; got ${got}`}`, cause === undefined ? {} : { cause });
     this.field = field;
     this.rule = rule;
   }
@@ -114,6 +118,18 @@ export class InvalidOptionsError extends BusError {
   constructor(message: string, cause?: unknown) {
     super("EBUS_INVALID_OPTIONS", message, cause === undefined ? {} : { cause });
   }
+
+  /** `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
+  static fromIssues(what: string, issues: readonly OptionIssue[], fix?: string): InvalidOptionsError {
+    const detail = issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+    return new InvalidOptionsError(`invalid ${what}: ${detail}${fix === undefined ? "" : ` (${fix})`}`, issues);
+  }
+}
+
+/** One validation issue, as zod reports it. */
+export interface OptionIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
 }
 
 /**
@@ -184,7 +200,8 @@ export class HandlerFailedError extends BusError {
  *
  * @example
  * ```ts
- * await bus.waitFor("task.completed", { timeoutMs: 1000 }).catch((err) => err instanceof HandlerTimeoutError); // true on timeout
+ * const { errors } = await bus.emit(event); // to offload(url, "handle", { timeoutMs: 100 }), which hangs
+ * errors[0] instanceof HandlerTimeoutError; // true
  * ```
  */
 export class HandlerTimeoutError extends BusError {
@@ -237,6 +254,85 @@ export class TransportError extends BusError {
   declare readonly code: "EBUS_TRANSPORT";
   constructor(message: string, options: BusErrorOptions = {}) {
     super("EBUS_TRANSPORT", message, options);
+  }
+}
+
+/**
+ * `waitFor` saw no matching event within its `timeoutMs` (no handler timed out: the wait did).
+ *
+ * @example
+ * ```ts
+ * await bus.waitFor("task.completed", { timeoutMs: 1000 }).catch((err) => err instanceof WaitTimeoutError); // true on timeout
+ * ```
+ */
+export class WaitTimeoutError extends BusError {
+  declare readonly code: "EBUS_WAIT_TIMEOUT";
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_WAIT_TIMEOUT", message, options);
+  }
+}
+
+/**
+ * `bridge()` was called on a bus whose bridge is still open: close that bridge first.
+ *
+ * @example
+ * ```ts
+ * await bus.bridge(transport2).catch((err) => err instanceof AlreadyBridgedError); // true while the first bridge is open
+ * ```
+ */
+export class AlreadyBridgedError extends BusError {
+  declare readonly code: "EBUS_ALREADY_BRIDGED";
+  constructor(message = "this bus is already bridged: one bridge at a time; close it (await bridge.close()) before bridging again") {
+    super("EBUS_ALREADY_BRIDGED", message);
+  }
+}
+
+/**
+ * The compiled worker entry (`dist/workers/dispatch.js`) is missing, so no offloaded handler can
+ * run: the package was not built (run `npm run build`) or was installed without its `dist/workers`.
+ *
+ * @example
+ * ```ts
+ * const { errors } = await bus.emit(event); // to an offloaded handler, in an unbuilt checkout
+ * errors[0] instanceof WorkerEntryMissingError; // true
+ * ```
+ */
+export class WorkerEntryMissingError extends BusError {
+  declare readonly code: "EBUS_WORKER_ENTRY_MISSING";
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_WORKER_ENTRY_MISSING", message, options);
+  }
+}
+
+/**
+ * What a value is, for the "got ..." part of an error message: `a string ("hello")`,
+ * `a number (5)`, `an array`, `null`, `an Event`.
+ */
+export function received(input: unknown): string {
+  if (input === null) return "null";
+  if (input === undefined) return "undefined";
+  if (Array.isArray(input)) return "an array";
+  switch (typeof input) {
+    case "string":
+      return `a string (${describe(input)})`;
+    case "number":
+    case "bigint":
+    case "boolean":
+      return `a ${typeof input} (${String(input)})`;
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default: {
+      let name: unknown;
+      try {
+        name = (Object.getPrototypeOf(input) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+      } catch {
+        // A revoked Proxy: nothing more can be said of it.
+      }
+      if (typeof name !== "string" || name === "" || name === "Object") return "an object";
+      return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
+    }
   }
 }
 

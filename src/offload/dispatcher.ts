@@ -21,7 +21,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { WorkerCrashedError, type BusError } from "../errors.js";
+import { WorkerCrashedError, WorkerEntryMissingError, type BusError } from "../errors.js";
 import type { Event } from "../event.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import type { OffloadHandler } from "./offload.js";
@@ -66,7 +66,7 @@ function workerEntry(): string {
     const url = new URL(candidate, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url.href;
   }
-  throw new WorkerCrashedError("the worker entry workers/dispatch.js was not found: build the package first (npm run build)", {});
+  throw new WorkerEntryMissingError("the worker entry dist/workers/dispatch.js was not found, so offloaded handlers cannot run: build the package (npm run build), or reinstall it with its dist/workers");
 }
 
 export class WorkerDispatcher {
