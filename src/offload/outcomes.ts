@@ -9,6 +9,7 @@ import {
   InvalidHandlerError,
   NotCloneableError,
   WorkerCrashedError,
+  WorkerEntryMissingError,
   type BusError,
 } from "../errors.js";
 import type { OffloadHandler } from "./offload.js";
@@ -60,6 +61,8 @@ export function workerFailure(item: PendingItem, outcome: number, err: WorkerErr
 }
 
 export function crashed(item: PendingItem, reason: unknown): BusError {
+  // No thread could start because the package is not built: say so, not that a thread died.
+  if (reason instanceof WorkerEntryMissingError) return new WorkerEntryMissingError(`${target(item)}: ${reason.message}`, context(item, reason));
   const detail = reason instanceof Error ? reason.message : String(reason);
   return new WorkerCrashedError(`${target(item)}: its worker thread died while running it (${detail})`, context(item, reason));
 }
