@@ -140,6 +140,24 @@ export { done };
     expect(stdout).toBe("");
   }, 120_000);
 
+  it("changes no global on import (Symbol.dispose comes from Node 20.4+, which engines requires)", async () => {
+    writeFileSync(
+      join(app, "globals.js"),
+      `const snapshot = () => [...Reflect.ownKeys(globalThis), ...Reflect.ownKeys(Symbol).map((k) => "Symbol." + String(k))].map(String).sort();
+// The dependencies first: what they define (zod keeps a registry on globalThis) is theirs.
+await Promise.all([import("zod"), import("piscina"), import("nanoid")]);
+const before = snapshot();
+await import("@neurectomy/event-bus");
+await import("@neurectomy/event-bus/nats").catch(() => undefined); // its peer dependencies are not installed here
+console.log(JSON.stringify({ added: snapshot().filter((k) => !before.includes(k)) }));
+`,
+    );
+    const { stdout } = await exec(process.execPath, ["globals.js"], { cwd: app });
+    expect(JSON.parse(stdout)).toEqual({ added: [] });
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules/@neurectomy/event-bus/package.json"), "utf8")) as { engines: { node: string } };
+    expect(manifest.engines.node).toBe(">=20.4.0");
+  });
+
   it("is ESM only: require() fails, and the README says so in its first screen", async () => {
     writeFileSync(join(app, "require.cjs"), `try { require("@neurectomy/event-bus"); console.log("loaded"); } catch (err) { console.log(err.code); }\n`);
     const { stdout } = await exec(process.execPath, ["require.cjs"], { cwd: app });
