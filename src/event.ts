@@ -145,15 +145,15 @@ export class Event<T extends string = string, D extends object = Record<string, 
    */
   constructor(eventType: T, source: string, data?: D, timestamp?: Date, eventId?: string) {
     assertEventType(eventType);
-    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required");
+    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required", undefined, received(source));
     if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
       throw new InvalidEventError("data", "must be a plain object of the event's fields, such as { task_id: \"t1\" } (or omitted for {})", undefined, received(data));
     }
     if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
-      throw new InvalidEventError("timestamp", "must be a valid Date");
+      throw new InvalidEventError("timestamp", "must be a valid Date (or omitted for now)", undefined, received(timestamp));
     }
     if (eventId !== undefined && (typeof eventId !== "string" || eventId.length === 0)) {
-      throw new InvalidEventError("event_id", "must be a non-empty string");
+      throw new InvalidEventError("event_id", "must be a non-empty string (or omitted for a new id)", undefined, received(eventId));
     }
     this.eventType = eventType;
     this.source = source;
