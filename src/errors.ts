@@ -1,3 +1,5 @@
+import { describe } from "./describe-input.js";
+
 /**
  * Every error the bus raises is a {@link BusError} with a stable, literal `code`. Match on the
  * code, never on the message: messages are for people and may change.
@@ -302,46 +304,4 @@ export class WorkerEntryMissingError extends BusError {
   constructor(message: string, options: BusErrorOptions = {}) {
     super("EBUS_WORKER_ENTRY_MISSING", message, options);
   }
-}
-
-/**
- * What a value is, for the "got ..." part of an error message: `a string ("hello")`,
- * `a number (5)`, `an array`, `null`, `an Event`.
- */
-export function received(input: unknown): string {
-  if (input === null) return "null";
-  if (input === undefined) return "undefined";
-  if (Array.isArray(input)) return "an array";
-  switch (typeof input) {
-    case "string":
-      return `a string (${describe(input)})`;
-    case "number":
-    case "bigint":
-    case "boolean":
-      return `a ${typeof input} (${String(input)})`;
-    case "function":
-      return "a function";
-    case "symbol":
-      return "a symbol";
-    default: {
-      let name: unknown;
-      try {
-        name = (Object.getPrototypeOf(input) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      } catch {
-        // A revoked Proxy: nothing more can be said of it.
-      }
-      if (typeof name !== "string" || name === "" || name === "Object") return "an object";
-      return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
-    }
-  }
-}
-
-/** A short, safe rendering of any input for an error message. */
-export function describe(input: unknown): string {
-  if (typeof input === "string") {
-    return JSON.stringify(input.length > 80 ? `${input.slice(0, 77)}...` : input);
-  }
-  if (input === null) return "null";
-  if (typeof input === "object") return Array.isArray(input) ? "an array" : "an object";
-  return typeof input === "symbol" ? "a symbol" : `${typeof input} ${String(input)}`;
 }

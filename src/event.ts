@@ -9,7 +9,8 @@
  * other fields would use another brand.
  */
 import { z } from "zod";
-import { InvalidEventError, received } from "./errors.js";
+import { received } from "./describe-input.js";
+import { InvalidEventError } from "./errors.js";
 import { eventId as newEventId } from "./event-id.js";
 import { assertEventType, eventTypeRule, matchesPattern } from "./pattern/grammar.js";
 
@@ -147,7 +148,7 @@ export class Event<T extends string = string, D extends object = Record<string, 
     assertEventType(eventType);
     if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required", undefined, received(source));
     if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
-      throw new InvalidEventError("data", "must be a plain object of the event's fields, such as { task_id: \"t1\" } (or omitted for {})", undefined, received(data));
+      throw new InvalidEventError("data", "must be an object of the event's fields, not an array or a primitive: such as { task_id: \"t1\" }, or omitted for {}", undefined, received(data));
     }
     if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
       throw new InvalidEventError("timestamp", "must be a valid Date (or omitted for now)", undefined, received(timestamp));

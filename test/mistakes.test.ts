@@ -87,7 +87,7 @@ describe("messages that name the rule, what was received, and the fix", () => {
     [42, "got a number (42)"],
   ])("new Event(type, source, %j) names what data was", (data, got) => {
     const err = expectCode(() => new Event("a.b", "s", data as never), "EBUS_INVALID_EVENT");
-    expect(err.message).toContain("data: must be a plain object");
+    expect(err.message).toContain("data: must be an object of the event's fields, not an array or a primitive");
     expect(err.message).toContain(got);
   });
 

@@ -16,8 +16,8 @@ import {
   RecursionLimitError,
   TransportError,
   BusError,
-  received,
 } from "../errors.js";
+import { received } from "../describe-input.js";
 import { parsePattern } from "../pattern/grammar.js";
 import type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";

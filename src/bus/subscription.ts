@@ -4,7 +4,8 @@
 import { nanoid } from "nanoid";
 import { z } from "zod";
 import type { Event } from "../event.js";
-import { InvalidHandlerError, InvalidOptionsError, received } from "../errors.js";
+import { received } from "../describe-input.js";
+import { InvalidHandlerError, InvalidOptionsError } from "../errors.js";
 import { isOffloadHandler, type OffloadHandler } from "../offload/offload.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
 import type { ParsedPattern } from "../pattern/grammar.js";

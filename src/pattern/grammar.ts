@@ -9,7 +9,8 @@
  *     (`task.*` is every type under `task.`, `ta*` every type whose first segment starts with `ta`,
  *     `*` every type).
  */
-import { InvalidEventError, InvalidPatternError, received } from "../errors.js";
+import { received } from "../describe-input.js";
+import { InvalidEventError, InvalidPatternError } from "../errors.js";
 
 /**
  * Segments an event type or pattern may have at most.
