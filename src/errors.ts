@@ -121,7 +121,7 @@ export class InvalidOptionsError extends BusError {
     super("EBUS_INVALID_OPTIONS", message, cause === undefined ? {} : { cause });
   }
 
-  /** `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
+  /** @internal `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
   static fromIssues(what: string, issues: readonly OptionIssue[], fix?: string): InvalidOptionsError {
     const detail = issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
     return new InvalidOptionsError(`invalid ${what}: ${detail}${fix === undefined ? "" : ` (${fix})`}`, issues);
