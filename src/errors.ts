@@ -1,3 +1,5 @@
+import { describe } from "./describe-input.js";
+
 /**
  * Every error the bus raises is a {@link BusError} with a stable, literal `code`. Match on the
  * code, never on the message: messages are for people and may change.
@@ -19,7 +21,10 @@ export type BusErrorCode =
   | "EBUS_HANDLER_TIMEOUT"
   | "EBUS_WORKER_CRASHED"
   | "EBUS_NOT_CLONEABLE"
-  | "EBUS_TRANSPORT";
+  | "EBUS_TRANSPORT"
+  | "EBUS_WAIT_TIMEOUT"
+  | "EBUS_ALREADY_BRIDGED"
+  | "EBUS_WORKER_ENTRY_MISSING";
 
 /** Where a delivery error happened: the subscription and its pattern. */
 export interface DeliveryContext {
@@ -60,7 +65,7 @@ export class BusError extends Error {
 }
 
 /**
- * A pattern broke the grammar of DESIGN.md section 3. `input` is the pattern, `rule` the rule.
+ * A pattern broke the grammar (docs/guide.md, Patterns). `input` is the pattern, `rule` the rule.
  *
  * @example
  * ```ts
@@ -93,8 +98,9 @@ export class InvalidEventError extends BusError {
   declare readonly code: "EBUS_INVALID_EVENT";
   readonly field: string;
   readonly rule: string;
-  constructor(field: string, rule: string, cause?: unknown) {
-    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}`, cause === undefined ? {} : { cause });
+  /** `got` says what was received (see `received()`); it goes into the message only. */
+  constructor(field: string, rule: string, cause?: unknown, got?: string) {
+    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}${got === undefined ? "" : `; got ${got}`}`, cause === undefined ? {} : { cause });
     this.field = field;
     this.rule = rule;
   }
@@ -114,6 +120,18 @@ export class InvalidOptionsError extends BusError {
   constructor(message: string, cause?: unknown) {
     super("EBUS_INVALID_OPTIONS", message, cause === undefined ? {} : { cause });
   }
+
+  /** @internal `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
+  static fromIssues(what: string, issues: readonly OptionIssue[], fix?: string): InvalidOptionsError {
+    const detail = issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+    return new InvalidOptionsError(`invalid ${what}: ${detail}${fix === undefined ? "" : ` (${fix})`}`, issues);
+  }
+}
+
+/** One validation issue, as zod reports it. */
+export interface OptionIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
 }
 
 /**
@@ -184,7 +202,8 @@ export class HandlerFailedError extends BusError {
  *
  * @example
  * ```ts
- * await bus.waitFor("task.completed", { timeoutMs: 1000 }).catch((err) => err instanceof HandlerTimeoutError); // true on timeout
+ * const { errors } = await bus.emit(event); // to offload(url, "handle", { timeoutMs: 100 }), which hangs
+ * errors[0] instanceof HandlerTimeoutError; // true
  * ```
  */
 export class HandlerTimeoutError extends BusError {
@@ -240,12 +259,49 @@ export class TransportError extends BusError {
   }
 }
 
-/** A short, safe rendering of any input for an error message. */
-export function describe(input: unknown): string {
-  if (typeof input === "string") {
-    return JSON.stringify(input.length > 80 ? `${input.slice(0, 77)}...` : input);
+/**
+ * `waitFor` saw no matching event within its `timeoutMs` (no handler timed out: the wait did).
+ *
+ * @example
+ * ```ts
+ * await bus.waitFor("task.completed", { timeoutMs: 1000 }).catch((err) => err instanceof WaitTimeoutError); // true on timeout
+ * ```
+ */
+export class WaitTimeoutError extends BusError {
+  declare readonly code: "EBUS_WAIT_TIMEOUT";
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_WAIT_TIMEOUT", message, options);
   }
-  if (input === null) return "null";
-  if (typeof input === "object") return Array.isArray(input) ? "an array" : "an object";
-  return typeof input === "symbol" ? "a symbol" : `${typeof input} ${String(input)}`;
+}
+
+/**
+ * `bridge()` was called on a bus whose bridge is still open: close that bridge first.
+ *
+ * @example
+ * ```ts
+ * await bus.bridge(transport2).catch((err) => err instanceof AlreadyBridgedError); // true while the first bridge is open
+ * ```
+ */
+export class AlreadyBridgedError extends BusError {
+  declare readonly code: "EBUS_ALREADY_BRIDGED";
+  constructor(message = "this bus is already bridged: one bridge at a time; close it (await bridge.close()) before bridging again") {
+    super("EBUS_ALREADY_BRIDGED", message);
+  }
+}
+
+/**
+ * The compiled worker entry (`dist/workers/dispatch.js`) is missing, so no offloaded handler can
+ * run: the package was not built (run `npm run build`) or was installed without its `dist/workers`.
+ *
+ * @example
+ * ```ts
+ * const { errors } = await bus.emit(event); // to an offloaded handler, in an unbuilt checkout
+ * errors[0] instanceof WorkerEntryMissingError; // true
+ * ```
+ */
+export class WorkerEntryMissingError extends BusError {
+  declare readonly code: "EBUS_WORKER_ENTRY_MISSING";
+  constructor(message: string, options: BusErrorOptions = {}) {
+    super("EBUS_WORKER_ENTRY_MISSING", message, options);
+  }
 }

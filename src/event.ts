@@ -1,7 +1,15 @@
 /**
- * Events and their wire format (DESIGN.md section 2).
+ * Events and their wire format (docs/guide.md, Events).
+ *
+ * An Event is recognised by a brand, not by its class: two copies of this package in one app (two
+ * versions installed side by side) each have their own Event class, and an event made by one must
+ * still be accepted by the other's bus. `Symbol.for` gives both copies the same symbol, and
+ * `Symbol.hasInstance` makes `instanceof Event` read it (undici brands its errors the same way).
+ * The brand names the version of the event's shape, not of the package: a copy whose Event had
+ * other fields would use another brand.
  */
 import { z } from "zod";
+import { received } from "./describe-input.js";
 import { InvalidEventError } from "./errors.js";
 import { eventId as newEventId } from "./event-id.js";
 import { assertEventType, eventTypeRule, matchesPattern } from "./pattern/grammar.js";
@@ -91,6 +99,25 @@ function parseTimestamp(text: string): Date {
   return new Date(zoned);
 }
 
+const kEvent = Symbol.for("@neurectomy/event-bus.Event@1");
+
+/** Whether `value` is an Event made by any copy of this package (see the brand above). */
+export function isEvent(value: unknown): value is Event {
+  return typeof value === "object" && value !== null && (value as { [kEvent]?: unknown })[kEvent] === true;
+}
+
+/** The snake_case wire key of each Event property, for the hint when a dict uses the latter. */
+const WIRE_KEYS: Readonly<Record<string, string>> = { eventId: "event_id", eventType: "event_type", timestamp: "timestamp", source: "source", data: "data" };
+
+/** The hint for a dict written with the Event's own (camelCase) property names. */
+function camelCaseHint(input: unknown): string | null {
+  if (input === null || typeof input !== "object") return null;
+  const camel = Object.keys(WIRE_KEYS).filter((key) => key !== WIRE_KEYS[key] && Object.hasOwn(input, key));
+  if (camel.length === 0) return null;
+  const renames = camel.map((key) => `${key} -> ${WIRE_KEYS[key]!}`).join(", ");
+  return `the wire format's keys are snake_case (event_id, event_type, source, timestamp, data); this input has ${camel.join(", ")}: rename them (${renames}), or pass event.toDict() instead of the Event's own fields`;
+}
+
 /**
  * One event. Immutable by convention (the fields are readonly; `data` is not deep-frozen).
  *
@@ -108,21 +135,26 @@ export class Event<T extends string = string, D extends object = Record<string, 
   readonly timestamp: Date;
   readonly eventId: string;
 
+  /** `instanceof Event` is true for an Event of any copy of this package (the brand above). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isEvent(value);
+  }
+
   /**
    * @throws InvalidEventError when the type breaks the grammar, `source` is empty, `data` is not
    * an object, `timestamp` is not a valid Date or `eventId` is empty.
    */
   constructor(eventType: T, source: string, data?: D, timestamp?: Date, eventId?: string) {
     assertEventType(eventType);
-    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required");
+    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required", undefined, received(source));
     if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
-      throw new InvalidEventError("data", "must be an object (not an array)");
+      throw new InvalidEventError("data", "must be an object of the event's fields, not an array or a primitive: such as { task_id: \"t1\" }, or omitted for {}", undefined, received(data));
     }
     if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
-      throw new InvalidEventError("timestamp", "must be a valid Date");
+      throw new InvalidEventError("timestamp", "must be a valid Date (or omitted for now)", undefined, received(timestamp));
     }
     if (eventId !== undefined && (typeof eventId !== "string" || eventId.length === 0)) {
-      throw new InvalidEventError("event_id", "must be a non-empty string");
+      throw new InvalidEventError("event_id", "must be a non-empty string (or omitted for a new id)", undefined, received(eventId));
     }
     this.eventType = eventType;
     this.source = source;
@@ -177,7 +209,8 @@ export class Event<T extends string = string, D extends object = Record<string, 
       const issue = parsed.error.issues[0];
       const field = issue === undefined || issue.path.length === 0 ? "event" : issue.path.map(String).join(".");
       const rule = issue?.message ?? "must be an object";
-      throw new InvalidEventError(field, rule, parsed.error.issues);
+      const hint = camelCaseHint(input);
+      throw new InvalidEventError(field, hint === null ? rule : `${rule} (${hint})`, parsed.error.issues);
     }
     const dict = input as EventDict;
     const timestamp = parseTimestamp(dict.timestamp);
@@ -185,3 +218,6 @@ export class Event<T extends string = string, D extends object = Record<string, 
     return new Event(dict.event_type, dict.source, dict.data, timestamp, dict.event_id);
   }
 }
+
+// The brand lives on the prototype, so an event carries no extra field.
+Object.defineProperty(Event.prototype, kEvent, { value: true });

@@ -1,5 +1,6 @@
 export { Event, EventType, eventDictSchema, type EventDict } from "./event.js";
 export {
+  AlreadyBridgedError,
   BusError,
   BusClosedError,
   HandlerFailedError,
@@ -11,13 +12,15 @@ export {
   NotCloneableError,
   RecursionLimitError,
   TransportError,
+  WaitTimeoutError,
   WorkerCrashedError,
+  WorkerEntryMissingError,
   type BusErrorCode,
 } from "./errors.js";
 export { EventBus } from "./bus/event-bus.js";
 export { EventBusGlobal } from "./bus/global.js";
 export type { EmitResult } from "./bus/emit-state.js";
-export type { BusOptions, Logger, StatsOptions, WorkerOptions, WorkerResourceLimits } from "./bus/options.js";
+export type { BusOptions, CloseOptions, Logger, StatsOptions, WorkerOptions, WorkerResourceLimits } from "./bus/options.js";
 export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
 export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
@@ -42,4 +45,4 @@ export { seedSchemas, type SeedEvents } from "./schemas/seed.js";
 export { AbortError, type WaitForOptions } from "./bus/waiting.js";
 export { EventStream, type OverflowPolicy, type StreamOptions } from "./bus/stream.js";
 export type { Unsubscribe } from "./bus/disposable.js";
-export type { MetricsOptions } from "./stats/prometheus.js";
+export { DEFAULT_METRICS_BUCKETS, type MetricsOptions } from "./stats/prometheus.js";

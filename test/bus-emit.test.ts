@@ -1,5 +1,5 @@
 /**
- * EventBus dispatch (DESIGN.md section 4): the seed's examples, sync and async handlers and
+ * EventBus dispatch (docs/architecture.md: the bus): the seed's examples, sync and async handlers and
  * filters, EmitResult accounting, subscription order, and changes made during an emit.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * getStats, resetStats and `stats: false` (DESIGN.md section 4, BusStats).
+ * getStats, resetStats and `stats: false` (docs/stats-and-metrics.md: getStats).
  */
 import { describe, expect, it } from "vitest";
 import { Event } from "../src/index.js";
@@ -10,7 +10,7 @@ const newBus = useBuses();
 const ZERO_WORKERS = { threads: 0, inFlight: 0, inFlightPeak: 0, completed: 0, failed: 0, followUps: 0, followUpsDropped: 0, queueCapacity: 0 };
 
 describe("getStats", () => {
-  it("has every key of DESIGN.md, zero on a new bus, workers all zeros before the pool starts", () => {
+  it("has every documented key, zero on a new bus, workers all zeros before the pool starts", () => {
     const stats = newBus().getStats();
     expect(stats).toStrictEqual({
       totalEventsEmitted: 0,

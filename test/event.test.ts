@@ -1,5 +1,5 @@
 /**
- * Events (DESIGN.md section 2): the 19 seed types, constructor defaults, the snake_case wire
+ * Events (docs/architecture.md: events and the wire format): the 19 seed types, constructor defaults, the snake_case wire
  * format, fromDict's validation and timestamps, and prototype-pollution safety.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

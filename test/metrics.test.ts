@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { Event, EventBus, type Logger } from "../src/index.js";
+import { DEFAULT_METRICS_BUCKETS, Event, EventBus, InvalidOptionsError, type Logger } from "../src/index.js";
 
 interface Sample {
   name: string;
@@ -88,7 +88,66 @@ describe("metrics(): Prometheus text exposition", () => {
     expect(samples.every((s) => s.name.startsWith("app_"))).toBe(true);
     expect(value(samples, "app_events_emitted_total")).toBe(0);
     expect(value(samples, "app_handler_duration_seconds_count")).toBe(0);
-    expect(() => bus.metrics({ prefix: "bad-prefix" })).toThrow(TypeError);
+    await bus.close();
+  });
+
+  it("the prefix is prepended as is: end it in '_'", async () => {
+    const bus = new EventBus();
+    const { samples } = parseMetrics(bus.metrics({ prefix: "myapp" }));
+    expect(value(samples, "myappevents_emitted_total")).toBe(0);
+    expect(value(samples, "myapp_events_emitted_total")).toBeUndefined();
+    await bus.close();
+  });
+
+  it("refuses bad options with a BusError (EBUS_INVALID_OPTIONS), never a TypeError or silence", async () => {
+    const bus = new EventBus();
+    const cases: [unknown, RegExp][] = [
+      [{ prefix: "bad prefix!" }, /prefix: must be empty or a valid start of a Prometheus name/],
+      [{ prefx: "a_" }, /Unrecognized key: "prefx"/],
+      ["a_", /expected object, received string/],
+      [{ buckets: [] }, /buckets/],
+      [{ buckets: [0.1, 0.01] }, /buckets: must be strictly ascending/],
+      [{ buckets: [0, 1] }, /buckets\.0/],
+    ];
+    for (const [options, message] of cases) {
+      let caught: unknown;
+      try {
+        bus.metrics(options as never);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, JSON.stringify(options)).toBeInstanceOf(InvalidOptionsError);
+      expect(caught).toMatchObject({ code: "EBUS_INVALID_OPTIONS", message: expect.stringMatching(message) });
+    }
+    await bus.close();
+  });
+
+  it("the handler-duration histogram has the few default buckets, and takes others", async () => {
+    const bus = new EventBus({ stats: { sampleEvery: 1 } });
+    bus.subscribe("a.*", () => undefined);
+    for (let i = 0; i < 50; i++) await bus.emit(new Event("a.b", "w", {}));
+    const bucketsOf = (text: string) => parseMetrics(text).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
+    const defaults = bucketsOf(bus.metrics());
+    expect(defaults.map((b) => b.labels["le"])).toEqual([...DEFAULT_METRICS_BUCKETS.map(String), "+Inf"]);
+    expect(defaults.length).toBeLessThanOrEqual(20);
+    expect(defaults.at(-1)!.value).toBe(50);
+
+    const custom = bucketsOf(bus.metrics({ buckets: [0.5, 2] }));
+    expect(custom.map((b) => b.labels["le"])).toEqual(["0.5", "2", "+Inf"]);
+    // A no-op handler takes far less than half a second: every sample is under the first bound.
+    expect(custom.map((b) => b.value)).toEqual([50, 50, 50]);
+    await bus.close();
+  });
+
+  it("places samples on the right side of a bound: handlers of ~20 ms land between 10 ms and 50 ms", async () => {
+    const bus = new EventBus({ stats: { sampleEvery: 1 } });
+    bus.subscribe("slow.*", () => {
+      const end = performance.now() + 20;
+      while (performance.now() < end); // a synchronous handler of 20 ms
+    });
+    for (let i = 0; i < 3; i++) await bus.emit(new Event("slow.x", "w", {}));
+    const samples = parseMetrics(bus.metrics({ buckets: [0.01, 0.05] })).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
+    expect(samples.map((b) => b.value)).toEqual([0, 3, 3]);
     await bus.close();
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EventBus } from "../src/index.js";
 import { importSubjects, NatsTransport, patternToSubject, subjectCovers } from "../src/transport/nats.js";
 
-describe("bus patterns as NATS subjects (DESIGN.md 7)", () => {
+describe("bus patterns as NATS subjects (docs/architecture.md: the NATS bridge)", () => {
   it.each([
     ["*", "neuro.>"],
     ["task.*", "neuro.task.>"],

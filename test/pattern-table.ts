@@ -1,5 +1,5 @@
 /**
- * The conformance table of DESIGN.md section 3: pattern -> topics it must and must not match.
+ * The conformance table of the pattern grammar (docs/architecture.md): pattern -> topics it must and must not match.
  * Shared by the Event.matches, TopicTrie, bus and reference-matcher tests, so all agree.
  */
 export interface PatternCase {

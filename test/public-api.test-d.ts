@@ -31,7 +31,7 @@ describe("public types", () => {
     expectTypeOf<keyof EventDict>().toEqualTypeOf<"event_id" | "event_type" | "source" | "timestamp" | "data">();
   });
 
-  it("EventBus methods have the shapes of DESIGN.md section 4", () => {
+  it("EventBus methods have their documented shapes", () => {
     const bus = new EventBus();
     expectTypeOf(bus.subscribe("a", () => {})).toEqualTypeOf<string>();
     expectTypeOf(bus.unsubscribe).returns.toEqualTypeOf<boolean>();

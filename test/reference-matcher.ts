@@ -1,5 +1,5 @@
 /**
- * A naive reference matcher written from the prose of DESIGN.md section 3, NOT from src/: the
+ * A naive reference matcher written from the prose of the pattern grammar (docs/architecture.md), NOT from src/: the
  * pattern becomes a regular expression over the whole topic string.
  *   - `*` alone matches every type;
  *   - a whole non-final `*` segment is exactly one segment: `[^.]+`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BusError, Event, EventBus } from "../src/index.js";
+import { BusError, Event, EventBus, WaitTimeoutError } from "../src/index.js";
 
 const ev = (type: string, data: Record<string, unknown> = {}): Event => new Event(type, "test", data);
 
@@ -17,11 +17,12 @@ describe("waitFor", () => {
     await bus.close();
   });
 
-  it("rejects with EBUS_HANDLER_TIMEOUT after timeoutMs and unsubscribes", async () => {
+  it("rejects with EBUS_WAIT_TIMEOUT (not a handler timeout) after timeoutMs and unsubscribes", async () => {
     const bus = new EventBus();
     const err = await bus.waitFor("never.*", { timeoutMs: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err).toBeInstanceOf(BusError);
-    expect((err as BusError).code).toBe("EBUS_HANDLER_TIMEOUT");
+    expect(err).toMatchObject({ code: "EBUS_WAIT_TIMEOUT", pattern: "never.*", message: expect.stringContaining("within 5 ms") });
     expect(bus.getSubscriptionCount()).toBe(0);
     await bus.close();
   });

@@ -1,5 +1,5 @@
 /**
- * DeliveryRunner: calls the handlers of one emit and keeps its books (DESIGN.md section 4).
+ * DeliveryRunner: calls the handlers of one emit and keeps its books (docs/architecture.md: the path of an emit).
  *
  * For each matching subscription, in subscription order: the filter (sync or async), a `once`
  * claim, then the handler: in-process (sync or async), behind a concurrency limiter, or offloaded

@@ -2,11 +2,8 @@
  * The unsubscribe function `bus.on` returns: call it, or let `using` call it.
  */
 
-// Symbol.dispose exists from Node 20.4 on (and 18.18); on older 20.x, the symbol Node itself
-// uses for it, so that `using` (TypeScript's downlevel helper looks up Symbol.dispose) works.
-if (typeof (Symbol as { dispose?: symbol }).dispose !== "symbol") {
-  Object.defineProperty(Symbol, "dispose", { value: Symbol.for("nodejs.dispose") });
-}
+// Symbol.dispose exists from Node 20.4 on: package.json's engines asks for that version rather
+// than this library defining a global for older ones.
 
 /**
  * Removes the subscription `bus.on` made; returns whether it was still there. Also `Disposable`:

@@ -1,5 +1,5 @@
 /**
- * EventBus: the publish/subscribe core (DESIGN.md section 4).
+ * EventBus: the publish/subscribe core (docs/architecture.md: the path of an emit).
  *
  * emit(event) does, in order: history push, stats count, one trie lookup (usually a cache hit),
  * then calls each matching handler in subscription order. Synchronous handlers settle inside
@@ -7,8 +7,9 @@
  * settles when the last of them has. Handler and filter errors are caught, wrapped in coded
  * BusErrors, counted and reported: they never reject the emit.
  */
-import { Event } from "../event.js";
+import { isEvent, type Event } from "../event.js";
 import {
+  AlreadyBridgedError,
   BusClosedError,
   InvalidEventError,
   InvalidOptionsError,
@@ -16,6 +17,7 @@ import {
   TransportError,
   BusError,
 } from "../errors.js";
+import { received } from "../describe-input.js";
 import { parsePattern } from "../pattern/grammar.js";
 import type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";
@@ -23,7 +25,7 @@ import { StatsBlock } from "../stats/stats-block.js";
 import { DeliveryRunner, NO_TIMING } from "./delivery.js";
 import { EmitState, type EmitResult } from "./emit-state.js";
 import { History } from "./history.js";
-import { resolveOptions, type BusOptions, type Logger, type ResolvedOptions } from "./options.js";
+import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
 import { ErrorReporter } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
@@ -154,9 +156,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   emit(event: EventOf<M>): Promise<EmitResult>;
   emit(event: AnyEvent): Promise<EmitResult> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
-    if (!(event instanceof Event)) {
-      return Promise.reject(new InvalidEventError("event", "must be an Event instance (use Event.fromDict for wire input)"));
-    }
+    if (!isEvent(event)) return Promise.reject(notAnEvent("event", event));
     if (this.schemas !== null) {
       const invalid = this.schemas.check(event);
       if (invalid !== null) return Promise.reject(invalid);
@@ -203,11 +203,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     } catch (err) {
       return Promise.reject(new InvalidEventError("events", "iterating the events threw", err));
     }
-    const bad = list.findIndex((e) => !(e instanceof Event));
-    if (bad >= 0) return Promise.reject(new InvalidEventError(`events[${bad}]`, "must be an Event instance"));
+    const bad = list.findIndex((e) => !isEvent(e));
+    if (bad >= 0) return Promise.reject(notAnEvent(`events[${bad}]`, list[bad]));
     for (let i = 0; this.schemas !== null && i < list.length; i++) {
       const invalid = this.schemas.check(list[i]!);
-      if (invalid !== null) return Promise.reject(invalid);
+      // Name the item: in a batch of a thousand, "data.task_id" alone does not say which one.
+      if (invalid !== null) return Promise.reject(new InvalidEventError(`events[${i}].${invalid.field}`, invalid.rule, invalid.cause));
     }
     const all = Promise.all(list.map((event) => this.emitChecked(event)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
@@ -255,11 +256,15 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /**
    * Lets every emit called before it settle, then stops the worker pool. With `timeoutMs`,
    * deliveries still running after it fail with EBUS_CLOSED. Idempotent.
+   *
+   * @throws (rejects) InvalidOptionsError for anything but `{ timeoutMs?: number >= 0 }`.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = options?.timeoutMs;
-    if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-      return Promise.reject(new InvalidOptionsError("close timeoutMs must be a non-negative finite number"));
+  close(options: CloseOptions = {}): Promise<void> {
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = parseCloseOptions(options).timeoutMs;
+    } catch (err) {
+      return Promise.reject(err);
     }
     this.closed = true;
     this.runCloseHooks();
@@ -273,7 +278,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * failure with code EBUS_TRANSPORT), and remote events are dispatched here exactly as local ones,
    * never published again. One bridge at a time; `close()` closes it too.
    *
-   * @throws (rejects) BusClosedError, InvalidOptionsError when already bridged, TransportError
+   * @throws (rejects) BusClosedError, AlreadyBridgedError while another bridge is open, TransportError
    * @example
    * ```ts
    * import { NatsTransport } from "@neurectomy/event-bus/nats";
@@ -282,7 +287,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    */
   async bridge(transport: BusTransport): Promise<Bridge> {
     if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
-    if (this.link !== null && this.link.stats().state !== "closed") throw new InvalidOptionsError("this bus is already bridged: close that bridge first");
+    if (this.link !== null && this.link.stats().state !== "closed") throw new AlreadyBridgedError();
     if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
       throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
     }
@@ -453,7 +458,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * ```
    */
   validate(event: Event): EventOf<M> {
-    if (!(event instanceof Event)) throw new InvalidEventError("event", "must be an Event instance");
+    if (!isEvent(event)) throw notAnEvent("event", event);
     const invalid = this.schemas?.check(event) ?? null;
     if (invalid !== null) throw invalid;
     return event as EventOf<M>;
@@ -479,7 +484,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /**
    * Resolves with the first event matching `pattern` (and `filter`). Rejects with
-   * HandlerTimeoutError (code `EBUS_HANDLER_TIMEOUT`) after `timeoutMs`, with an `AbortError`
+   * WaitTimeoutError (code `EBUS_WAIT_TIMEOUT`) after `timeoutMs`, with an `AbortError`
    * (code `ABORT_ERR`, the reason as `cause`) when `signal` aborts, and with BusClosedError when
    * the bus closes first. Its subscription is removed however it settles.
    *
@@ -550,3 +555,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 }
 
+/** The error for something passed where an Event belongs. */
+function notAnEvent(field: string, value: unknown): InvalidEventError {
+  const rule = "must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input";
+  return new InvalidEventError(field, rule, undefined, received(value));
+}

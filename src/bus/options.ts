@@ -175,12 +175,7 @@ export interface ResolvedOptions {
 /** Validates and fills in defaults. @throws InvalidOptionsError with the zod issues as `cause`. */
 export function resolveOptions(input: unknown): ResolvedOptions {
   const parsed = busOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
-      .join("; ");
-    throw new InvalidOptionsError(`invalid EventBus options: ${detail}`, parsed.error.issues);
-  }
+  if (!parsed.success) throw InvalidOptionsError.fromIssues("EventBus options", parsed.error.issues);
   const o = parsed.data;
   const stats = o.stats === false ? null : o.stats === true || o.stats === undefined ? {} : o.stats;
   const w = o.workers ?? {};
@@ -212,4 +207,26 @@ function definedOnly(limits: { [K in keyof WorkerResourceLimits]?: number | unde
     if (value !== undefined) out[key] = value;
   }
   return out;
+}
+
+/**
+ * Options of `bus.close()`.
+ *
+ * @example
+ * ```ts
+ * await bus.close({ timeoutMs: 5000 }); // deliveries still running after 5 s fail with EBUS_CLOSED
+ * ```
+ */
+export interface CloseOptions {
+  /** Deliveries still running this many milliseconds after close() fail with EBUS_CLOSED. Default: wait for all. */
+  timeoutMs?: number;
+}
+
+const closeOptionsSchema = z.strictObject({ timeoutMs: z.number().min(0).optional() });
+
+/** Validates close()'s options, as strictly as the bus's own. @throws InvalidOptionsError */
+export function parseCloseOptions(input: unknown): CloseOptions {
+  const parsed = closeOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw InvalidOptionsError.fromIssues("close options", parsed.error.issues, "close takes { timeoutMs?: number }, such as close({ timeoutMs: 5000 })");
+  return parsed.data.timeoutMs === undefined ? {} : { timeoutMs: parsed.data.timeoutMs };
 }

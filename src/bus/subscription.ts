@@ -4,6 +4,7 @@
 import { nanoid } from "nanoid";
 import { z } from "zod";
 import type { Event } from "../event.js";
+import { received } from "../describe-input.js";
 import { InvalidHandlerError, InvalidOptionsError } from "../errors.js";
 import { isOffloadHandler, type OffloadHandler } from "../offload/offload.js";
 import { ConcurrencyLimiter } from "./concurrency.js";
@@ -115,13 +116,10 @@ export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSu
   let off: OffloadHandler | null = null;
   if (typeof handler === "function") fn = handler as Handler;
   else if (isOffloadHandler(handler)) off = handler;
-  else throw new InvalidHandlerError(`handler must be a function or an offload() descriptor, got ${handler === null ? "null" : typeof handler}`);
+  else throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
   const quick = plainOptions(options);
   const parsed = quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
-    throw new InvalidOptionsError(`invalid subscribe options: ${detail}`, parsed.error.issues);
-  }
+  if (!parsed.success) throw InvalidOptionsError.fromIssues("subscribe options", parsed.error.issues);
   const { concurrency } = parsed.data;
   if (concurrency !== undefined && off !== null) {
     throw new InvalidOptionsError("invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue");

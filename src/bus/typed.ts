@@ -1,6 +1,6 @@
 /**
  * Compile-time types of a typed bus: an event map (event type -> payload) and what a pattern of
- * the grammar (DESIGN.md section 3) can match in it. Nothing here exists at run time.
+ * the grammar (docs/architecture.md: the pattern grammar) can match in it. Nothing here exists at run time.
  *
  * Matching is done segment by segment on template literal types, mirroring grammar.ts:
  *

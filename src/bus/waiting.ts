@@ -3,7 +3,7 @@
  * it shows in getSubscriptionCount and in EmitResult.matched while it waits, and is removed when
  * it settles (event, timeout, abort or bus close).
  */
-import { BusClosedError, HandlerTimeoutError, InvalidOptionsError } from "../errors.js";
+import { BusClosedError, InvalidOptionsError, WaitTimeoutError } from "../errors.js";
 import type { Event } from "../event.js";
 import type { Filter, Handler, SubscribeOptions } from "./subscription.js";
 
@@ -26,7 +26,7 @@ export interface WaitHost {
 export interface WaitForOptions<E extends Event<string, object> = Event> {
   /** Only an event for which this returns true settles the wait. If it throws, the wait rejects with that error. */
   filter?: Filter<E>;
-  /** Reject with HandlerTimeoutError (code `EBUS_HANDLER_TIMEOUT`) after this many milliseconds. */
+  /** Reject with WaitTimeoutError (code `EBUS_WAIT_TIMEOUT`) after this many milliseconds. */
   timeoutMs?: number;
   /** Aborting rejects with an `AbortError` (code `ABORT_ERR`, the signal's reason as `cause`). */
   signal?: AbortSignal;
@@ -116,7 +116,7 @@ export function waitFor(host: WaitHost, pattern: string, options: unknown = {}):
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeoutMs !== undefined) {
       timer = setTimeout(
-        () => settle(new HandlerTimeoutError(`no event matching ${JSON.stringify(pattern)} within ${timeoutMs} ms`, { subscriptionId, pattern })),
+        () => settle(new WaitTimeoutError(`waitFor: no event matching ${JSON.stringify(pattern)} within ${timeoutMs} ms`, { subscriptionId, pattern })),
         timeoutMs,
       );
     }

@@ -56,6 +56,12 @@ export interface OffloadOptions {
  */
 export class OffloadHandler {
   readonly kind = "offload" as const;
+
+  /** `instanceof OffloadHandler` holds for a descriptor of any copy of this package (see kOffload). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isOffloadHandler(value);
+  }
+
   /** The module, as a file URL string (the form workers import). */
   readonly module: string;
   readonly exportName: string;
@@ -112,10 +118,24 @@ export function offload(module: URL | string, exportName = "default", options: O
   if (ordered !== undefined && typeof ordered !== "boolean") throw new InvalidHandlerError("offload ordered must be a boolean");
   const path = fileURLToPath(href);
   if (!existsSync(path)) throw new InvalidHandlerError(`offload module not found: ${path}`);
+  // Refused here rather than at every delivery ("Unknown file extension"), unless this Node strips types.
+  if (/\.[cm]?ts$/.test(path) && !stripsTypes()) {
+    throw new InvalidHandlerError(`offload module ${path} is TypeScript, and worker threads of this Node run JavaScript only: compile it (tsc) and offload the .js file`);
+  }
   return new OffloadHandler(href, exportName, timeoutMs, ordered ?? false);
 }
 
-/** Whether `value` is an offload descriptor made by `offload()`. */
+// A brand, not the class: a descriptor made by another copy of this package (two versions in one
+// app) must still be accepted by this copy's subscribe. Symbol.for gives every copy the same key.
+const kOffload = Symbol.for("@neurectomy/event-bus.OffloadHandler@1");
+Object.defineProperty(OffloadHandler.prototype, kOffload, { value: true });
+
+/** Whether this Node runs .ts files itself (`process.features.typescript`, Node 22.10 on; absent on Node 20). */
+function stripsTypes(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript);
+}
+
+/** Whether `value` is an offload descriptor made by `offload()` of any copy of this package. */
 export function isOffloadHandler(value: unknown): value is OffloadHandler {
-  return value instanceof OffloadHandler;
+  return typeof value === "object" && value !== null && (value as { [kOffload]?: unknown })[kOffload] === true;
 }

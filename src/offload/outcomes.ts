@@ -9,6 +9,7 @@ import {
   InvalidHandlerError,
   NotCloneableError,
   WorkerCrashedError,
+  WorkerEntryMissingError,
   type BusError,
 } from "../errors.js";
 import type { Job } from "./job.js";
@@ -41,6 +42,8 @@ export function workerFailure(job: Job, outcome: number, err: WorkerError | null
 }
 
 export function crashed(job: Job, reason: unknown): BusError {
+  // No thread could start because the package is not built: say so, not that a thread died.
+  if (reason instanceof WorkerEntryMissingError) return new WorkerEntryMissingError(`${target(job)}: ${reason.message}`, context(job, reason));
   const detail = reason instanceof Error ? reason.message : String(reason);
   return new WorkerCrashedError(`${target(job)}: its worker thread died while running it (${detail})`, context(job, reason));
 }

@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { WorkerCrashedError, type BusError } from "../errors.js";
+import { WorkerCrashedError, WorkerEntryMissingError, type BusError } from "../errors.js";
 import type { BatchResult, BatchTask, DispatchWorkerData } from "./protocol.js";
 
 const LIVENESS_TICK_MS = 50;
@@ -35,7 +35,9 @@ function workerEntry(): string {
     const url = new URL(candidate, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url.href;
   }
-  throw new WorkerCrashedError("the worker entry workers/dispatch.js was not found: build the package first (npm run build)", {});
+  throw new WorkerEntryMissingError(
+    "the worker entry dist/workers/dispatch.js was not found, so offloaded handlers cannot run: build the package (npm run build), or reinstall it with its dist/workers",
+  );
 }
 
 export class WorkerPool {

@@ -5,7 +5,7 @@
  * started go again, so that each job runs exactly once. A batch that could not be cloned to a
  * thread is split in halves, until the uncloneable jobs stand alone and fail.
  */
-import type { BusError } from "../errors.js";
+import { WorkerEntryMissingError, type BusError } from "../errors.js";
 import type { Job } from "./job.js";
 import { closed, crashed, isCloneError, neverRan, notCloneable, timedOut, workerFailure } from "./outcomes.js";
 import { EXITED, NOT_STARTED, OK, P_OUTCOMES, RUNNING } from "./protocol.js";
@@ -45,6 +45,8 @@ export function triage<T>(jobs: Job<T>[], progress: Int32Array, err: unknown, lo
     const mid = Math.ceil(jobs.length / 2);
     return { ended, again: [jobs.slice(0, mid), jobs.slice(mid)], report: null };
   }
+  // Nothing can ever run: fail every job at once with the cause, rather than try again.
+  if (err instanceof WorkerEntryMissingError) return { ended: jobs.map((job) => ({ job, error: crashed(job, err), counted: false })), again: [], report: null };
   const resend: Job<T>[] = [];
   let anyStarted = false;
   jobs.forEach((job, i) => {

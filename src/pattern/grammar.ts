@@ -1,5 +1,5 @@
 /**
- * The grammar shared by event types and subscription patterns (DESIGN.md sections 2 and 3).
+ * The grammar shared by event types and subscription patterns (docs/guide.md: Events, Patterns).
  *
  * An event type is 1..32 non-empty segments joined by ".", at most 1024 characters, with no `*`,
  * `>`, whitespace or control character in it (types become NATS subjects, where those are
@@ -9,6 +9,7 @@
  *     (`task.*` is every type under `task.`, `ta*` every type whose first segment starts with `ta`,
  *     `*` every type).
  */
+import { received } from "../describe-input.js";
 import { InvalidEventError, InvalidPatternError } from "../errors.js";
 
 /**
@@ -54,13 +55,17 @@ export interface ParsedPattern {
 /** Marks a whole-segment `*` inside `ParsedPattern.segments`. */
 export const STAR = "*";
 
-/** Why a segment is illegal, or null when it is fine. */
-function segmentRule(segment: string): string | null {
+/** Why a segment of an event type (or of a pattern) is illegal, or null when it is fine. */
+function segmentRule(segment: string, kind: "type" | "pattern"): string | null {
   if (segment.length === 0) return "empty segment";
   const bad = ILLEGAL.exec(segment);
   if (bad === null) return null;
   const ch = bad[0];
-  if (ch === "*") return "'*' must be a whole segment or end the last segment";
+  if (ch === "*") {
+    return kind === "pattern"
+      ? "'*' must be a whole segment or end the last segment"
+      : "an event type holds no '*': wildcards belong in subscribe() patterns, an event has one concrete type";
+  }
   if (ch === ">") return "'>' is not allowed";
   return `illegal character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")} (whitespace or control)`;
 }
@@ -80,7 +85,7 @@ export function eventTypeRule(type: unknown): string | null {
   const tooMany = lengthRule(type, segments.length);
   if (tooMany !== null) return tooMany;
   for (const segment of segments) {
-    const rule = segmentRule(segment);
+    const rule = segmentRule(segment, "type");
     if (rule !== null) return rule;
   }
   return null;
@@ -95,7 +100,7 @@ const VALID_TYPES_MAX = 4096;
 export function assertEventType(type: unknown): asserts type is string {
   if (typeof type === "string" && validTypes.has(type)) return;
   const rule = eventTypeRule(type);
-  if (rule !== null) throw new InvalidEventError("event_type", rule);
+  if (rule !== null) throw new InvalidEventError("event_type", rule, undefined, received(type));
   if (validTypes.size >= VALID_TYPES_MAX) validTypes.clear();
   validTypes.add(type as string);
 }
@@ -121,22 +126,35 @@ export function parsePattern(pattern: unknown): ParsedPattern {
   let prefix: string | null = null;
   for (let i = 0; i <= last; i++) {
     const part = parts[i]!;
+    if (part === "#" || part === "**") throw new InvalidPatternError(pattern, notAWildcard(parts, i));
     if (i < last && part === STAR) {
       segments.push(STAR);
       continue;
     }
     if (i === last && part.endsWith("*")) {
       const head = part.slice(0, -1);
-      const rule = head.length === 0 ? null : segmentRule(head);
+      const rule = head.length === 0 ? null : segmentRule(head, "pattern");
       if (rule !== null) throw new InvalidPatternError(pattern, rule);
       prefix = head;
       continue;
     }
-    const rule = segmentRule(part);
+    const rule = segmentRule(part, "pattern");
     if (rule !== null) throw new InvalidPatternError(pattern, rule);
     segments.push(part);
   }
   return { source: pattern, segments, prefix };
+}
+
+/**
+ * The hint for `#` and `**`, the multi-level wildcards of MQTT, mqemitter and EventEmitter2: here
+ * a trailing `*` already matches every depth, and an interior `*` is one segment.
+ */
+function notAWildcard(parts: readonly string[], at: number): string {
+  const head = `'${parts[at]!}' is not a wildcard in this grammar`;
+  if (at < parts.length - 1) return `${head}: use '*' for exactly one segment ("${parts.map((p, i) => (i === at ? "*" : p)).join(".")}")`;
+  if (at === 0) return `${head}: "*" matches every event`;
+  const parent = parts.slice(0, at).join(".");
+  return `${head}: "${parent}.*" already matches every depth below "${parent}" (${parent}.a, ${parent}.a.b)`;
 }
 
 /** Whether a parsed pattern matches a topic that is already split into segments. */

@@ -11,7 +11,7 @@
  *
  * A stripe is one thread's private set of counters, S slots long (a multiple of 16 slots, so
  * 128 bytes: two threads never write the same cache line; the same line hit from 2-3 threads
- * costs ~4x, see PERF-NOTES.md). Readers sum the stripes. Stripe 0 belongs to the main thread;
+ * costs ~4x, see docs/architecture.md: statistics in shared memory). Readers sum the stripes. Stripe 0 belongs to the main thread;
  * each worker claims one of stripes 1..W with an Atomics.add on HDR_NEXT_STRIPE (claims wrap
  * around when replaced threads outnumber the stripes; the slots stay correct, as every write is
  * atomic, only slower when shared).

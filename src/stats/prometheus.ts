@@ -1,9 +1,16 @@
 /**
  * The bus's statistics in the Prometheus text exposition format (version 0.0.4), for a
  * `/metrics` endpoint. Counters end in `_total`; per-type counts and delivery outcomes are
- * labelled counters; handler time is a histogram whose `le` buckets are the upper bounds of the
- * SharedArrayBuffer histogram's log buckets (histogram.ts), in seconds, cumulative.
+ * labelled counters; handler time is a histogram in seconds.
+ *
+ * The histogram's `le` buckets are few and fixed (DEFAULT_METRICS_BUCKETS, or the `buckets` option):
+ * every bucket is a time series in Prometheus, where 10-20 is the norm, while the shared-memory
+ * histogram behind getStats() keeps ~100 fine log buckets for its percentiles. Each fine bucket
+ * is counted under the first `le` at or above its midpoint, so a count is placed within one fine
+ * bucket (at most 25% wide, see histogram.ts) of its true side of a bound.
  */
+import { z } from "zod";
+import { InvalidOptionsError } from "../errors.js";
 import { bucketBounds } from "./histogram.js";
 
 /** The figures the exporter reads (BusStats and the raw latency buckets). */
@@ -28,15 +35,73 @@ export interface MetricsSource {
  *
  * @example
  * ```ts
- * bus.metrics({ prefix: "orders_bus_" });
+ * bus.metrics({ prefix: "orders_bus_", buckets: [0.001, 0.01, 0.1, 1] });
  * ```
  */
 export interface MetricsOptions {
-  /** Prepended to every metric name. Default "neurobus_". */
+  /**
+   * Prepended to every metric name as is, so end it in `_`: `"myapp_"` gives
+   * `myapp_events_emitted_total` (`"myapp"` would give `myappevents_emitted_total`).
+   * Default `"neurobus_"`; `""` for none.
+   */
   prefix?: string;
+  /** Upper bounds, in seconds, ascending, of the handler-duration histogram's buckets. Default DEFAULT_METRICS_BUCKETS. */
+  buckets?: readonly number[];
 }
 
+/**
+ * The handler-duration histogram's default `le` bounds, in seconds: 1-2.5-5 steps from 10 µs
+ * (an in-process handler) to 10 s (a heavy offloaded one), 19 buckets and `+Inf`.
+ *
+ * @example
+ * ```ts
+ * bus.metrics({ buckets: DEFAULT_METRICS_BUCKETS.filter((le) => le >= 0.001) }); // drop the sub-millisecond ones
+ * ```
+ */
+export const DEFAULT_METRICS_BUCKETS: readonly number[] = Object.freeze([
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+const metricsOptionsSchema = z.strictObject({
+  prefix: z
+    .string()
+    .refine((p) => p === "" || NAME.test(p), {
+      message: "must be empty or a valid start of a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), such as \"myapp_\"",
+    })
+    .optional(),
+  buckets: z
+    .array(z.number().positive())
+    .min(1)
+    .max(64)
+    .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), { message: "must be strictly ascending (upper bounds in seconds)" })
+    .optional(),
+});
+
+/** Validates metrics()'s options. @throws InvalidOptionsError */
+function parseMetricsOptions(input: unknown): { prefix: string; buckets: readonly number[] } {
+  const parsed = metricsOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw InvalidOptionsError.fromIssues("metrics options", parsed.error.issues, "metrics takes { prefix?: string, buckets?: number[] }");
+  return { prefix: parsed.data.prefix ?? "neurobus_", buckets: parsed.data.buckets ?? DEFAULT_METRICS_BUCKETS };
+}
+
+/**
+ * Cumulative counts per `le` bound (seconds) from the raw fine-bucket counts; the last fine bucket
+ * is open-ended (past the histogram's range) and only feeds +Inf.
+ */
+function cumulativeCounts(fine: readonly number[], bounds: readonly number[]): number[] {
+  const perBound = new Array<number>(bounds.length).fill(0);
+  let bound = 0;
+  for (let b = 0; b < fine.length - 1 && bound < bounds.length; b++) {
+    const [low, high] = bucketBounds(b);
+    const midSeconds = (low + high) / 2 / 1e9;
+    while (bound < bounds.length && bounds[bound]! < midSeconds) bound++;
+    if (bound < bounds.length) perBound[bound]! += fine[b]!;
+  }
+  let sum = 0;
+  return perBound.map((c) => (sum += c));
+}
 
 /** Label values escape backslash, double quote and newline (the format's only escapes). */
 function label(value: string): string {
@@ -74,10 +139,11 @@ class Writer {
 /**
  * Renders the stats in the Prometheus text format. `latencyBuckets` are the raw (non-cumulative)
  * bucket counts of the stats block, or null when stats are off.
+ *
+ * @throws InvalidOptionsError for an unknown option, a bad prefix or bad buckets.
  */
 export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly number[] | null, options: MetricsOptions = {}): string {
-  const prefix = options.prefix ?? "neurobus_";
-  if (prefix !== "" && !NAME.test(prefix)) throw new TypeError(`metrics prefix ${JSON.stringify(prefix)} is not a valid Prometheus name`);
+  const { prefix, buckets: bounds } = parseMetricsOptions(options);
   const w = new Writer(prefix);
   w.single("events_emitted_total", "counter", "Events emitted since the last resetStats().", stats.totalEventsEmitted);
 
@@ -95,14 +161,10 @@ export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly 
   w.single("history_capacity", "gauge", "The history ring buffer's capacity (maxHistory).", stats.maxHistory);
 
   const hist = w.family("handler_duration_seconds", "histogram", "Handler time of the sampled deliveries (stats.sampleEvery).");
-  const buckets = latencyBuckets ?? [];
-  let cumulative = 0;
-  // The last bucket is open-ended (everything past the histogram's range): it only feeds +Inf.
-  for (let b = 0; b < buckets.length - 1; b++) {
-    cumulative += buckets[b]!;
-    w.sample(`${hist}_bucket`, cumulative, { le: num(bucketBounds(b)[1] / 1e9) });
-  }
-  const count = buckets.reduce((a, c) => a + c, 0);
+  const fine = latencyBuckets ?? [];
+  const cumulative = cumulativeCounts(fine, bounds);
+  for (let i = 0; i < bounds.length; i++) w.sample(`${hist}_bucket`, cumulative[i]!, { le: num(bounds[i]!) });
+  const count = fine.reduce((a, c) => a + c, 0);
   w.sample(`${hist}_bucket`, count, { le: "+Inf" });
   w.sample(`${hist}_sum`, (stats.latency.meanMs * stats.latency.samples) / 1e3);
   w.sample(`${hist}_count`, count);

@@ -1,11 +1,11 @@
 /**
  * A reference model of the bus's seed semantics, for the model-based fuzzer: who receives what,
  * history and every counter. Deliberately naive (a list scan per emit) and independent of src/:
- * its matcher is written from DESIGN.md section 3, not taken from src/pattern.
+ * its matcher is written from the pattern grammar of docs/architecture.md, not taken from src/pattern.
  */
 
 /**
- * DESIGN.md section 3: a final segment ending in `*` is a character prefix of the rest of the type
+ * The grammar: a final segment ending in `*` is a character prefix of the rest of the type
  * (any depth, at least one more segment when the star stands alone); a `*` as a whole non-final
  * segment is exactly one segment; anything else must be equal.
  */
