@@ -48,13 +48,15 @@ export async function loadHandler(module: URL, exportName: string): Promise<User
 
 function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] {
   const subject = (mode: Mode, threads: number, bus: EventBus): Subject => ({ mode, threads, bus, rounds: [], roundDelays: [], mainThreadUs: [], cpuMs: 0, delay: createHistogram() });
-  const inline = new EventBus();
+  // Failures are counted and reported by the run itself (see load.ts): the bus need not log them.
+  const quiet = { onError: () => {} };
+  const inline = new EventBus(quiet);
   const ctx: HandlerContext = { emit: (eventType, data, source) => inline.emit(new Event(eventType, source ?? "bench", data ?? {})) };
   inline.subscribe(options.type, (event) => handler(event, ctx));
   const subjects = [subject("inline", 0, inline)];
   for (const threads of options.threads) {
     // maxQueue above the window: past it, emit waits for room, which would cap the window.
-    const bus = new EventBus({ workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) } });
+    const bus = new EventBus({ ...quiet, workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) } });
     bus.subscribe(options.type, offload(options.module, options.exportName));
     subjects.push(subject("offload", threads, bus));
   }
