@@ -59,6 +59,8 @@ export function writeDocsPage(runs: readonly SuiteRun[]): string {
     `This page is written by \`npx neurobus bench${quick} --write-docs docs/benchmarks.md --repeat ${runs.length}\` (from a checkout: \`npm run bench --${quick} --write-docs docs/benchmarks.md --repeat ${runs.length}\`): ${runs.length} runs of the whole suite one after the other, on the machine described below. Do not edit it by hand; rerun it. To measure your own handlers, see [Benchmark your own handlers](benchmark-your-handlers.md).`,
     "",
     "Figures on a shared machine move between runs (other tenants, CPU frequency, the JIT): the first section says how far they moved across these runs, so that no single figure below is read more precisely than it is. Compare two runs with `neurobus bench compare before.json after.json` (write them with `--json`).",
+    "",
+    `The machine's 1-minute load average when each run started: ${runs.map((r) => r.loadAverage.toFixed(1)).join(", ")} (on ${last.environment.cores} cores: above ${last.environment.cores}, other work was competing for the CPU, and every figure is slower and noisier than on a quiet machine).`,
     ...skipped,
     "",
     `## How far figures moved across ${runs.length} runs`,

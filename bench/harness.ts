@@ -271,7 +271,7 @@ export function renderTable(env: Environment, table: Table): string {
     const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`;
     lines.push(`| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${describeSpread(r.roundMediansNs)} | ${r.samples} | ${ratio} |`);
   }
-  const notes = [`${table.rounds} round${table.rounds === 1 ? "" : "s"} per task (one round: the spread column is empty, the figures are a single measurement); spread = ± half the range of the per-round medians, relative to their median.`, ...table.notes];
+  const notes = [`${table.rounds} round${table.rounds === 1 ? "" : "s"} per task (with one round there is no spread to give: each figure is a single measurement); spread = ± half the range of the per-round medians, relative to their median.`, ...table.notes];
   lines.push("", ...notes.map((n) => `- ${n}`));
   return lines.join("\n");
 }

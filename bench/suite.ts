@@ -7,6 +7,7 @@
  * is skipped with the command that adds them.
  */
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { writeDocsPage } from "./docs-page.js";
 import { HANDLER_USAGE } from "./handler/options.js";
@@ -44,6 +45,8 @@ export interface SuiteRun {
   scenarios: Record<string, ScenarioOutput>;
   skipped: { name: string; missing: string[] }[];
   goals: Goal[];
+  /** The machine's 1-minute load average when the run started (other work competing for the CPU). */
+  loadAverage: number;
 }
 
 interface SuiteArgs {
@@ -85,6 +88,7 @@ export function parseSuiteArgs(args: string[]): SuiteArgs | { help: true } {
 export async function runSuite(quick: boolean, only: readonly string[], progress: Progress, print: (text: string) => void = (t) => process.stdout.write(t)): Promise<SuiteRun> {
   const config: RunConfig = quick ? { quick: true, timeMs: 60, warmupMs: 15, rounds: 1 } : { quick: false, timeMs: 1500, warmupMs: 100, rounds: 3 };
   const env = environment();
+  const loadAverage = loadavg()[0] ?? 0;
   const chunks: string[] = [];
   const out = (text: string): void => {
     chunks.push(text);
@@ -123,7 +127,7 @@ export async function runSuite(quick: boolean, only: readonly string[], progress
     out("Speed goals are judged on the median over rounds of the ratio measured within each round (both tasks measured close together in time).\n\n");
     out(`| goal | measured | met |\n| --- | --- | --- |\n${goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`).join("\n")}\n\n`);
   }
-  return { environment: env, config, markdown: chunks.join(""), scenarios, skipped, goals };
+  return { environment: env, config, markdown: chunks.join(""), scenarios, skipped, goals, loadAverage };
 }
 
 export async function suiteMain(args: string[], progress: Progress): Promise<number> {

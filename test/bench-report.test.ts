@@ -101,13 +101,13 @@ describe("the HTML report", () => {
   it("gives the table and the advice as text", () => {
     expect(html).toContain('<p class="advice"><strong>Advice:</strong> offload with 2 threads: 1.8x the inline rate.</p>');
     expect(html).toMatch(/<table><thead><tr><th>mode<\/th><th class="num">events<\/th>/);
-    expect(html).toMatch(/<td>offload ×2<\/td><td class="num">2,000<\/td><td class="num">1\.8 k\/s<\/td>/);
+    expect(html).toMatch(/<td>offload ×2<\/td><td class="num short">2,000<\/td><td class="num short">1\.8 k\/s<\/td>/);
     expect(html).toContain("too few samples (9) to mean anything");
   });
 
   it("converts the markdown subset the benchmark prints", () => {
     expect(markdownToHtml("### T\n\n| a | b |\n| --- | ---: |\n| `x` | 1 |\n\n- one **two**\n")).toBe(
-      '<h4>T</h4>\n<table><thead><tr><th>a</th><th class="num">b</th></tr></thead><tbody><tr><td><code>x</code></td><td class="num">1</td></tr></tbody></table>\n<ul><li>one <strong>two</strong></li></ul>',
+      '<h4>T</h4>\n<div class="table-scroll"><table><thead><tr><th>a</th><th class="num">b</th></tr></thead><tbody><tr><td><code>x</code></td><td class="num short">1</td></tr></tbody></table></div>\n<ul><li>one <strong>two</strong></li></ul>',
     );
   });
 

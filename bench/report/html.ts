@@ -11,7 +11,9 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, 
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; } h3 { font-size: 15px; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 12.5px; }
 th, td { border: 1px solid #ccc; padding: 3px 7px; } th { background: #f3f3f3; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num.short { white-space: nowrap; }
+.table-scroll { overflow-x: auto; }
 code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; }
 .advice { font-size: 16px; padding: 10px 14px; background: #eef5ee; border-left: 4px solid #4a9a5b; }
 svg.chart { display: block; margin: 12px 0; max-width: 100%; height: auto; }
@@ -29,9 +31,11 @@ function cells(line: string): string[] {
 
 function table(lines: string[]): string {
   const header = cells(lines[0]!);
-  const align = cells(lines[1]!).map((c) => (c.endsWith(":") ? ' class="num"' : ""));
-  const row = (tag: string, values: string[]): string => `<tr>${values.map((v, i) => `<${tag}${align[i] ?? ""}>${inline(v)}</${tag}>`).join("")}</tr>`;
-  return `<table><thead>${row("th", header)}</thead><tbody>${lines.slice(2).map((l) => row("td", cells(l))).join("")}</tbody></table>`;
+  const numeric = cells(lines[1]!).map((c) => c.endsWith(":"));
+  // Short figures stay on one line ("1.5 k/s"); a long cell (a figure with a remark) may wrap.
+  const cls = (i: number, v: string, tag: string): string => (numeric[i] !== true ? "" : tag === "td" && v.length <= 16 ? ' class="num short"' : ' class="num"');
+  const row = (tag: string, values: string[]): string => `<tr>${values.map((v, i) => `<${tag}${cls(i, v, tag)}>${inline(v)}</${tag}>`).join("")}</tr>`;
+  return `<div class="table-scroll"><table><thead>${row("th", header)}</thead><tbody>${lines.slice(2).map((l) => row("td", cells(l))).join("")}</tbody></table></div>`;
 }
 
 /** HTML of the markdown the benchmark prints. */

@@ -132,7 +132,7 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   ];
   const text = [
     lines.join("\n"),
-    "- Each subject runs at half of its own maximum, measured just before with the same loop unpaced; events are built when due (the bus's include nanoid + Date). One sync handler that stamps its completion; latency = completion − due time, over every event. \"p99 vs emittery\" above 1x: a lower p99 than emittery's. A subject that fell behind (achieved < 95% of offered: the machine gave it less CPU than when its maximum was measured) has a backlog, and its tail is the backlog.",
+    "- Each subject runs at half of its own maximum, measured just before with the same loop unpaced; events are built when due (the bus's include nanoid + Date). One sync handler that stamps its completion; latency = completion − due time, over every event. \"p99 vs emittery\" above 1x: a lower p99 than emittery's. A subject that fell behind (achieved < 95% of offered: the machine gave it less CPU than when its maximum was measured) has a backlog, and its tail is the backlog. One run per subject: the percentiles are over its events (the events column), with no spread across runs; see the benchmark page for how far they move between runs.",
   ];
   const goals: Goal[] = [];
   return { tables: [], text, goals, data: results };

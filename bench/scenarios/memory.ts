@@ -55,7 +55,7 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const history = results.find((r) => r.mode === "history")!;
   const text = [
     lines.join("\n"),
-    `- Figures after two forced full GCs, taken after ${(10_000).toLocaleString("en-US")} warm-up emits and then at each quarter. 3 subscriptions (\`task.*\`, \`*.failed\`, \`info.logged\`), stats on.`,
+    `- Figures after two forced full GCs, taken after ${(10_000).toLocaleString("en-US")} warm-up emits and then at each quarter. 3 subscriptions (\`task.*\`, \`*.failed\`, \`info.logged\`), stats on. One child process per case: a single measurement each, no spread.`,
     ...(withEmittery ? [] : [`- ${skipLine("the emittery column", ["emittery"])}`]),
     `- After the unique-types run: ${unique.extra["cachedTopics"]} topics in the trie's match cache (bound 4096), ${unique.extra["typesCounted"]} types counted one by one (the rest in the overflow slot), history ${unique.extra["historySize"]}.`,
   ];
