@@ -20,7 +20,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       if (now - last < 100 && fraction < 1) return;
       last = now;
       const line = `${fractionBar(Math.min(1, Math.max(0, fraction)))}  ${label}`;
-      stream.write(`\r\x1b[2K${line.slice(0, Math.max(1, stream.columns - 1))}`);
+      // A terminal that reports no width (0) gets the whole line.
+      const width = stream.columns > 1 ? stream.columns - 1 : line.length;
+      stream.write(`\r\x1b[2K${line.slice(0, width)}`);
       drawn = true;
     },
     done() {
