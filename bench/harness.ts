@@ -1,8 +1,9 @@
 /**
- * The benchmark harness: environment facts, batched tinybench measurements reported per
- * operation, ratios against a named peer, and markdown rendering.
+ * The benchmark harness: environment facts, batched measurements reported per operation, ratios
+ * against a named peer, and markdown rendering. It needs no devDependency (it runs from an
+ * installed package), so it times iterations itself rather than through a benchmark library.
  *
- * tinybench times each iteration of a task. Operations of tens of nanoseconds are far below the
+ * Each iteration of a task is timed. Operations of tens of nanoseconds are far below the
  * timer's resolution and its per-iteration overhead, so every task runs a batch of operations per
  * iteration (its size calibrated once so an iteration lasts ~0.2 ms) and the harness divides.
  * The p99 is therefore the p99 of batch means, not of single operations: it shows jitter between
@@ -10,9 +11,8 @@
  * Both are reported per operation, as medians over the rounds of `measure`.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { cpus, platform, release, totalmem } from "node:os";
-import { Bench } from "tinybench";
+import { PEERS, peerVersion } from "./peers.js";
 
 export interface RunConfig {
   quick: boolean;
@@ -35,26 +35,18 @@ export interface Environment {
   date: string;
 }
 
-const PEERS = ["qlobber", "eventemitter2", "mqemitter", "emittery", "eventemitter3", "mitt", "tinybench"] as const;
-
-/** Reads an installed package's version from its own package.json. */
-export function packageVersion(name: string): string {
-  const require = createRequire(import.meta.url);
-  let dir: string;
-  try {
-    dir = require.resolve(`${name}/package.json`);
-  } catch {
-    // Packages whose "exports" hide package.json: walk from the resolved entry instead.
-    const entry = require.resolve(name);
-    dir = entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length) + "package.json";
-  }
-  return (JSON.parse(readFileSync(dir, "utf8")) as { version: string }).version;
+/** This package's name and version (dist/bench/ sits two levels below package.json). */
+export function ownPackage(): { name: string; version: string } {
+  return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
 }
 
 export function environment(): Environment {
-  const own = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
+  const own = ownPackage();
   const libraries: Record<string, string> = { [own.name]: own.version };
-  for (const name of PEERS) libraries[name] = packageVersion(name);
+  for (const name of PEERS) {
+    const version = peerVersion(name);
+    if (version !== undefined) libraries[name] = version;
+  }
   const cpu = cpus();
   return {
     node: process.version,
@@ -105,6 +97,8 @@ export interface TaskResult {
 
 export interface Table {
   title: string;
+  /** Rounds every task was measured in (its figures are medians over them). */
+  rounds: number;
   /** The task the `ratio` column is measured against. */
   reference: string;
   notes: string[];
@@ -117,7 +111,7 @@ const CALIBRATION_WARMUP_MS = 30;
 /**
  * The batch size that makes one iteration last ~TARGET_ITERATION_MS. The task runs for a while
  * first: calibrated cold (before the JIT has compiled it), a fast task looks slow, gets a batch of
- * one or two, and then measures tinybench's per-iteration overhead instead of itself.
+ * one or two, and then measures the harness's per-iteration overhead instead of itself.
  */
 async function calibrate(spec: TaskSpec): Promise<number> {
   if (spec.batch !== undefined) return spec.batch;
@@ -149,7 +143,7 @@ async function calibrate(spec: TaskSpec): Promise<number> {
 }
 
 /**
- * Measures `specs` in `config.rounds` tinybench runs of all of them, so that every task is
+ * Measures `specs` in `config.rounds` runs of all of them, one task after the other in each, so that every task is
  * measured at several moments and drift of a shared machine (other tenants, thermal) spreads
  * over all tasks instead of favouring the ones that happened to run in a quiet moment. A task's
  * median and p99 are the medians of its per-round figures. Ratios are against `reference` (a task
@@ -161,23 +155,13 @@ export async function measure(config: RunConfig, title: string, reference: strin
   const perRound = new Map<string, { p50: number[]; p99: number[]; samples: number }>(specs.map((s) => [s.name, { p50: [], p99: [], samples: 0 }]));
   const roundMs = config.timeMs / rounds;
   for (let round = 0; round < rounds; round++) {
-    // Warm up in the first round only: the JIT state of the task functions carries over.
-    const bench = new Bench({ time: roundMs, warmupTime: config.warmupMs, warmup: round === 0, iterations: 8, warmupIterations: 4 });
     for (const spec of specs) {
-      const batch = batches.get(spec.name)!;
-      const run = spec.run;
-      bench.add(spec.name, () => run(batch));
-    }
-    await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== "completed") {
-        throw new Error(`task ${task.name} ${result.state}${result.state === "errored" ? `: ${result.error.message}` : ""}`);
-      }
-      const acc = perRound.get(task.name)!;
-      acc.p50.push(result.latency.p50);
-      acc.p99.push(result.latency.p99);
-      acc.samples += result.latency.samplesCount;
+      // Warm up in the first round only: the JIT state of the task functions carries over.
+      const times = await sample(spec.run, batches.get(spec.name)!, roundMs, round === 0 ? config.warmupMs : 0);
+      const acc = perRound.get(spec.name)!;
+      acc.p50.push(quantile(times, 0.5));
+      acc.p99.push(quantile(times, 0.99));
+      acc.samples += times.length;
     }
   }
   const rows: TaskResult[] = specs.map((spec) => {
@@ -199,7 +183,7 @@ export async function measure(config: RunConfig, title: string, reference: strin
   const ref = rows.find((r) => r.name === reference);
   if (ref === undefined) throw new Error(`reference task ${reference} is not in "${title}"`);
   for (const row of rows) row.ratio = ref.medianNs / row.medianNs;
-  return { title, reference, notes, rows };
+  return { title, rounds, reference, notes, rows };
 }
 
 /**
@@ -212,6 +196,32 @@ export function pairedSpeedup(table: Table, task: string, reference: string): { 
   const mine = of(task);
   const ratios = of(reference).map((ref, i) => ref / mine[i]!);
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+const MIN_ITERATIONS = 8;
+
+/**
+ * Times iterations of `run(batch)` for `ms` milliseconds (at least MIN_ITERATIONS of them), after
+ * `warmupMs` of untimed ones. @returns each iteration's duration in milliseconds, sorted.
+ */
+async function sample(run: (n: number) => unknown, batch: number, ms: number, warmupMs: number): Promise<number[]> {
+  const warmUntil = performance.now() + warmupMs;
+  while (performance.now() < warmUntil) await run(batch);
+  const times: number[] = [];
+  const until = performance.now() + ms;
+  while (times.length < MIN_ITERATIONS || performance.now() < until) {
+    const start = performance.now();
+    const result = run(batch);
+    // Only a promise is awaited: awaiting a sync task's undefined would time a microtask turn too.
+    if (result instanceof Promise) await result;
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+export function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 export function median(values: readonly number[]): number {
@@ -232,6 +242,19 @@ export function formatRate(perSec: number): string {
   return `${perSec.toFixed(1)} /s`;
 }
 
+/** `±4.2%` (half the range of per-round figures, relative to their median), or `n/a` for one round. */
+export function describeSpread(rounds: readonly number[]): string {
+  if (rounds.length < 2) return "n/a (1 round)";
+  return `±${((spread(rounds) * 100) / 2).toFixed(1)}%`;
+}
+
+/** (max − min) / median of per-round figures: 0 for a single round. */
+export function spread(rounds: readonly number[]): number {
+  if (rounds.length < 2) return 0;
+  const m = median(rounds);
+  return m === 0 ? 0 : (Math.max(...rounds) - Math.min(...rounds)) / m;
+}
+
 export function libraryLabel(env: Environment, library: string): string {
   const version = env.libraries[library];
   return version === undefined ? library : `${library} ${version}`;
@@ -241,14 +264,15 @@ export function renderTable(env: Environment, table: Table): string {
   const lines = [
     `### ${table.title}`,
     "",
-    `| task | library | median / op | p99 / op | ops/s (median) | vs ${table.reference} |`,
-    "| --- | --- | ---: | ---: | ---: | ---: |",
+    `| task | library | median / op | p99 / op | ops/s (median) | spread of round medians | timed iterations | vs ${table.reference} |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of table.rows) {
     const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`;
-    lines.push(`| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${ratio} |`);
+    lines.push(`| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${describeSpread(r.roundMediansNs)} | ${r.samples} | ${ratio} |`);
   }
-  if (table.notes.length > 0) lines.push("", ...table.notes.map((n) => `- ${n}`));
+  const notes = [`${table.rounds} round${table.rounds === 1 ? "" : "s"} per task (with one round there is no spread to give: each figure is a single measurement); spread = ± half the range of the per-round medians, relative to their median.`, ...table.notes];
+  lines.push("", ...notes.map((n) => `- ${n}`));
   return lines.join("\n");
 }
 

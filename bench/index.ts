@@ -1,65 +1,72 @@
 /**
- * `npm run bench [-- --quick] [--only <scenario>] [--json <file>]`
- *
- * Runs the registered scenarios in one process, so every ratio compares figures measured in the
- * same run on the same machine, and prints markdown tables (optionally writes JSON too).
+ * The entry of `neurobus bench` (and `npm run bench`): `main(args)` runs the built-in suite, a
+ * `--handler` run, or `compare`, and returns the exit status (0 done, 1 failed, 2 bad usage).
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { describeEnvironment, environment, renderTable, type RunConfig } from "./harness.js";
-import { registeredScenarios, type Goal, type ScenarioOutput } from "./registry.js";
-import "./scenarios/index.js";
+import { compareFiles, renderComparison } from "./compare.js";
+import { ownPackage } from "./harness.js";
+import { HANDLER_USAGE, parseHandlerArgs } from "./handler/options.js";
+import { renderHandlerReport } from "./handler/render.js";
+import { runHandlerBench } from "./handler/run.js";
+import { createProgress } from "./progress.js";
+import { handlerReportHtml } from "./report/handler-report.js";
+import { SUITE_USAGE, suiteMain } from "./suite.js";
+import { BenchUsageError } from "./usage-error.js";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    only: { type: "string", multiple: true },
-    json: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const COMPARE_USAGE = `Usage: neurobus bench compare BEFORE.json AFTER.json
 
-const all = registeredScenarios();
-if (values.help) {
-  console.log(`usage: npm run bench -- [--quick] [--only <scenario>]... [--json <file>]\nscenarios: ${all.map((s) => s.name).join(", ")}`);
-  process.exit(0);
-}
-const only = values.only ?? [];
-const unknown = only.filter((name) => !all.some((s) => s.name === name));
-if (unknown.length > 0) {
-  console.error(`unknown scenario ${unknown.join(", ")}; known: ${all.map((s) => s.name).join(", ")}`);
-  process.exit(2);
-}
-const selected = only.length === 0 ? all : all.filter((s) => only.includes(s.name));
-const config: RunConfig = values.quick ? { quick: true, timeMs: 60, warmupMs: 15, rounds: 1 } : { quick: false, timeMs: 1500, warmupMs: 100, rounds: 3 };
-const env = environment();
+Prints each figure's change between two runs written with --json (two --handler runs, or two suite
+runs) and flags the changes beyond the runs' own spread (per-round ranges that do not overlap).
+`;
 
-console.log(`## @neurectomy/event-bus benchmarks${config.quick ? " (--quick smoke run: figures are rough)" : ""}\n`);
-console.log(`${describeEnvironment(env)}\n`);
-console.log(`Rerun: \`npm run bench${config.quick ? " -- --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over the rounds in which each table's tasks are measured in turn (${config.rounds} by default${config.quick ? "" : "; 6 for the matcher, 12 for the stats cost"}).\n`);
-
-const outputs: Record<string, ScenarioOutput> = {};
-const goals: Goal[] = [];
-for (const scenario of selected) {
-  const started = performance.now();
-  const output = await scenario.run(config, env);
-  outputs[scenario.name] = output;
-  console.log(`## ${scenario.title}\n`);
-  for (const table of output.tables) console.log(`${renderTable(env, table)}\n`);
-  for (const text of output.text ?? []) console.log(`${text}\n`);
-  goals.push(...(output.goals ?? []));
-  console.error(`(${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+async function handlerMain(args: string[]): Promise<number> {
+  const options = parseHandlerArgs(args);
+  if (options.help) {
+    process.stdout.write(HANDLER_USAGE);
+    return 0;
+  }
+  const results = await runHandlerBench(options, createProgress(), ownPackage().version);
+  process.stdout.write(renderHandlerReport(results));
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
+    process.stderr.write(`wrote ${options.json}\n`);
+  }
+  if (options.report !== undefined) {
+    writeFileSync(options.report, handlerReportHtml(results));
+    process.stderr.write(`wrote ${options.report}\n`);
+  }
+  return 0;
 }
 
-if (goals.length > 0) {
-  console.log("## Goals\n");
-  console.log("Speed goals are judged on the median over rounds of the ratio measured within each round (both tasks measured close together in time).\n");
-  console.log("| goal | measured | met |\n| --- | --- | --- |");
-  for (const g of goals) console.log(`| ${g.goal} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`);
-  console.log("");
+function compareMain(args: string[]): number {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(COMPARE_USAGE);
+    return 0;
+  }
+  if (args.length !== 2) throw new BenchUsageError(`bench compare takes two JSON files, got ${args.length} argument${args.length === 1 ? "" : "s"}`);
+  const [before, after] = args as [string, string];
+  process.stdout.write(renderComparison(compareFiles(before, after), before, after));
+  return 0;
 }
 
-if (values.json !== undefined) {
-  writeFileSync(values.json, `${JSON.stringify({ environment: env, config, scenarios: outputs, goals }, null, 2)}\n`);
-  console.error(`wrote ${values.json}`);
+function usageFor(args: string[]): string {
+  if (args[0] === "compare") return COMPARE_USAGE;
+  if (args.length === 0 || args.includes("--help") || args.includes("-h")) return `${SUITE_USAGE}\n${HANDLER_USAGE}`;
+  return args.some((a) => a === "--handler" || a.startsWith("--handler=")) ? HANDLER_USAGE : SUITE_USAGE;
+}
+
+/** Runs `neurobus bench ...args`. @returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  try {
+    if (args[0] === "compare") return compareMain(args.slice(1));
+    if (args.some((a) => a === "--handler" || a.startsWith("--handler="))) return await handlerMain(args);
+    return await suiteMain(args, createProgress());
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`neurobus bench: ${err.message}\n\n${usageFor(args)}`);
+      return 2;
+    }
+    process.stderr.write(`neurobus bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
 }

@@ -4,7 +4,6 @@
  *
  *   node --expose-gc dist/bench/memory-child.js <history|unique|emittery> <events>
  */
-import Emittery from "emittery";
 import { Event, EventBus, EventType } from "../src/index.js";
 
 interface Sample {
@@ -41,6 +40,8 @@ async function run(emitOne: (i: number) => Promise<unknown>): Promise<void> {
 }
 
 if (mode === "emittery") {
+  // Imported only in this mode: emittery is a peer that an installed package may not have.
+  const { default: Emittery } = await import("emittery");
   const emittery = new Emittery();
   let seen = 0;
   emittery.on(EventType.TASK_COMPLETED, () => void seen++);

@@ -1,9 +1,10 @@
 /**
- * The scenario registry. A scenario lives in its own file under bench/scenarios/, registers
- * itself with `registerScenario`, and is imported once from bench/scenarios/index.ts. Adding a
- * scenario (the worker offload one, say) is one new file and one import line.
+ * The scenario catalogue's types. A scenario lives in its own file under bench/scenarios/ and
+ * exports `run`; bench/scenarios/index.ts lists it with its title and the peer libraries it
+ * compares against, and loads it only when those are installed (the peers' imports would fail).
  */
 import type { Environment, RunConfig, Table } from "./harness.js";
+import type { Peer } from "./peers.js";
 
 /** What a scenario hands back besides its tables: checks and goal verdicts, in prose and data. */
 export interface ScenarioOutput {
@@ -22,20 +23,13 @@ export interface Goal {
   measured: string;
 }
 
+export type ScenarioRun = (config: RunConfig, env: Environment) => Promise<ScenarioOutput>;
+
 export interface Scenario {
   /** The name `--only` selects. */
   name: string;
   title: string;
-  run(config: RunConfig, env: Environment): Promise<ScenarioOutput>;
-}
-
-const scenarios: Scenario[] = [];
-
-export function registerScenario(scenario: Scenario): void {
-  if (scenarios.some((s) => s.name === scenario.name)) throw new Error(`scenario ${scenario.name} is registered twice`);
-  scenarios.push(scenario);
-}
-
-export function registeredScenarios(): readonly Scenario[] {
-  return scenarios;
+  /** Peer libraries the scenario imports: it is skipped, with a hint, when one is missing. */
+  peers: readonly Peer[];
+  load(): Promise<{ run: ScenarioRun }>;
 }

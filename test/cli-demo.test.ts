@@ -1,13 +1,11 @@
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchesPattern } from "../src/index.js";
 import { parseDemoArgs } from "../src/cli/demo-command.js";
 import { runDemo, type DemoReport, type ProgressSample } from "../src/cli/run-demo.js";
+import { CLI, exitOf } from "./helpers/cli.js";
 
-const run = promisify(execFile);
-const cli = fileURLToPath(new URL("../dist/src/cli/neurobus.js", import.meta.url));
+const cli = CLI;
 const demoEntry = fileURLToPath(new URL("../dist/src/cli/demo.js", import.meta.url));
 
 /** The demo's subscriptions, written out here so the test does not trust the demo's own list. */
@@ -20,17 +18,6 @@ function sum(values: Iterable<number>): number {
   let total = 0;
   for (const v of values) total += v;
   return total;
-}
-
-/** A child process's exit code, whether it exited 0 or not. */
-async function exitOf(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
 }
 
 describe("runDemo", () => {

@@ -3,33 +3,11 @@
  * emitters (emittery, EventEmitter2 emitAsync) and the synchronous ones as the floor; then
  * `emitMany` of 1,000 events against mqemitter's synchronous emit.
  */
-import { Event, EventBus } from "../../src/index.js";
+import { Event } from "../../src/index.js";
 import { measure, pairedSpeedup, type RunConfig, type Table, type TaskSpec } from "../harness.js";
-import { registerScenario, type Goal } from "../registry.js";
-import { counter, DATA, makeEmittery, makeEventEmitter2, makeEventEmitter3, makeMitt, makeMqemitter, makeNodeEmitter, TYPE } from "./peers.js";
-
-/** Events built ahead of the timed loop (the peers take a name and a payload, not an Event). */
-export function prebuiltEvents(count: number, type = TYPE): Event[] {
-  return Array.from({ length: count }, () => new Event(type, "bench", DATA));
-}
-
-/** A bus with `handlers` synchronous handlers on TYPE (history 1000 and stats on by default). */
-export function busWith(handlers: number, options: ConstructorParameters<typeof EventBus>[0] = {}): EventBus {
-  const bus = new EventBus(options);
-  for (let i = 0; i < handlers; i++) bus.subscribe(TYPE, () => void counter.n++);
-  return bus;
-}
-
-/** Awaits `bus.emit` n times, cycling through prebuilt events. */
-export function awaitedEmits(bus: EventBus, events: readonly Event[]): (n: number) => Promise<void> {
-  let cursor = 0;
-  return async (n) => {
-    for (let i = 0; i < n; i++) {
-      await bus.emit(events[cursor]!);
-      cursor = cursor + 1 === events.length ? 0 : cursor + 1;
-    }
-  };
-}
+import type { Goal, ScenarioOutput } from "../registry.js";
+import { awaitedEmits, busWith, DATA, prebuiltEvents, TYPE } from "./bus-fixtures.js";
+import { makeEmittery, makeEventEmitter2, makeEventEmitter3, makeMitt, makeMqemitter, makeNodeEmitter } from "./peer-emitters.js";
 
 function singleEventTasks(handlers: number, events: readonly Event[]): TaskSpec[] {
   const bus = busWith(handlers);
@@ -96,29 +74,26 @@ function perEvent(table: Table): Table {
   return table;
 }
 
-registerScenario({
-  name: "dispatch",
-  title: "2. Dispatch: awaited emit against async and sync emitters",
-  async run(config: RunConfig) {
-    const events = prebuiltEvents(1024);
-    const note = [
-      "EventBus: history (1000) and stats on, as by default. Its events are built before the timed loop (the peers take a name and a payload and need none); the `new Event() included` row builds one per emit (nanoid + Date).",
-      "Every handler is synchronous and bumps a counter. The sync emitters do not return a promise: they are the floor, not competitors.",
-    ];
-    const one = await measure(config, "Dispatch, 1 sync handler (per event)", "emittery emit (awaited)", singleEventTasks(1, events), note);
-    const ten = await measure(config, "Dispatch, 10 sync handlers (per event)", "emittery emit (awaited)", singleEventTasks(10, events), note);
-    const many = perEvent(
-      await measure(config, "emitMany of 1,000 events, 1 sync handler (per event)", "mqemitter emit × 1,000 (sync)", emitManyTasks(prebuiltEvents(MANY)), [
-        "One iteration emits 1,000 events; the figures are divided by 1,000. The events are built before the timed loop.",
-      ]),
-    );
-    const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
-    const emitVsEmittery = pairedSpeedup(one, "EventBus emit (awaited)", "emittery emit (awaited)");
-    const manyVsMq = pairedSpeedup(many, "EventBus emitMany(1,000) (awaited)", "mqemitter emit × 1,000 (sync)");
-    const goals: Goal[] = [
-      { goal: "Awaited emit, 1 sync handler, history and stats on: >= 3x emittery", met: emitVsEmittery.median >= 3, measured: describe(emitVsEmittery) },
-      { goal: "emitMany of 1,000 events, 1 sync handler: >= 1x mqemitter's sync emit rate", met: manyVsMq.median >= 1, measured: describe(manyVsMq) },
-    ];
-    return { tables: [one, ten, many], goals };
-  },
-});
+export async function run(config: RunConfig): Promise<ScenarioOutput> {
+  const events = prebuiltEvents(1024);
+  const note = [
+    "EventBus: history (1000) and stats on, as by default. Its events are built before the timed loop (the peers take a name and a payload and need none); the `new Event() included` row builds one per emit (nanoid + Date).",
+    "Every handler is synchronous and bumps a counter. The sync emitters do not return a promise: they are the floor, not competitors.",
+  ];
+  const one = await measure(config, "Dispatch, 1 sync handler (per event)", "emittery emit (awaited)", singleEventTasks(1, events), note);
+  const ten = await measure(config, "Dispatch, 10 sync handlers (per event)", "emittery emit (awaited)", singleEventTasks(10, events), note);
+  const many = perEvent(
+    await measure(config, "emitMany of 1,000 events, 1 sync handler (per event)", "mqemitter emit × 1,000 (sync)", emitManyTasks(prebuiltEvents(MANY)), [
+      "One iteration emits 1,000 events; the figures are divided by 1,000. The events are built before the timed loop.",
+    ]),
+  );
+  const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
+  const emitVsEmittery = pairedSpeedup(one, "EventBus emit (awaited)", "emittery emit (awaited)");
+  const manyVsMq = pairedSpeedup(many, "EventBus emitMany(1,000) (awaited)", "mqemitter emit × 1,000 (sync)");
+  const goals: Goal[] = [
+    { goal: "Awaited emit, 1 sync handler, history and stats on: >= 3x emittery", met: emitVsEmittery.median >= 3, measured: describe(emitVsEmittery) },
+    { goal: "emitMany of 1,000 events, 1 sync handler: >= 1x mqemitter's sync emit rate", met: manyVsMq.median >= 1, measured: describe(manyVsMq) },
+  ];
+  return { tables: [one, ten, many], goals };
+}
+

@@ -10,7 +10,7 @@ import { Qlobber } from "qlobber";
 import { parsePattern } from "../../src/pattern/grammar.js";
 import { TopicTrie } from "../../src/pattern/trie.js";
 import { measure, pairedSpeedup, seededRandom, type RunConfig, type Table, type TaskSpec } from "../harness.js";
-import { registerScenario, type Goal } from "../registry.js";
+import type { Goal, ScenarioOutput } from "../registry.js";
 
 // eventemitter2 is CommonJS: its class is a property of module.exports.
 const { EventEmitter2 } = eventemitter2;
@@ -191,39 +191,36 @@ async function runSize(config: RunConfig, n: number, topics: readonly string[]):
   return { table, mismatchCounts, checked: checkTopics.length };
 }
 
-registerScenario({
-  name: "matcher",
-  title: "1. Matcher: TopicTrie against qlobber, mqemitter, EventEmitter2 and a RegExp scan",
-  async run(config) {
-    const topics = makeTopics(42, TOPICS);
-    const sizes = [10, 1_000, 10_000];
-    const tables: Table[] = [];
-    const text: string[] = [
-      "Patterns: 50% exact, 25% trailing `*` (ours `a.b.*` = qlobber/mqemitter `a.b.*.#` = EventEmitter2 `a.b.*.**`: at least one more segment, any depth), 25% with one interior `*` (one segment, the same in every syntax). Our character prefix (`ta*`) has no peer equivalent and is not generated.",
-    ];
-    const lines = ["| N | topics checked | " + ["TopicTrie.matchUncached", "TopicTrie.match", "qlobber match()", "mqemitter emit", "EventEmitter2 emit"].join(" | ") + " |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
-    const goals: Goal[] = [];
-    const data: Record<string, unknown> = {};
-    for (const n of sizes) {
-      const { table, mismatchCounts, checked } = await runSize(config, n, topics);
-      tables.push(table);
-      data[String(n)] = { mismatches: mismatchCounts, checked };
-      lines.push(`| ${n.toLocaleString("en-US")} | ${checked} | ${Object.values(mismatchCounts).join(" | ")} |`);
-      if (n === 10_000) {
-        const speedup = (name: string): { median: number; min: number; max: number } => pairedSpeedup(table, name, "qlobber match()");
-        const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
-        const uncached = speedup("TopicTrie.matchUncached");
-        const cached = speedup("TopicTrie.match (cached)");
-        const ours = mismatchCounts["TopicTrie.matchUncached"]! + mismatchCounts["TopicTrie.match"]!;
-        goals.push(
-          { goal: "Matcher N=10,000: TopicTrie.matchUncached >= 2x qlobber match()", met: uncached.median >= 2, measured: describe(uncached) },
-          { goal: "Matcher N=10,000: TopicTrie.match (cached) >= 10x qlobber match()", met: cached.median >= 10, measured: describe(cached) },
-          { goal: "Matcher: zero TopicTrie mismatches against the RegExp reference", met: ours === 0, measured: `${ours} mismatching topics` },
-        );
-      }
+export async function run(config: RunConfig): Promise<ScenarioOutput> {
+  const topics = makeTopics(42, TOPICS);
+  const sizes = [10, 1_000, 10_000];
+  const tables: Table[] = [];
+  const text: string[] = [
+    "Patterns: 50% exact, 25% trailing `*` (ours `a.b.*` = qlobber/mqemitter `a.b.*.#` = EventEmitter2 `a.b.*.**`: at least one more segment, any depth), 25% with one interior `*` (one segment, the same in every syntax). Our character prefix (`ta*`) has no peer equivalent and is not generated.",
+  ];
+  const lines = ["| N | topics checked | " + ["TopicTrie.matchUncached", "TopicTrie.match", "qlobber match()", "mqemitter emit", "EventEmitter2 emit"].join(" | ") + " |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const goals: Goal[] = [];
+  const data: Record<string, unknown> = {};
+  for (const n of sizes) {
+    const { table, mismatchCounts, checked } = await runSize(config, n, topics);
+    tables.push(table);
+    data[String(n)] = { mismatches: mismatchCounts, checked };
+    lines.push(`| ${n.toLocaleString("en-US")} | ${checked} | ${Object.values(mismatchCounts).join(" | ")} |`);
+    if (n === 10_000) {
+      const speedup = (name: string): { median: number; min: number; max: number } => pairedSpeedup(table, name, "qlobber match()");
+      const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
+      const uncached = speedup("TopicTrie.matchUncached");
+      const cached = speedup("TopicTrie.match (cached)");
+      const ours = mismatchCounts["TopicTrie.matchUncached"]! + mismatchCounts["TopicTrie.match"]!;
+      goals.push(
+        { goal: "Matcher N=10,000: TopicTrie.matchUncached >= 2x qlobber match()", met: uncached.median >= 2, measured: describe(uncached) },
+        { goal: "Matcher N=10,000: TopicTrie.match (cached) >= 10x qlobber match()", met: cached.median >= 10, measured: describe(cached) },
+        { goal: "Matcher: zero TopicTrie mismatches against the RegExp reference", met: ours === 0, measured: `${ours} mismatching topics` },
+      );
     }
-    text.push("Mismatches against the RegExp reference (topics whose set of matched patterns differs):\n\n" + lines.join("\n"));
-    if (sink === 0.5) console.log(sink);
-    return { tables, text, goals, data };
-  },
-});
+  }
+  text.push("Mismatches against the RegExp reference (topics whose set of matched patterns differs):\n\n" + lines.join("\n"));
+  if (sink === 0.5) console.log(sink);
+  return { tables, text, goals, data };
+}
+

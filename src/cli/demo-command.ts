@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { renderReport, createProgressView } from "./render.js";
 import { DEFAULT_EVENTS, DEFAULT_SECONDS, runDemo, type DemoOptions } from "./run-demo.js";
 
-export const DEMO_USAGE = `Usage: npm start -- [options]    (or: neurobus demo [options])
+export const DEMO_USAGE = `Usage: neurobus demo [options]    (in a checkout of the repository: npm start -- [options])
 
 Runs a simulated Neurectomy workflow (agents, workflows, tasks, storage) through an in-process
 event bus, with a live progress line on stderr, then prints throughput, handler latency and the

@@ -1,35 +1,26 @@
 #!/usr/bin/env node
 /**
- * The `neurobus` command: `neurobus demo [options]`, `neurobus bench [options]`, `neurobus help`.
+ * The `neurobus` command: `neurobus demo [options]`, `neurobus bench [options]`,
+ * `neurobus --version`, `neurobus help`.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { DEMO_USAGE, demoMain } from "./demo-command.js";
 
 const USAGE = `Usage: neurobus <command> [options]
 
 Commands:
-  demo [options]    run the simulated workflow demo (same as npm start); see: neurobus demo --help
-  bench [options]   run the benchmark suite (dist/bench/index.js); options are passed to it
+  demo [options]    run the simulated workflow demo; see: neurobus demo --help
+  bench [options]   benchmark the bus, or your own handler inline against offloaded
+                    (neurobus bench --handler FILE#EXPORT); see: neurobus bench --help
   help              show this help
+
+  -v, --version     print the version of @neurectomy/event-bus
 
 ${DEMO_USAGE.slice(DEMO_USAGE.indexOf("Options:"))}`;
 
-/**
- * Runs the compiled benchmark suite as if by `node dist/bench/index.js ...args` (what `npm run
- * bench` does): the suite is a script that reads process.argv, so argv is set up before import.
- */
-async function benchMain(args: string[]): Promise<number> {
-  // Resolved at run time, not by the compiler: the suite is built separately and may be absent.
-  const suite = new URL("../../bench/index.js", import.meta.url);
-  const path = fileURLToPath(suite);
-  if (!existsSync(path)) {
-    process.stderr.write(`neurobus bench: the benchmark suite is not built (${path} is missing).\nRun \`npm run build\` in a checkout that has bench/, or \`npm run bench\`.\n`);
-    return 1;
-  }
-  process.argv = [process.argv[0]!, path, ...args];
-  await import(suite.href);
-  return typeof process.exitCode === "number" ? process.exitCode : 0;
+function version(): string {
+  // dist/src/cli/ sits three levels below package.json, in a checkout and in an installed package.
+  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -37,8 +28,16 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "demo":
       return demoMain(rest);
-    case "bench":
-      return benchMain(rest);
+    case "bench": {
+      // Loaded on demand: the demo and --version do not pay for the benchmark's modules.
+      const bench = await import("../../bench/index.js");
+      return bench.main(rest);
+    }
+    case "--version":
+    case "-v":
+    case "version":
+      process.stdout.write(`${version()}\n`);
+      return 0;
     case undefined:
     case "help":
     case "--help":

@@ -43,9 +43,13 @@ export function progressFraction(p: ProgressSample, limits: ProgressLimits): num
 /** `[#######-------------]  35%`, or nothing when the limits are unknown. */
 function progressBar(p: ProgressSample, limits: ProgressLimits | undefined): string {
   if (limits === undefined) return "";
-  const fraction = progressFraction(p, limits);
+  return `${fractionBar(progressFraction(p, limits))}  `;
+}
+
+/** `[#######-------------]  35%` for a fraction 0..1 (the demo's and the benchmark's bar). */
+export function fractionBar(fraction: number): string {
   const filled = Math.round(fraction * BAR_WIDTH);
-  return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  `;
+  return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`;
 }
 
 export function progressLine(p: ProgressSample, limits?: ProgressLimits): string {

@@ -1,5 +1,6 @@
 /**
- * The dispatch peers, built the same way for every scenario that compares against them.
+ * The dispatch peers, built the same way for every scenario that compares against them. Only
+ * scenarios that list these libraries as peers import this file (see scenarios/index.ts).
  * Each `make*` returns an emitter with `handlers` no-op-ish handlers that bump `counter.n`.
  */
 import { EventEmitter as NodeEmitter } from "node:events";
@@ -9,16 +10,13 @@ import { EventEmitter as EventEmitter3 } from "eventemitter3";
 import mqemitter from "mqemitter";
 import * as mittModule from "mitt";
 import type { Emitter } from "mitt";
+import { counter, TYPE } from "./bus-fixtures.js";
 
 // CommonJS-typed packages: EventEmitter2's class is a property of module.exports, and mitt's
 // types describe a CommonJS default that its ESM build exports as `default`.
 const { EventEmitter2 } = eventemitter2;
 export type Mitt = Emitter<Record<string, unknown>>;
 const mitt = mittModule.default as unknown as () => Mitt;
-
-export const counter = { n: 0 };
-export const TYPE = "task.completed";
-export const DATA = { task_id: "t1", result: "success" };
 
 export function makeEmittery(handlers: number): Emittery {
   const e = new Emittery();

@@ -1,0 +1,172 @@
+/**
+ * The options of `neurobus bench --handler FILE#EXPORT`: parsed, checked and resolved to the
+ * values a run uses, so that every bad value is reported before anything runs (exit status 2).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { Event } from "../../src/event.js";
+import { BenchUsageError, nonNegativeInt, positiveInt, positiveNumber, usageErrors } from "../usage-error.js";
+
+export const DEFAULT_EVENTS = 10_000;
+export const DEFAULT_SECONDS = 10;
+export const DEFAULT_ROUNDS = 3;
+/** The bus's default offload batch size (EventBus `workers.batchSize`): the window is sized on it. */
+export const OFFLOAD_BATCH_SIZE = 64;
+
+export const HANDLER_USAGE = `Usage: neurobus bench --handler FILE#EXPORT [options]
+
+Runs your handler through a real EventBus, inline and offloaded to worker threads, and prints a
+markdown table (events/s, emit-to-done latency, event-loop delay, main-thread cost), then one line
+of advice: inline, or offloaded with how many threads, and why.
+
+Options:
+  --handler FILE#EXPORT  the handler module (path from the current directory, or a file: URL) and
+                         its export (default: default); sync or async. Inline its second argument
+                         is a context whose emit(eventType, data?, source?) goes to the bus.
+  --payload FILE.json    the event data: an object, or an array of objects used in turn (default {})
+  --type T               the event type (default bench.event)
+  --events N             events per mode (default ${DEFAULT_EVENTS.toLocaleString("en-US")}) ...
+  --seconds S            ... or seconds per mode (default ${DEFAULT_SECONDS}), whichever comes first
+  --threads LIST         offloaded thread counts to try, e.g. 1,2,4 (default: 1, 2, 4 ... up to the
+                         available parallelism, ${availableParallelism()} here)
+  --rate R               open loop at R events/s; latency counts from each event's scheduled time
+                         (default: closed loop at full speed, a window of emits in flight)
+  --window W             emits in flight per window of the closed loop (default: 2 x largest thread
+                         count x the offload batch size of ${OFFLOAD_BATCH_SIZE})
+  --warmup N             events each mode runs before it is measured (default: 10% of --events)
+  --rounds N             rounds per mode, modes taking turns (default ${DEFAULT_ROUNDS}); the spread is over them
+  --json FILE            write the results as JSON
+  --report FILE.html     write a self-contained HTML report with charts
+  -h, --help             show this help
+
+Exit status: 0 when every mode ran, 1 when the run failed, 2 on a bad option.
+`;
+
+export interface HandlerOptions {
+  /** As given on the command line (FILE#EXPORT), for the reports. */
+  spec: string;
+  module: URL;
+  exportName: string;
+  /** Event data, used in turn. */
+  payloads: Record<string, unknown>[];
+  type: string;
+  events: number;
+  seconds: number;
+  threads: number[];
+  /** Events per second of the open loop; null for the closed loop. */
+  rate: number | null;
+  window: number;
+  warmup: number;
+  rounds: number;
+  json: string | undefined;
+  report: string | undefined;
+}
+
+export type ParsedHandlerArgs = { help: true } | ({ help: false } & HandlerOptions);
+
+/** 1, 2, 4 ... below `parallelism`, then `parallelism` itself. */
+export function defaultThreads(parallelism: number): number[] {
+  const out: number[] = [];
+  for (let t = 1; t < parallelism; t *= 2) out.push(t);
+  out.push(Math.max(1, parallelism));
+  return out;
+}
+
+function parseThreads(text: string): number[] {
+  const parts = text.split(",").map((p) => p.trim());
+  const threads = parts.map((p) => {
+    const n = Number(p);
+    if (p === "" || !Number.isSafeInteger(n) || n <= 0 || n > 1024) {
+      throw new BenchUsageError(`--threads must be a comma-separated list of thread counts from 1 to 1024 (e.g. 1,2,4), got "${text}"`);
+    }
+    return n;
+  });
+  return [...new Set(threads)].sort((a, b) => a - b);
+}
+
+function parseHandlerSpec(spec: string, cwd: string): { module: URL; exportName: string } {
+  const hash = spec.lastIndexOf("#");
+  const file = hash === -1 ? spec : spec.slice(0, hash);
+  const exportName = hash === -1 ? "default" : spec.slice(hash + 1);
+  if (file === "" || exportName === "") {
+    throw new BenchUsageError(`--handler must be FILE#EXPORT (e.g. ./handler.mjs#work) or FILE for its default export, got "${spec}"`);
+  }
+  const module = file.startsWith("file:") ? new URL(file) : pathToFileURL(resolve(cwd, file));
+  if (!existsSync(module)) throw new BenchUsageError(`--handler: no such file ${module.pathname} (paths are relative to ${cwd})`);
+  return { module, exportName };
+}
+
+function readPayloads(file: string, cwd: string): Record<string, unknown>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(resolve(cwd, file), "utf8"));
+  } catch (err) {
+    throw new BenchUsageError(`--payload: cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  if (items.length === 0) throw new BenchUsageError(`--payload: ${file} holds an empty array; give at least one event data object`);
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new BenchUsageError(`--payload: event data must be objects; ${Array.isArray(parsed) ? `item ${i}` : "the file"} of ${file} is ${item === null ? "null" : Array.isArray(item) ? "an array" : typeof item}`);
+    }
+  });
+  return items as Record<string, unknown>[];
+}
+
+/** @throws BenchUsageError naming the bad option and what it accepts. */
+export function parseHandlerArgs(args: string[], cwd = process.cwd(), parallelism = availableParallelism()): ParsedHandlerArgs {
+  const { values } = usageErrors(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        handler: { type: "string" },
+        payload: { type: "string" },
+        type: { type: "string" },
+        events: { type: "string" },
+        seconds: { type: "string" },
+        threads: { type: "string" },
+        rate: { type: "string" },
+        window: { type: "string" },
+        warmup: { type: "string" },
+        rounds: { type: "string" },
+        json: { type: "string" },
+        report: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }),
+  );
+  if (values.help) return { help: true };
+  if (values.handler === undefined) throw new BenchUsageError("--handler FILE#EXPORT is required");
+  const type = values.type ?? "bench.event";
+  try {
+    new Event(type, "bench");
+  } catch (err) {
+    throw new BenchUsageError(`--type: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
+  const events = values.events === undefined ? DEFAULT_EVENTS : positiveInt("events", values.events);
+  const threads = values.threads === undefined ? defaultThreads(parallelism) : parseThreads(values.threads);
+  const rounds = values.rounds === undefined ? DEFAULT_ROUNDS : positiveInt("rounds", values.rounds);
+  if (rounds > events) throw new BenchUsageError(`--rounds (${rounds}) must not exceed --events (${events}): every round needs at least one event`);
+  return {
+    help: false,
+    spec: values.handler,
+    ...parseHandlerSpec(values.handler, cwd),
+    payloads: values.payload === undefined ? [{}] : readPayloads(values.payload, cwd),
+    type,
+    events,
+    seconds: values.seconds === undefined ? DEFAULT_SECONDS : positiveNumber("seconds", values.seconds),
+    threads,
+    rate: values.rate === undefined ? null : positiveNumber("rate", values.rate),
+    window: values.window === undefined ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE : positiveInt("window", values.window),
+    warmup: values.warmup === undefined ? Math.ceil(events / 10) : nonNegativeInt("warmup", values.warmup),
+    rounds,
+    json: values.json,
+    report: values.report,
+  };
+}
