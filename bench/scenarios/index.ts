@@ -20,6 +20,12 @@ export const SCENARIOS: readonly Scenario[] = [
     peers: [],
     load: () => import("./offload.js"),
   },
+  {
+    name: "offload-cost",
+    title: "3b. Offload: the main thread's busy time per offloaded event (the ceiling of offload on any number of cores)",
+    peers: [],
+    load: () => import("./offload-cost.js"),
+  },
   { name: "stats", title: "4. Stats cost: stats on against stats: false", peers: [], load: () => import("./stats-cost.js") },
   {
     name: "latency",
