@@ -228,6 +228,7 @@ export class NatsLink implements BridgeLink {
       if (this.state === "closing" || this.state === "closed") continue;
       if (status.type === "disconnect") {
         this.state = "reconnecting";
+        this.publisher.disconnected();
         this.host.logger?.warn?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge disconnected; reconnecting");
       } else if (status.type === "reconnect") {
         this.state = "connected";
