@@ -77,6 +77,19 @@ export interface Bridge {
 }
 
 /**
+ * What `bus.bridge()` hands back: `nodeId`, `stats()` and `close()`, and nothing else. The link
+ * behind it (connection, publisher, consumer) stays private, so a caller cannot reach past the
+ * bridge's own bookkeeping.
+ */
+export function bridgeHandle(link: BridgeLink): Bridge {
+  return Object.freeze({
+    nodeId: link.nodeId,
+    stats: (): BridgeStats => link.stats(),
+    close: (): Promise<void> => link.close(),
+  });
+}
+
+/**
  * The bus's side of a running bridge.
  *
  * @example

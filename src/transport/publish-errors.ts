@@ -16,12 +16,18 @@ export type TryFailure =
   | "timeout"
   /** The try was in flight when its connection dropped: the message may have been stored. */
   | "disconnected"
-  /** The JetStream API answered with a 503-class error (e.g. "JetStream system temporarily unavailable"). */
+  /** The JetStream API answered that the cluster cannot serve it right now (e.g. "JetStream system temporarily unavailable"). */
   | "unavailable"
   /** Sending it again cannot help (the stream refused it, permissions, the connection closed for good). */
   | "permanent"
   /** Anything else: retried, within the budget. */
   | "other";
+
+/**
+ * JetStream API errors that pass with a leader election: 10008 "JetStream system temporarily
+ * unavailable", 10009 "JetStream cluster can not handle request" (nats-server's errors.json).
+ */
+const TRANSIENT_API_CODES: ReadonlySet<number> = new Set([10008, 10009]);
 
 /** The package does not export JetStreamNotEnabled: recognise it by name. */
 const isNotEnabled = (err: unknown): err is Error => err instanceof Error && err.name === "JetStreamNotEnabled";
@@ -38,7 +44,8 @@ function isNoResponders(err: unknown): boolean {
 export function classify(err: unknown): TryFailure {
   if (isNoResponders(err)) return "no-responders";
   if (err instanceof natsErrors.TimeoutError) return "timeout";
-  if (err instanceof JetStreamApiError) return err.status === 503 ? "unavailable" : "permanent";
+  // Not by status: the server answers 503 to "maximum messages exceeded" too, which no retry fixes.
+  if (err instanceof JetStreamApiError) return TRANSIENT_API_CODES.has(err.code) ? "unavailable" : "permanent";
   if (
     isNotEnabled(err) ||
     err instanceof natsErrors.InvalidArgumentError ||
