@@ -4,10 +4,11 @@
  * The cluster failover case is in nats-cluster.test.ts.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { Event, EventBus } from "../src/index.js";
 import { NatsTransport } from "../src/transport/nats.js";
-import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName } from "./helpers/nats.js";
+import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName, until } from "./helpers/nats.js";
 
 const enabled = await natsTestsEnabled("nats-publish.test.ts");
 const streams: string[] = [];
@@ -103,5 +104,53 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
     expect(warnings).toEqual([expect.stringMatching(new RegExp(`stream ${stream} exists with 1 replica\\(s\\), not the 3 asked for`))]);
     expect(await withManager(async (jsm) => (await jsm.streams.info(stream)).config.num_replicas)).toBe(1);
     expect((await second.emit(new Event("task.ok", "replicas-3"))).failed).toBe(0);
+  });
+
+  // The wire shapes the Python (nats-py) example in docs/nats.md relies on, sent and read here
+  // with the raw client the way that example does.
+  it("takes events a Python service publishes (str(datetime) and aware isoformat timestamps), and publishes what it reads", async () => {
+    const { prefix, stream } = names();
+    const b = bus("py-peer");
+    await b.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, durable: "py-peer" }));
+    const seen: { id: string; source: string; at: number; data: unknown }[] = [];
+    b.subscribe("task.*", (e) => void seen.push({ id: e.eventId, source: e.source, at: e.timestamp.getTime(), data: e.data }));
+    const nc = await rawConnection();
+    try {
+      const js = jetstream(nc);
+      const fromPython = [
+        { event_id: "py-1", timestamp: "2026-11-27 11:13:29.123456" }, // str(datetime.utcnow())
+        { event_id: "py-2", timestamp: "2026-11-27T16:43:29.123456+05:30" }, // aware .isoformat()
+      ];
+      for (const { event_id, timestamp } of fromPython) {
+        const dict = { event_id, event_type: "task.completed", source: "py-worker", timestamp, data: { task_id: "t1" } };
+        const hdrs = natsHeaders();
+        hdrs.set("Nats-Msg-Id", event_id); // what headers={"Nats-Msg-Id": ...} sends
+        await js.publish(`${prefix}.task.completed`, JSON.stringify(dict), { headers: hdrs });
+      }
+      await until(() => seen.length === 2, "the two Python events at the bus");
+      const utc = Date.UTC(2026, 10, 27, 11, 13, 29, 123);
+      expect(seen).toEqual([
+        { id: "py-1", source: "py-worker", at: utc, data: { task_id: "t1" } },
+        { id: "py-2", source: "py-worker", at: utc, data: { task_id: "t1" } },
+      ]);
+
+      // What a Python consumer (pull_subscribe on the stream, durable of its own) is handed.
+      const jsm = await jetstreamManager(nc);
+      await jsm.consumers.add(stream, { durable_name: "py-reader", ack_policy: AckPolicy.Explicit, filter_subject: `${prefix}.>`, deliver_policy: "new" as never });
+      const sent = new Event("task.completed", "py-peer", { task_id: "t2" });
+      expect((await b.emit(sent)).failed).toBe(0);
+      const consumer = await js.consumers.get(stream, "py-reader");
+      const msg = await consumer.next({ expires: 5000 });
+      expect(msg?.subject).toBe(`${prefix}.task.completed`);
+      expect(msg?.headers?.get("Nats-Msg-Id")).toBe(sent.eventId);
+      const dict = JSON.parse(new TextDecoder().decode(msg!.data)) as Record<string, unknown>;
+      expect(Object.keys(dict).sort()).toEqual(["data", "event_id", "event_type", "source", "timestamp"]);
+      expect(dict).toMatchObject({ event_id: sent.eventId, event_type: "task.completed", source: "py-peer", data: { task_id: "t2" } });
+      // datetime.fromisoformat() before Python 3.11 refuses "Z": the docs show the replace that fixes it.
+      expect(dict["timestamp"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      msg?.ack();
+    } finally {
+      await nc.close();
+    }
   });
 });
