@@ -3,31 +3,21 @@
  * Only this entry imports the NATS client, an optional peer dependency of the package.
  */
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { connect, MsgHdrsImpl, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BusTransport } from "../bus/bridge.js";
 import { TransportError } from "../errors.js";
 import { ensureConsumer, ensureStream } from "./jetstream-setup.js";
 import { NatsLink } from "./nats-link.js";
 import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
-import { ORIGIN_HEADER, Publisher } from "./publisher.js";
+import { Publisher } from "./publisher.js";
+import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
 
 export type { NatsTransportOptions } from "./nats-options.js";
 export type { BridgeState } from "./nats-link.js";
 export type { Bridge, BridgeHost, BridgeLink, BridgeStats, BusTransport, LocalEmitOutcome } from "../bus/bridge.js";
-export { ORIGIN_HEADER } from "./publisher.js";
+export { ORIGIN_HEADER } from "./wire-headers.js";
 export { importSubjects, patternToSubject, subjectCovers } from "./subjects.js";
-
-/**
- * The origin header of core publishes: the same bytes on every message, so encoded once (the
- * client encodes a header set on each publish: ~15% of the sender's work). Set before first use.
- */
-class FixedHeaders extends MsgHdrsImpl {
-  private encoded: Uint8Array | null = null;
-  override encode(): Uint8Array {
-    return (this.encoded ??= super.encode());
-  }
-}
 
 /** Messages the client pulls ahead of the handlers at most (never more than maxAckPending). */
 const PULL_BATCH = 256;
@@ -104,8 +94,7 @@ export class NatsTransport implements BusTransport {
   private async start(host: BridgeHost, nc: NatsConnection): Promise<NatsLink> {
     const o = this.options;
     const js: JetStreamClient | null = o.stream === null ? null : jetstream(nc, { timeout: o.publishTimeoutMs });
-    const origin = new FixedHeaders();
-    origin.set(ORIGIN_HEADER, host.nodeId);
+    const origin = originHeaders(host.nodeId);
     const config = { stream: o.stream, nodeId: host.nodeId, maxBuffered: o.maxBuffered, publishTimeoutMs: o.publishTimeoutMs, publishRetryMs: o.publishRetryMs };
     const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher(nc, js, origin, config, counters, isConnected));
     const warn = (message: string): void => host.logger?.warn?.({ nodeId: host.nodeId }, message);

@@ -21,11 +21,10 @@
  * still gets its ack, the event succeeds with it.
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { TransportError } from "../errors.js";
 import { classify, describeFailure, mayHaveLanded, type TryFailure } from "./publish-errors.js";
-
-export const ORIGIN_HEADER = "Neuro-Origin";
+import { PublishHeaders, publishHead } from "./wire-headers.js";
 
 /** Pause before the next try: 50 ms doubling to 1 s, with ±25% jitter so that events do not retry in lockstep. */
 const retryDelayMs = (tries: number): number => Math.min(1000, 50 * 2 ** (tries - 1)) * (0.75 + Math.random() * 0.5);
@@ -81,6 +80,7 @@ export class Publisher {
   /** False once closing: what is queued fails, nothing new is queued. */
   private open = true;
   private drained: (() => void) | null = null;
+  private readonly head: string;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -89,7 +89,9 @@ export class Publisher {
     private readonly config: PublisherConfig,
     private readonly counters: PublisherCounters,
     private readonly isConnected: () => boolean,
-  ) {}
+  ) {
+    this.head = publishHead(config.nodeId);
+  }
 
   /** Events queued or awaiting a JetStream ack. */
   get pending(): number {
@@ -167,10 +169,9 @@ export class Publisher {
     item.tries++;
     const attempt = (item.attempt = ++this.attempts);
     this.inFlight.add(item);
-    // A fresh header set per message: js.publish writes the message id into the one it is given.
-    const hdrs = natsHeaders();
-    hdrs.set(ORIGIN_HEADER, this.config.nodeId);
-    this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers: hdrs, timeout: this.config.publishTimeoutMs }).then(
+    // A fresh header set per try: js.publish writes the message id into the one it is given.
+    const headers = new PublishHeaders(this.config.nodeId, this.head);
+    this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers, timeout: this.config.publishTimeoutMs }).then(
       (ack) => {
         // Even the ack of an abandoned try counts: the message is stored.
         if (item.state === "done") return;
