@@ -15,7 +15,9 @@
 const FORM =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?)?$/;
 
-const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const leap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysIn = (year: number, month: number): number => (month === 2 && leap(year) ? 29 : DAYS[month - 1]!);
 const millis = (fraction: string | undefined): number => (fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0")));
 
 /** What a person should send instead, for error messages. */
@@ -36,9 +38,7 @@ export function parseEventTime(text: string): number | null {
     if (oh > 23 || om > 59 || os > 59) return null;
     offsetMs = (m[9] === "-" ? -1 : 1) * ((oh * 3600 + om * 60 + os) * 1000 + millis(m[13]));
   }
-  const utc = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
-  utc.setUTCFullYear(year, month - 1, day);
-  utc.setUTCHours(hour, minute, second, millis(m[7]));
-  return utc.getTime() - offsetMs;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis(m[7]));
+  // Date.UTC reads years 0-99 as 1900-1999: move those back.
+  return (year < 100 ? new Date(utc).setUTCFullYear(year) : utc) - offsetMs;
 }

@@ -134,7 +134,7 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     console.log(
       `[nats-cluster] leader kill: leaders back after ${first.leadersBack - first.killedAt} ms, B resumed ${firstResume} ms later; ` +
         `follower kill: leaders back after ${second.leadersBack - second.killedAt} ms, B resumed ${secondResume} ms later; ` +
-        `${failed.length} of ${EVENTS} emits failed (after their ${RETRY_MS} ms budget), ${a.getStats().bridge?.duplicates ?? 0} duplicate acks`,
+        `${failed.length} of ${EVENTS} emits failed (after their ${RETRY_MS} ms budget), ${a.getStats().bridge?.retries ?? 0} tries sent again, ${a.getStats().bridge?.duplicates ?? 0} duplicate acks`,
     );
   }, 60_000);
 });

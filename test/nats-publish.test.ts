@@ -76,6 +76,7 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
     expect(error?.message).toMatch(/retried for 0\.[6-9] s \(publishRetryMs 600\)/);
     expect(error?.message).not.toMatch(/jetstream is not enabled/);
     expect((error?.cause as Error | undefined)?.name).toBe("JetStreamNotEnabled");
+    expect(b.getStats().bridge?.retries).toBeGreaterThanOrEqual(2);
     expect(elapsed).toBeGreaterThanOrEqual(590);
     expect(elapsed).toBeLessThan(600 + 200 + 1000);
   });

@@ -50,7 +50,7 @@ interface WireMessage {
 
 export class NatsLink implements BridgeLink {
   state: BridgeState = "connecting";
-  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0 };
+  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0, retries: 0 };
   readonly publisher: Publisher;
   private readonly exports: TopicTrie<{ seq: number }>;
   private readonly imports: TopicTrie<{ seq: number }>;
@@ -88,8 +88,8 @@ export class NatsLink implements BridgeLink {
   }
 
   stats(): BridgeStats {
-    const { published, received, duplicates, invalid } = this.counters;
-    return { state: this.state, published, received, duplicates, invalid };
+    const { published, received, duplicates, invalid, retries } = this.counters;
+    return { state: this.state, published, received, duplicates, invalid, retries };
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {

@@ -57,6 +57,7 @@ interface Outgoing {
 export interface PublisherCounters {
   published: number;
   duplicates: number;
+  retries: number;
 }
 
 export interface PublisherConfig {
@@ -166,7 +167,7 @@ export class Publisher {
       return;
     }
     item.state = "sending";
-    item.tries++;
+    if (item.tries++ > 0) this.counters.retries++;
     const attempt = (item.attempt = ++this.attempts);
     this.inFlight.add(item);
     // A fresh header set per try: js.publish writes the message id into the one it is given.
