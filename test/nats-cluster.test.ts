@@ -51,10 +51,10 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     await b.bridge(new NatsTransport({ ...common, durable: "cluster-b", export: [] }));
     await a.bridge(new NatsTransport({ ...common, import: [] }));
     const handled = new Map<string, number>();
-    const arrivals: number[] = [];
+    const arrivedAt = new Map<string, number>();
     b.subscribe("*", (e) => {
       handled.set(e.eventId, (handled.get(e.eventId) ?? 0) + 1);
-      arrivals.push(Date.now());
+      arrivedAt.set(e.eventId, Date.now());
     });
 
     // A: RATE_PER_S events a second, at most MAX_IN_FLIGHT emits unsettled.
@@ -87,9 +87,12 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
       await restart;
       return { killedAt, leadersBack };
     };
+    /** From `since` (leaders back) to B handling a probe that A emits then: A may have finished its events by now. */
     const resumedWithin = async (since: number): Promise<number> => {
-      await until(() => arrivals.some((t) => t >= since), "B receives again", RESUME_WITHIN_MS + 5_000);
-      return arrivals.find((t) => t >= since)! - since;
+      const probe = new Event("task.probe", "cluster-a");
+      void a.emit(probe);
+      await until(() => handled.has(probe.eventId), "B receives again (a probe emitted once the leaders were back)", RESUME_WITHIN_MS + 5_000);
+      return arrivedAt.get(probe.eventId)! - since;
     };
 
     await until(() => emitted.length >= EVENTS / 3, "a third of the events emitted", 30_000);

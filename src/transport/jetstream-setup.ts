@@ -21,6 +21,7 @@ function isApiError(err: unknown, code: number): boolean {
  * operator's decision), with a warning when they differ from `replicas`.
  */
 export async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, o: ResolvedNatsOptions, warn: (message: string) => void): Promise<void> {
+  let addError: unknown = null;
   for (let attempt = 0; ; attempt++) {
     try {
       const info = await jsm.streams.info(stream);
@@ -34,13 +35,15 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, subjec
       }
       return;
     } catch (err) {
-      if (!isApiError(err, STREAM_NOT_FOUND) || attempt > 0) throw err;
+      if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
+      // Still missing after our create failed: that failure is the news (e.g. too few servers for the replicas).
+      if (attempt > 0) throw new Error(`cannot create stream ${stream} with ${o.replicas} replica(s): ${String(addError)}`, { cause: addError });
     }
     try {
       await jsm.streams.add({ name: stream, subjects: [subject], duplicate_window: nanos(o.duplicateWindowMs), num_replicas: o.replicas });
       return;
-    } catch {
-      // another process may have created it meanwhile: look again (once)
+    } catch (err) {
+      addError = err; // another process may have created it meanwhile: look again (once)
     }
   }
 }

@@ -13,8 +13,9 @@
  * timer of its own; only that timer sends it again. (A timer that resent the whole outbox burnt
  * every queued event's tries within milliseconds during a leader election.) Sending a message
  * again is safe: the stream's duplicate window drops a second copy. An event fails
- * (EBUS_TRANSPORT, the last client error as `cause`) when its budget is spent, at once when
- * the server refused it for good, or when the bridge closes first.
+ * (EBUS_TRANSPORT, the last client error as `cause`) when its budget is spent (twice that when
+ * a try may have been stored), at once when the server refused it for good, or when the bridge
+ * closes first.
  *
  * A try in flight when the connection drops counts as failed at once (the client would leave
  * it pending until its own timeout) and goes out again after the reconnect. If that old try
@@ -36,7 +37,7 @@ interface Outgoing {
   readonly subject: string;
   readonly payload: Uint8Array;
   readonly eventId: string;
-  /** Date.now() past which no new try starts (emit time + publishRetryMs). */
+  /** Date.now() past which no new try starts (emit time + publishRetryMs); see deadlineOf(). */
   readonly deadline: number;
   state: ItemState;
   tries: number;
@@ -194,12 +195,13 @@ export class Publisher {
     this.noteFailure(item, failure, err);
     if (mayHaveLanded(failure)) item.uncertain = true;
     const now = Date.now();
-    if (!this.open || failure === "permanent" || now >= item.deadline) {
+    const deadline = this.deadlineOf(item);
+    if (!this.open || failure === "permanent" || now >= deadline) {
       this.fail(item, this.failureMessage(item, now));
       return;
     }
     // The last try starts at the deadline at the latest: no event fails before its budget.
-    item.readyAt = now + Math.min(retryDelayMs(item.tries), item.deadline - now);
+    item.readyAt = now + Math.min(retryDelayMs(item.tries), deadline - now);
     this.queue(item, failure);
   }
 
@@ -211,7 +213,7 @@ export class Publisher {
     this.outbox.splice(i, 0, item);
     const now = Date.now();
     // Waiting for a connection: the reconnect sends it; the timer only enforces the budget.
-    const at = why === "disconnected" && item.readyAt <= now ? item.deadline : item.readyAt;
+    const at = why === "disconnected" && item.readyAt <= now ? this.deadlineOf(item) : item.readyAt;
     this.arm(item, at - now);
   }
 
@@ -227,13 +229,23 @@ export class Publisher {
     if (this.open && this.isConnected()) {
       this.outbox.splice(this.outbox.indexOf(item), 1);
       this.send(item);
-    } else if (now >= item.deadline) {
+    } else if (now >= this.deadlineOf(item)) {
       this.outbox.splice(this.outbox.indexOf(item), 1);
       if (item.failure === null) this.noteFailure(item, "disconnected", undefined);
       this.fail(item, this.failureMessage(item, now));
     } else {
-      this.arm(item, item.deadline - now);
+      this.arm(item, this.deadlineOf(item) - now);
     }
+  }
+
+  /**
+   * When no new try starts. An event that one try may have stored (its ack was lost: a timeout,
+   * or the connection dropped under it) gets a second budget: only a later ack tells whether the
+   * stream holds it (the resend then comes back a duplicate), and failing it unknown would report
+   * as lost an event that the other buses receive.
+   */
+  private deadlineOf(item: Outgoing): number {
+    return item.uncertain ? item.deadline + this.config.publishRetryMs : item.deadline;
   }
 
   private noteFailure(item: Outgoing, failure: TryFailure, err: unknown): void {

@@ -132,15 +132,19 @@ export class NatsCluster {
     return jetstreamManager(this.admin, { timeout: 1000 });
   }
 
+  /** Ready when an R3 stream can be created: a meta leader, and every server known to it. */
   private async jetStreamReady(): Promise<void> {
+    const probe = "CLUSTERPROBE";
     await until(async () => {
       try {
-        await (await this.manager()).getAccountInfo();
+        const jsm = await this.manager();
+        await jsm.streams.add({ name: probe, subjects: ["clusterprobe.>"], num_replicas: this.nodes.length });
+        await jsm.streams.delete(probe);
         return true;
       } catch {
         return false;
       }
-    }, "JetStream on the cluster (a meta leader)", 30_000);
+    }, `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)`, 30_000);
   }
 }
 
