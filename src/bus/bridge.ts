@@ -1,6 +1,6 @@
 /**
- * The seam between the bus and a transport that carries events to other processes (DESIGN.md
- * sections 1 and 7). The bus knows only these interfaces; a transport (src/transport/nats.ts)
+ * The seam between the bus and a transport that carries events to other processes (docs/nats.md).
+ * The bus knows only these interfaces; a transport (src/transport/nats.ts)
  * implements BusTransport and BridgeLink and never sees EventBus, so nothing in the core imports
  * a network client.
  *

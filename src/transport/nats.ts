@@ -1,5 +1,5 @@
 /**
- * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (DESIGN.md section 7).
+ * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (docs/nats.md).
  * Only this entry imports the NATS client, an optional peer dependency of the package.
  */
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";

@@ -10,12 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { freePort, NATS_SERVER_BIN, until } from "./nats.js";
+import { freePort, NATS_SERVER_BIN, portAnswers, until } from "./nats.js";
 
 interface Node {
   readonly name: string;
   readonly port: number;
-  readonly routePort: number;
   readonly config: string;
   process: ChildProcess | null;
 }
@@ -69,7 +68,7 @@ export class NatsCluster {
     node.process = child;
     await until(async () => {
       if (child.exitCode !== null) throw new Error(`nats-server ${node.name} exited with code ${child.exitCode} (config ${node.config})`);
-      return portOpen(node.port);
+      return portAnswers(node.port);
     }, `nats-server ${node.name} on port ${node.port}`);
   }
 
@@ -122,7 +121,7 @@ export class NatsCluster {
           `}`,
         ].join("\n"),
       );
-      this.nodes.push({ name, port: ports[i * 2]!, routePort: ports[i * 2 + 1]!, config, process: null });
+      this.nodes.push({ name, port: ports[i * 2]!, config, process: null });
     }
   }
 
@@ -146,16 +145,4 @@ export class NatsCluster {
       }
     }, `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)`, 30_000);
   }
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  const { createConnection } = await import("node:net");
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
