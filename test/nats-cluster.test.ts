@@ -48,7 +48,8 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     const a = new EventBus({ nodeId: "cluster-a", maxHistory: 0, onError: () => undefined });
     const b = new EventBus({ nodeId: "cluster-b", maxHistory: 0, onError: () => undefined });
     buses.push(a, b);
-    await b.bridge(new NatsTransport({ ...common, durable: "cluster-b", export: [] }));
+    // A delivery lost with B's connection is redelivered after ackWaitMs: 5 s, not the default 30 s.
+    await b.bridge(new NatsTransport({ ...common, durable: "cluster-b", export: [], ackWaitMs: 5000 }));
     await a.bridge(new NatsTransport({ ...common, import: [] }));
     const handled = new Map<string, number>();
     const arrivedAt = new Map<string, number>();
@@ -91,7 +92,9 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     const resumedWithin = async (since: number): Promise<number> => {
       const probe = new Event("task.probe", "cluster-a");
       void a.emit(probe);
-      await until(() => handled.has(probe.eventId), "B receives again (a probe emitted once the leaders were back)", RESUME_WITHIN_MS + 5_000);
+      await until(() => handled.has(probe.eventId), "B receives again (a probe emitted once the leaders were back)", RESUME_WITHIN_MS + 5_000).catch((err: Error) => {
+        throw new Error(`${err.message}; A: ${JSON.stringify(a.getStats().bridge)}, B: ${JSON.stringify(b.getStats().bridge)}`);
+      });
       return arrivedAt.get(probe.eventId)! - since;
     };
 
@@ -108,7 +111,9 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     const secondResume = await resumedWithin(second.leadersBack);
 
     await producing;
-    await until(() => inFlight === 0, "every emit settled", RETRY_MS + 10_000);
+    await until(() => inFlight === 0, "every emit settled", 2 * RETRY_MS + 10_000);
+    const succeededIds = emitted.filter((e) => e.result!.failed === 0).map((e) => e.id);
+    await until(() => succeededIds.every((id) => handled.has(id)), "every published event at B (redeliveries included)", 20_000).catch(() => undefined);
     // A marker after everything: a late copy of any event would have arrived before it.
     const marker = new Event("task.marker", "cluster-a");
     expect((await a.emit(marker)).failed).toBe(0);
