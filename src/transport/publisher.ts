@@ -142,7 +142,8 @@ export class Publisher {
       item.attempt = ++this.attempts; // the old try's failure is ignored; its ack still counts
       item.uncertain = true;
       this.noteFailure(item, "disconnected", item.lastError);
-      this.queue(item, "disconnected");
+      if (this.open) this.queue(item, "disconnected");
+      else this.fail(item, this.failureMessage(item, Date.now()));
     }
   }
 
