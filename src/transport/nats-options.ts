@@ -25,7 +25,7 @@ export interface NatsTransportOptions {
   maxAckPending?: number;
   /** Milliseconds before an unacked event is redelivered. Default 30000. */
   ackWaitMs?: number;
-  /** Local events waiting for a connection or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
+  /** Local events waiting for a connection, a retry or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
   maxBuffered?: number;
   /** Encoded events larger than this are refused (outgoing) or counted invalid (incoming). Default: the server's max_payload. */
   maxEventBytes?: number;
