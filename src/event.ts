@@ -12,6 +12,7 @@ import { z } from "zod";
 import { received } from "./describe-input.js";
 import { InvalidEventError } from "./errors.js";
 import { eventId as newEventId } from "./event-id.js";
+import { parseEventTime, TIMESTAMP_RULE } from "./event-time.js";
 import { assertEventType, eventTypeRule, matchesPattern } from "./pattern/grammar.js";
 
 /**
@@ -70,8 +71,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * zod schema of {@link EventDict} input. Timestamps may carry a zone offset, `Z`, or none
- * (Python's naive `isoformat()`, read as UTC). `data` is checked to be a plain object but is not
+ * zod schema of {@link EventDict} input. Timestamps are ISO-8601 as JavaScript and Python write
+ * them (`toISOString()`, `isoformat()` with any `timespec`, `str(datetime)`), with a zone offset
+ * (seconds allowed), `Z`, or none (naive, read as UTC). `data` is checked to be a plain object but is not
  * rebuilt, so keys such as `__proto__` stay own properties and never reach `Object.prototype`.
  *
  * @example
@@ -87,17 +89,9 @@ export const eventDictSchema = z.object({
     if (rule !== null) ctx.addIssue({ code: "custom", message: rule });
   }),
   source: z.string().min(1, "source is required"),
-  timestamp: z.iso.datetime({ offset: true, local: true }),
+  timestamp: z.string().refine((text) => parseEventTime(text) !== null, TIMESTAMP_RULE),
   data: z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a plain object" }),
 });
-
-/** Parses an ISO-8601 time the schema accepted; a time without a zone is UTC. */
-function parseTimestamp(text: string): Date {
-  // JavaScript keeps milliseconds: cut longer fractions (Python writes microseconds).
-  const cut = text.replace(/(\.\d{3})\d+/, "$1");
-  const zoned = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(cut) ? cut : `${cut}Z`;
-  return new Date(zoned);
-}
 
 const kEvent = Symbol.for("@neurectomy/event-bus.Event@1");
 
@@ -213,8 +207,8 @@ export class Event<T extends string = string, D extends object = Record<string, 
       throw new InvalidEventError(field, hint === null ? rule : `${rule} (${hint})`, parsed.error.issues);
     }
     const dict = input as EventDict;
-    const timestamp = parseTimestamp(dict.timestamp);
-    if (Number.isNaN(timestamp.getTime())) throw new InvalidEventError("timestamp", "not a valid date");
+    const timestamp = new Date(parseEventTime(dict.timestamp)!);
+    if (Number.isNaN(timestamp.getTime())) throw new InvalidEventError("timestamp", "is out of the range of a JavaScript Date");
     return new Event(dict.event_type, dict.source, dict.data, timestamp, dict.event_id);
   }
 }

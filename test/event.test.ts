@@ -175,7 +175,34 @@ describe("fromDict timestamps", () => {
     expect(at("2026-01-01T00:00:00.000001") - at("2026-01-01T00:00:00")).toBe(0);
   });
 
-  it.each(["2026-11-27", "11:13:29", "yesterday", "2026-13-01T00:00:00Z", "2026-11-27T25:00:00Z", "2026-11-27 11:13:29", "", "1732706009"])(
+  it("reads Python's str(datetime): a space instead of T, naive or aware", () => {
+    const utc = Date.UTC(2026, 10, 27, 11, 13, 29, 123);
+    expect(at("2026-11-27 11:13:29.123456")).toBe(utc);
+    expect(at("2026-11-27 16:43:29.123456+05:30")).toBe(utc);
+    expect(at("2026-11-27 11:13:29")).toBe(utc - 123);
+    expect(at("2026-11-27 11:13:29+00:00")).toBe(utc - 123);
+  });
+
+  it("reads offsets with seconds (and microseconds), as Python writes them", () => {
+    const utc = Date.UTC(2026, 10, 27, 11, 13, 29, 0);
+    expect(at("2026-11-27T16:43:44+05:30:15")).toBe(utc);
+    expect(at("2026-11-27T06:13:13-05:00:16")).toBe(utc);
+    expect(at("2026-11-27T16:43:44.500+05:30:15.250")).toBe(utc + 250);
+  });
+
+  it('reads isoformat(timespec="minutes") and isoformat(timespec="hours"), naive or aware', () => {
+    expect(at("2026-11-27T11:13")).toBe(Date.UTC(2026, 10, 27, 11, 13));
+    expect(at("2026-11-27T16:43+05:30")).toBe(Date.UTC(2026, 10, 27, 11, 13));
+    expect(at("2026-11-27T11")).toBe(Date.UTC(2026, 10, 27, 11));
+    expect(at("2026-11-27T13+02:00")).toBe(Date.UTC(2026, 10, 27, 11));
+    expect(at("2026-11-27 11:13")).toBe(Date.UTC(2026, 10, 27, 11, 13));
+  });
+
+  it("reads years before 100 as themselves, not as 19xx", () => {
+    expect(new Date(at("0099-03-01T00:00:00Z")).getUTCFullYear()).toBe(99);
+  });
+
+  it.each(["2026-11-27", "11:13:29", "yesterday", "2026-13-01T00:00:00Z", "2026-11-27T25:00:00Z", "", "1732706009", "2026-11-27T11:13:29+24:00", "2026-11-27T11:13:29+05:30:60", "2026-11-27T11:1", "2026-11-27  11:13:29", "2026-11-27T11:13:29.Z", "2026-11-27t11:13:29"])(
     "rejects %j naming the timestamp field",
     (timestamp) => {
       const err = expectCode(() => Event.fromDict({ ...validDict(), timestamp }), "EBUS_INVALID_EVENT") as InvalidEventError;

@@ -75,7 +75,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     expect(seenB).toEqual(expect.arrayContaining(idsA));
     // One publisher's events are dispatched in the order published.
     expect(seenB.filter((id) => idsA.includes(id))).toEqual(idsA);
-    expect(a.getStats().bridge).toEqual({ state: "connected", published: 20, received: 20, duplicates: 0, invalid: 0 });
+    expect(a.getStats().bridge).toEqual({ state: "connected", published: 20, received: 20, duplicates: 0, invalid: 0, retries: 0 });
     expect(b.getStats().bridge).toMatchObject({ state: "connected", published: 20, received: 20 });
   });
 

@@ -48,8 +48,17 @@ describe("NatsTransport options", () => {
     [{ servers: "127.0.0.1:4222", prefix: "neuro", durable: "orders" }],
     [{ servers: "127.0.0.1:4222", prefix: "neuro", export: ["a..b"] }],
     [{ servers: "127.0.0.1:4222", prefix: "neuro", imports: ["*"] }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 0 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 7 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: -1 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: 1.5 }],
   ])("refuses %j with EBUS_INVALID_OPTIONS", (options) => {
     expect(() => new NatsTransport(options as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }));
+  });
+
+  it("defaults: one replica, a 5 s retry budget per emit, 1 s per try", () => {
+    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro" }).options).toMatchObject({ replicas: 1, publishRetryMs: 5000, publishTimeoutMs: 1000 });
+    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 3, publishRetryMs: 0 }).options).toMatchObject({ replicas: 3, publishRetryMs: 0 });
   });
 
   it("fails bridge() visibly when no server answers", async () => {

@@ -117,7 +117,7 @@ describe("ctx.emit in an offloaded handler", () => {
       attach: (host: BridgeHost): Promise<BridgeLink> =>
         Promise.resolve({
           nodeId: host.nodeId,
-          stats: () => ({ state: "connected", published: published.length, received: 0, duplicates: 0, invalid: 0 }),
+          stats: () => ({ state: "connected", published: published.length, received: 0, duplicates: 0, invalid: 0, retries: 0 }),
           close: () => Promise.resolve(),
           onLocalEmit: (event: Event) => {
             published.push(event);

@@ -1,6 +1,6 @@
 /**
- * The seam between the bus and a transport that carries events to other processes (docs/architecture.md:
- * dependency rules, the NATS bridge). The bus knows only these interfaces; a transport (src/transport/nats.ts)
+ * The seam between the bus and a transport that carries events to other processes (docs/nats.md).
+ * The bus knows only these interfaces; a transport (src/transport/nats.ts)
  * implements BusTransport and BridgeLink and never sees EventBus, so nothing in the core imports
  * a network client.
  *
@@ -74,6 +74,19 @@ export interface Bridge {
    * drains the connection. Idempotent. Local emits after it stay local.
    */
   close(): Promise<void>;
+}
+
+/**
+ * What `bus.bridge()` hands back: `nodeId`, `stats()` and `close()`, and nothing else. The link
+ * behind it (connection, publisher, consumer) stays private, so a caller cannot reach past the
+ * bridge's own bookkeeping.
+ */
+export function bridgeHandle(link: BridgeLink): Bridge {
+  return Object.freeze({
+    nodeId: link.nodeId,
+    stats: (): BridgeStats => link.stats(),
+    close: (): Promise<void> => link.close(),
+  });
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 } from "../errors.js";
 import { received } from "../describe-input.js";
 import { parsePattern } from "../pattern/grammar.js";
-import type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bridge.js";
+import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport, type LocalEmitOutcome } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";
 import { StatsBlock } from "../stats/stats-block.js";
 import { DeliveryRunner, NO_TIMING } from "./delivery.js";
@@ -304,7 +304,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     }
     this.bridgeTarget ??= new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
     this.link = link;
-    return link;
+    return bridgeHandle(link);
   }
 
   private dispatchRemote(event: Event): Promise<EmitResult> {

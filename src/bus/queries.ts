@@ -78,6 +78,8 @@ export interface BridgeStats {
   received: number;
   duplicates: number;
   invalid: number;
+  /** Publish tries sent again after a transient failure (no leader, no ack in time, a dropped connection). */
+  retries: number;
 }
 
 /**

@@ -15,24 +15,35 @@ function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
 
-/** Makes sure `stream` exists and stores `${prefix}.>`; adds that subject to an existing stream. */
-export async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, o: ResolvedNatsOptions): Promise<void> {
+/**
+ * Makes sure `stream` exists and stores `${prefix}.>`; adds that subject to an existing stream.
+ * A stream that exists keeps its replicas (changing them moves data between servers: an
+ * operator's decision), with a warning when they differ from `replicas`.
+ */
+export async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, o: ResolvedNatsOptions, warn: (message: string) => void): Promise<void> {
+  let addError: unknown = null;
   for (let attempt = 0; ; attempt++) {
     try {
       const info = await jsm.streams.info(stream);
       const subjects = info.config.subjects ?? [];
+      const replicas = info.config.num_replicas || 1;
+      if (replicas !== o.replicas) {
+        warn(`stream ${stream} exists with ${replicas} replica(s), not the ${o.replicas} asked for: it is used as it is; change it with \`nats stream edit ${stream} --replicas ${o.replicas}\``);
+      }
       if (!subjects.some((s) => subjectCovers(s, subject))) {
         await jsm.streams.update(stream, { ...info.config, subjects: [...subjects, subject] });
       }
       return;
     } catch (err) {
-      if (!isApiError(err, STREAM_NOT_FOUND) || attempt > 0) throw err;
+      if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
+      // Still missing after our create failed: that failure is the news (e.g. too few servers for the replicas).
+      if (attempt > 0) throw new Error(`cannot create stream ${stream} with ${o.replicas} replica(s): ${String(addError)}`, { cause: addError });
     }
     try {
-      await jsm.streams.add({ name: stream, subjects: [subject], duplicate_window: nanos(o.duplicateWindowMs) });
+      await jsm.streams.add({ name: stream, subjects: [subject], duplicate_window: nanos(o.duplicateWindowMs), num_replicas: o.replicas });
       return;
-    } catch {
-      // another process may have created it meanwhile: look again (once)
+    } catch (err) {
+      addError = err; // another process may have created it meanwhile: look again (once)
     }
   }
 }

@@ -19,7 +19,8 @@ import { Event } from "../event.js";
 import { parsePattern } from "../pattern/grammar.js";
 import { TopicTrie } from "../pattern/trie.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
-import { ORIGIN_HEADER, type Publisher, type PublisherCounters } from "./publisher.js";
+import type { Publisher, PublisherCounters } from "./publisher.js";
+import { ORIGIN_HEADER } from "./wire-headers.js";
 import { RecentIds } from "./recent-ids.js";
 
 export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
@@ -49,7 +50,7 @@ interface WireMessage {
 
 export class NatsLink implements BridgeLink {
   state: BridgeState = "connecting";
-  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0 };
+  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0, retries: 0 };
   readonly publisher: Publisher;
   private readonly exports: TopicTrie<{ seq: number }>;
   private readonly imports: TopicTrie<{ seq: number }>;
@@ -58,6 +59,8 @@ export class NatsLink implements BridgeLink {
   private dispatching = 0;
   private idle: (() => void) | null = null;
   private readonly maxEventBytes: number;
+  /** Whether this node exports anything (so JetStream may hand it its own events). */
+  private readonly publishes: boolean;
   private messages: ConsumerMessages | null = null;
   private readonly subscriptions: NatsSubscription[] = [];
   /** An ephemeral consumer to delete on close (a durable is kept: that is its point). */
@@ -71,6 +74,7 @@ export class NatsLink implements BridgeLink {
     publisher: (counters: PublisherCounters, isConnected: () => boolean) => Publisher,
   ) {
     this.exports = patternSet(options.exports);
+    this.publishes = options.exports.length > 0;
     this.imports = patternSet(options.imports);
     this.recent = new RecentIds(options.dedupeWindow);
     this.maxEventBytes = options.maxEventBytes ?? nc.info?.max_payload ?? 1024 * 1024;
@@ -84,8 +88,8 @@ export class NatsLink implements BridgeLink {
   }
 
   stats(): BridgeStats {
-    const { published, received, duplicates, invalid } = this.counters;
-    return { state: this.state, published, received, duplicates, invalid };
+    const { published, received, duplicates, invalid, retries } = this.counters;
+    return { state: this.state, published, received, duplicates, invalid, retries };
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
@@ -148,8 +152,9 @@ export class NatsLink implements BridgeLink {
       acker.nak(); // taken after close began: let the server hand it out again
       return;
     }
-    // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse).
-    if (acker !== NO_ACK && msg.headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
+    // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse),
+    // and only on a node that publishes: one that exports nothing has no own events to drop.
+    if (acker !== NO_ACK && this.publishes && msg.headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
       acker.ack();
       return;
     }
@@ -228,6 +233,7 @@ export class NatsLink implements BridgeLink {
       if (this.state === "closing" || this.state === "closed") continue;
       if (status.type === "disconnect") {
         this.state = "reconnecting";
+        this.publisher.disconnected();
         this.host.logger?.warn?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge disconnected; reconnecting");
       } else if (status.type === "reconnect") {
         this.state = "connected";

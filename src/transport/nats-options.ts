@@ -25,7 +25,7 @@ export interface NatsTransportOptions {
   maxAckPending?: number;
   /** Milliseconds before an unacked event is redelivered. Default 30000. */
   ackWaitMs?: number;
-  /** Local events waiting for a connection or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
+  /** Local events waiting for a connection, a retry or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
   maxBuffered?: number;
   /** Encoded events larger than this are refused (outgoing) or counted invalid (incoming). Default: the server's max_payload. */
   maxEventBytes?: number;
@@ -33,8 +33,16 @@ export interface NatsTransportOptions {
   dedupeWindow?: number;
   /** The stream's duplicate window when the bridge creates it. Default 120000 (two minutes). */
   duplicateWindowMs?: number;
-  /** Milliseconds to wait for one JetStream publish ack before trying again. Default 5000. */
+  /** Milliseconds to wait for one JetStream publish ack before trying again. Default 1000 (well under publishRetryMs, so that a lost try leaves time for more). */
   publishTimeoutMs?: number;
+  /**
+   * Milliseconds an emit's publish may take in all, from the emit, across retries (503 while the
+   * stream elects a leader, timeouts) and reconnects; then the emit fails (EBUS_TRANSPORT).
+   * Default 5000. Raise it to ride out longer outages: emits wait that long.
+   */
+  publishRetryMs?: number;
+  /** Replicas of the stream when the bridge creates it (1 to 5). Default 1; use 3 on a cluster. An existing stream is left as it is. */
+  replicas?: number;
   /** Core NATS in-flight remote dispatches at most; past it, remote events are dropped and reported. Default 10000. */
   maxInFlight?: number;
   /** Passed to the NATS client's `connect` (auth, tls, name, reconnect timing...). */
@@ -56,6 +64,8 @@ export interface ResolvedNatsOptions {
   dedupeWindow: number;
   duplicateWindowMs: number;
   publishTimeoutMs: number;
+  publishRetryMs: number;
+  replicas: number;
   maxInFlight: number;
   connection: Omit<NodeConnectionOptions, "servers" | "port" | "noEcho">;
 }
@@ -83,6 +93,8 @@ const schema = z.strictObject({
   dedupeWindow: z.number().int().min(0).optional(),
   duplicateWindowMs: positiveInt.optional(),
   publishTimeoutMs: positiveInt.optional(),
+  publishRetryMs: z.number().int().min(0).optional(),
+  replicas: z.number().int().min(1).max(5).optional(),
   maxInFlight: positiveInt.optional(),
   connection: z.record(z.string(), z.unknown()).optional(),
 });
@@ -122,7 +134,9 @@ export function resolveNatsOptions(input: unknown): ResolvedNatsOptions {
     maxEventBytes: o.maxEventBytes ?? null,
     dedupeWindow: o.dedupeWindow ?? 10_000,
     duplicateWindowMs: o.duplicateWindowMs ?? 120_000,
-    publishTimeoutMs: o.publishTimeoutMs ?? 5_000,
+    publishTimeoutMs: o.publishTimeoutMs ?? 1_000,
+    publishRetryMs: o.publishRetryMs ?? 5_000,
+    replicas: o.replicas ?? 1,
     maxInFlight: o.maxInFlight ?? 10_000,
     connection: (o.connection ?? {}) as ResolvedNatsOptions["connection"],
   };

@@ -1,36 +1,45 @@
 /**
- * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (docs/architecture.md: the NATS bridge).
+ * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (docs/nats.md).
  * Only this entry imports the NATS client, an optional peer dependency of the package.
  */
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { connect, MsgHdrsImpl, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BusTransport } from "../bus/bridge.js";
 import { TransportError } from "../errors.js";
 import { ensureConsumer, ensureStream } from "./jetstream-setup.js";
 import { NatsLink } from "./nats-link.js";
 import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
-import { ORIGIN_HEADER, Publisher } from "./publisher.js";
+import { Publisher } from "./publisher.js";
+import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
 
 export type { NatsTransportOptions } from "./nats-options.js";
 export type { BridgeState } from "./nats-link.js";
 export type { Bridge, BridgeHost, BridgeLink, BridgeStats, BusTransport, LocalEmitOutcome } from "../bus/bridge.js";
-export { ORIGIN_HEADER } from "./publisher.js";
+export { ORIGIN_HEADER } from "./wire-headers.js";
 export { importSubjects, patternToSubject, subjectCovers } from "./subjects.js";
-
-/**
- * The origin header of core publishes: the same bytes on every message, so encoded once (the
- * client encodes a header set on each publish: ~15% of the sender's work). Set before first use.
- */
-class FixedHeaders extends MsgHdrsImpl {
-  private encoded: Uint8Array | null = null;
-  override encode(): Uint8Array {
-    return (this.encoded ??= super.encode());
-  }
-}
 
 /** Messages the client pulls ahead of the handlers at most (never more than maxAckPending). */
 const PULL_BATCH = 256;
+
+/**
+ * The pull's timing, chosen for a fast recovery after a server, a connection or the consumer's
+ * leader dies. The client's defaults (a 30 s pull, 15 s heartbeats, and after a reconnect a
+ * consumer-info check retried after a random 15-45 s) left a bus deaf for 38-51 s after a
+ * failover although the stream had a leader again in 4-7 s. Here:
+ *   - idle_heartbeat 1 s: two missed heartbeats (2 s of silence) and the pull is sent again;
+ *   - expires 5 s: an idle consumer renews its pull every 5 s;
+ *   - bind: after a reconnect or missed heartbeats the client pulls again at once, without the
+ *     consumer-info round trip and its backoff (the bridge made the consumer; it does not need
+ *     "consumer not found" reports: a pull to a missing or leaderless consumer gets a 503 and is
+ *     tried again on the next missed heartbeats).
+ * The cost: one heartbeat a second and one pull request every 5 s per idle consumer, a few dozen
+ * bytes each; nothing while messages flow.
+ */
+const CONSUME_TIMING = { expires: 5_000, idle_heartbeat: 1_000, bind: true } as const;
+
+/** The JetStream API calls of setup (stream and consumer) may take this long: a cluster's stream create needs its replicas to agree. */
+const SETUP_TIMEOUT_MS = 10_000;
 
 /**
  * Carries a bus's events over NATS: with `stream`, through JetStream (durable, effectively once);
@@ -85,24 +94,25 @@ export class NatsTransport implements BusTransport {
   private async start(host: BridgeHost, nc: NatsConnection): Promise<NatsLink> {
     const o = this.options;
     const js: JetStreamClient | null = o.stream === null ? null : jetstream(nc, { timeout: o.publishTimeoutMs });
-    const origin = new FixedHeaders();
-    origin.set(ORIGIN_HEADER, host.nodeId);
-    const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher(nc, js, origin, host.nodeId, o.maxBuffered, o.publishTimeoutMs, counters, isConnected));
+    const origin = originHeaders(host.nodeId);
+    const config = { stream: o.stream, nodeId: host.nodeId, maxBuffered: o.maxBuffered, publishTimeoutMs: o.publishTimeoutMs, publishRetryMs: o.publishRetryMs };
+    const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher(nc, js, origin, config, counters, isConnected));
+    const warn = (message: string): void => host.logger?.warn?.({ nodeId: host.nodeId }, message);
     const subjects = importSubjects(o.prefix, o.imports);
     if (subjects.length === 0) {
       // export-only: nothing to receive, so no consumer or subscription
-      if (o.stream !== null) await ensureStream(await jetstreamManager(nc, { timeout: o.publishTimeoutMs }), o.stream, `${o.prefix}.>`, o);
+      if (o.stream !== null) await ensureStream(await jetstreamManager(nc, { timeout: SETUP_TIMEOUT_MS }), o.stream, `${o.prefix}.>`, o, warn);
     } else if (o.stream === null) {
       link.subscribeCore(subjects);
       await nc.flush();
     } else {
-      const jsm = await jetstreamManager(nc, { timeout: o.publishTimeoutMs });
-      await ensureStream(jsm, o.stream, `${o.prefix}.>`, o);
+      const jsm = await jetstreamManager(nc, { timeout: SETUP_TIMEOUT_MS });
+      await ensureStream(jsm, o.stream, `${o.prefix}.>`, o, warn);
       // nats-server 2.9 takes one filter subject: several imports share the prefix's `.>`.
       const filter = subjects.length === 1 ? subjects[0]! : `${o.prefix}.>`;
-      const name = await ensureConsumer(jsm, o.stream, filter, o, (message) => host.logger?.warn?.({ nodeId: host.nodeId }, message));
-      const consumer = await js!.consumers.get(o.stream, name);
-      const messages = await consumer.consume({ max_messages: Math.min(PULL_BATCH, o.maxAckPending), callback: (m) => link.onJetStream(m) });
+      const name = await ensureConsumer(jsm, o.stream, filter, o, warn);
+      const consumer = await jetstream(nc, { timeout: SETUP_TIMEOUT_MS }).consumers.get(o.stream, name);
+      const messages = await consumer.consume({ ...CONSUME_TIMING, max_messages: Math.min(PULL_BATCH, o.maxAckPending), callback: (m) => link.onJetStream(m) });
       link.useConsumer(messages, o.durable === null ? { jsm, stream: o.stream, name } : null);
     }
     link.state = "connected";

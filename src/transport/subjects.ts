@@ -1,5 +1,5 @@
 /**
- * Bus patterns as NATS subjects (docs/architecture.md: the NATS bridge). An event of type `t` travels on subject
+ * Bus patterns as NATS subjects (docs/nats.md, "Subjects"). An event of type `t` travels on subject
  * `${prefix}.${t}`. A pattern becomes the narrowest subject that still covers every type it
  * matches; where NATS cannot say as much as the pattern (a character prefix such as `ta*`), the
  * subject is the nearest enclosing `.>` and the bridge's own matcher does the rest:
