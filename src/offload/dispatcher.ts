@@ -27,7 +27,7 @@ import { Job } from "./job.js";
 import type { OffloadHandler } from "./offload.js";
 import { closed } from "./outcomes.js";
 import { WorkerPool, type PoolOptions } from "./pool.js";
-import { OK, P_OUTCOMES, ProgressBuffers, microsSlot, type BatchResult, type BatchTask, type ThreadEvent } from "./protocol.js";
+import { OK, P_OUTCOMES, ProgressBuffers, isJsonExact, microsSlot, type BatchResult, type BatchTask, type ThreadEvent } from "./protocol.js";
 import { triage, type Loss } from "./recovery.js";
 import { workerFailure } from "./outcomes.js";
 import { Watchdog, type Watch } from "./watchdog.js";
@@ -234,7 +234,7 @@ export class WorkerDispatcher<T> {
   }
 }
 
-/** The batch in columns (protocol.ts), each distinct handler named once. */
+/** The batch on the wire (protocol.ts): columns as JSON, each distinct handler named once. */
 function encode(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capacity: number, base: number): BatchTask {
   const n = jobs.length;
   const handlers: BatchTask["handlers"] = [];
@@ -244,7 +244,8 @@ function encode(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capa
   const types = new Array<string>(n);
   const sources = new Array<string>(n);
   const times = new Array<number>(n);
-  const datas = new Array<object>(n);
+  const datas = new Array<string>(n);
+  let cloned: Record<number, object> | null = null;
   let timeouts: number[] | null = null;
   let last: OffloadHandler | null = null;
   let lastIndex = -1;
@@ -264,9 +265,26 @@ function encode(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capa
     types[i] = event.eventType;
     sources[i] = event.source;
     times[i] = event.timestamp.getTime();
-    datas[i] = event.data;
+    const json = jsonOf(event.data);
+    if (json !== null) datas[i] = json;
+    else {
+      datas[i] = "0";
+      (cloned ??= {})[i] = event.data;
+    }
     const timeout = job.handler.timeoutMs;
     if (timeout !== undefined) (timeouts ??= new Array<number>(n).fill(0))[i] = timeout;
   }
-  return { handlers, handler, ids, types, sources, times, datas, timeouts, progress, capacity, base };
+  const columns = `{"handler":${JSON.stringify(handler)},"ids":${JSON.stringify(ids)},"types":${JSON.stringify(types)},"sources":${JSON.stringify(sources)},"times":${JSON.stringify(times)},"datas":[${datas.join(",")}]}`;
+  return { handlers, columns, cloned, timeouts, progress, capacity, base };
+}
+
+/** The JSON of `data` when JSON carries it exactly, else null (it goes by structured clone). */
+function jsonOf(data: object): string | null {
+  try {
+    return isJsonExact(data) ? JSON.stringify(data) : null;
+  } catch {
+    // A getter that throws: structured clone will meet it too, and the batch's recovery fails
+    // that job alone with EBUS_NOT_CLONEABLE.
+    return null;
+  }
 }

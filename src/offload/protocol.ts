@@ -47,20 +47,20 @@ export function microsSlot(capacity: number, i: number): number {
 }
 
 /**
- * One batch, in columns: job i runs `handlers[handler[i]]` on the event made of `ids[i]`,
- * `types[i]`, ... Columns of strings and numbers clone far cheaper than one object per event, and
- * each handler's module URL crosses once per batch. Several jobs of one event share its data
- * object, and structured clone sends it once.
+ * One batch. Its jobs travel in columns (BatchColumns), encoded as one JSON string: a string
+ * crosses threads as a copy of its bytes, where structured clone walks every object of every
+ * event on the main thread (it was a quarter of the main thread's time per offloaded event). Data
+ * that JSON carries exactly (plain objects and arrays of strings, finite numbers, booleans and
+ * null) goes in the string; any other data (a Date, a Map, a typed array, a BigInt, a
+ * SharedArrayBuffer, a cycle...) goes by structured clone in `cloned`, keyed by job, so that every
+ * event's data keeps structured-clone semantics end to end.
  */
 export interface BatchTask {
   handlers: { module: string; exportName: string }[];
-  handler: number[];
-  ids: string[];
-  types: string[];
-  sources: string[];
-  /** Epoch ms (Date#toISOString costs more than the rest of a dispatch). */
-  times: number[];
-  datas: object[];
+  /** JSON of the BatchColumns. */
+  columns: string;
+  /** Data sent by structured clone, by job index (its `datas` entry in the JSON is 0); null if none. */
+  cloned: Record<number, object> | null;
   /** Per job, its timeout in ms (0: none); null when no job of the batch has one. */
   timeouts: number[] | null;
   progress: SharedArrayBuffer;
@@ -68,6 +68,58 @@ export interface BatchTask {
   capacity: number;
   /** Date.now() when the batch was made; P_START is relative to it. */
   base: number;
+}
+
+/** Job i runs `handlers[handler[i]]` on the event made of `ids[i]`, `types[i]`, ... */
+export interface BatchColumns {
+  handler: number[];
+  ids: string[];
+  types: string[];
+  sources: string[];
+  /** Epoch ms (Date#toISOString costs more than the rest of a dispatch). */
+  times: number[];
+  datas: object[];
+}
+
+const MAX_JSON_DEPTH = 32;
+
+/**
+ * Whether JSON carries `value` exactly as structured clone would: plain objects (own enumerable
+ * keys) and dense plain arrays of strings, finite numbers other than -0, booleans and null, no
+ * deeper than MAX_JSON_DEPTH (which also stops at a cycle). May throw (a getter that throws).
+ */
+export function isJsonExact(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) return false;
+        for (let i = 0; i < value.length; i++) if (!isJsonExact(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (Object.hasOwn(value, key) && !isJsonExact((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The columns of a batch, back from the wire (in the worker). */
+export function decodeColumns(task: BatchTask): BatchColumns {
+  const columns = JSON.parse(task.columns) as BatchColumns;
+  if (task.cloned !== null) for (const [i, data] of Object.entries(task.cloned)) columns.datas[Number(i)] = data;
+  return columns;
 }
 
 /** An event crossing back from a worker (a follow-up sent with ctx.emit). */
@@ -89,8 +141,8 @@ export function fromThreadEvent(e: ThreadEvent): Event {
 }
 
 /** Job i of a batch, rebuilt in the worker. */
-export function eventAt(task: BatchTask, i: number): Event {
-  return new Event(task.types[i]!, task.sources[i]!, task.datas[i] as Record<string, unknown>, new Date(task.times[i]!), task.ids[i]!);
+export function eventAt(columns: BatchColumns, i: number): Event {
+  return new Event(columns.types[i]!, columns.sources[i]!, columns.datas[i] as Record<string, unknown>, new Date(columns.times[i]!), columns.ids[i]!);
 }
 
 /** A handler's error, flattened for the trip back to the main thread. */

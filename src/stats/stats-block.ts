@@ -75,6 +75,8 @@ export class StatsBlock {
   private pendingDelivered = 0;
   private pendingFiltered = 0;
   private pendingFailed = 0;
+  /** Change of the in-flight gauge not yet published (a gauge: reset() keeps it). */
+  private pendingInFlight = 0;
   private pendingLatCount = 0;
   private pendingLatSum = 0;
   /** Per type index (the last one is the overflow slot). */
@@ -193,6 +195,13 @@ export class StatsBlock {
 
   /** Moves the in-flight gauge (deliveries started and not settled). */
   addInFlight(n: number): void {
+    if (this.batched) {
+      // Two per offloaded or async delivery: an Atomics add with a new BigInt each cost more than
+      // the rest of the delivery's bookkeeping. Published with the other counters.
+      this.pendingInFlight += n;
+      if (!this.flushScheduled) this.scheduleFlush();
+      return;
+    }
     Atomics.add(this.slots, this.base + S_IN_FLIGHT, BigInt(n));
   }
 
@@ -245,6 +254,10 @@ export class StatsBlock {
     if (this.pendingDelivered !== 0) Atomics.add(slots, base + S_DELIVERED, BigInt(this.pendingDelivered));
     if (this.pendingFiltered !== 0) Atomics.add(slots, base + S_FILTERED, BigInt(this.pendingFiltered));
     if (this.pendingFailed !== 0) Atomics.add(slots, base + S_FAILED, BigInt(this.pendingFailed));
+    if (this.pendingInFlight !== 0) {
+      Atomics.add(slots, base + S_IN_FLIGHT, BigInt(this.pendingInFlight));
+      this.pendingInFlight = 0;
+    }
     if (this.pendingLatCount !== 0) {
       Atomics.add(slots, base + S_LAT_COUNT, BigInt(this.pendingLatCount));
       Atomics.add(slots, base + S_LAT_SUM_NS, BigInt(this.pendingLatSum));
