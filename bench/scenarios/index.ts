@@ -26,6 +26,18 @@ export const SCENARIOS: readonly Scenario[] = [
     peers: [],
     load: () => import("./offload-cost.js"),
   },
+  {
+    name: "offload-mixed",
+    title: "3c. Offload: uneven handler costs and a ~1 ms CPU handler against one piscina.run() per event",
+    peers: [],
+    load: () => import("./offload-mixed.js"),
+  },
+  {
+    name: "offload-pipeline",
+    title: "3d. Offload: a pipeline main → worker → main through ctx.emit",
+    peers: [],
+    load: () => import("./offload-pipeline.js"),
+  },
   { name: "stats", title: "4. Stats cost: stats on against stats: false", peers: [], load: () => import("./stats-cost.js") },
   {
     name: "latency",

@@ -6,3 +6,10 @@ export function spin(event: Event): void {
   const end = performance.now() + ms;
   while (performance.now() < end);
 }
+
+/** For raw Piscina: the same work, the task being the event's dict. */
+export default function spinTask(dict: { data: { ms?: number } }): number {
+  const end = performance.now() + (dict.data.ms ?? 1);
+  while (performance.now() < end);
+  return 1;
+}

@@ -55,7 +55,7 @@ export interface WorkerOptions {
   idleTimeout?: number;
   /** Events in flight to the pool at most (the bus's own bound); past it, emit waits. Default 1024. */
   maxQueue?: number;
-  /** Events per Piscina task at most. Default 64. */
+  /** Events per Piscina task at most (fewer when the handler's learned cost fills about 1 ms first). Default 64. */
   batchSize?: number;
   /** Milliseconds a partial batch waits for more events before it is sent. Default 1. */
   batchDelayMs?: number;
