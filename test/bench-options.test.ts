@@ -101,7 +101,7 @@ describe("neurobus CLI: bench usage errors, --version, help", () => {
   it("exits 2 on an unknown suite scenario or option", async () => {
     const bad = await exitOf([CLI, "bench", "--only", "nonesuch"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown scenario nonesuch; known: matcher, dispatch, offload, stats, latency, memory/);
+    expect(bad.stderr).toMatch(/unknown scenario nonesuch; known: matcher, dispatch, offload, offload-cost, offload-mixed, offload-pipeline, stats, latency, memory/);
     expect((await exitOf([CLI, "bench", "--repeat", "2"])).code).toBe(2);
     expect((await exitOf([CLI, "bench", "compare", "only-one.json"])).code).toBe(2);
   });
