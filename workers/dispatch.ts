@@ -17,7 +17,7 @@ import {
   RUNNING,
   THREW,
   TIMED_OUT,
-  decodeColumns,
+  decodeData,
   eventAt,
   microsSlot,
   type BatchResult,
@@ -81,12 +81,12 @@ function flatten(err: unknown): WorkerError {
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
-  const columns = decodeColumns(task);
-  const count = columns.ids.length;
+  const datas = decodeData(task);
+  const count = task.ids.length;
   let errors: (WorkerError | null)[] | null = null;
   let followUps: (ThreadEvent[] | null)[] | null = null;
   for (let i = 0; i < count; i++) {
-    const target = task.handlers[columns.handler[i]!]!;
+    const target = task.handlers[task.handler[i]!]!;
     const timeout = task.timeouts?.[i] ?? 0;
     let outcome = OK;
     let error: WorkerError | null = null;
@@ -109,7 +109,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
       } finally {
         Atomics.store(progress, P_LOADING, 0);
       }
-      const event = eventAt(columns, i);
+      const event = eventAt(task, datas, i);
       context = new HandlerContext(event, countLate);
       // The timeout counts from the handler's start, not the module's first load.
       Atomics.store(progress, P_START, Date.now() - task.base);

@@ -27,7 +27,7 @@ import { Job } from "./job.js";
 import type { OffloadHandler } from "./offload.js";
 import { closed } from "./outcomes.js";
 import { WorkerPool, type PoolOptions } from "./pool.js";
-import { OK, P_OUTCOMES, ProgressBuffers, isJsonExact, microsSlot, type BatchResult, type BatchTask, type ThreadEvent } from "./protocol.js";
+import { OK, P_OUTCOMES, ProgressBuffers, encodeBatch, microsSlot, type BatchResult, type ThreadEvent } from "./protocol.js";
 import { triage, type Loss } from "./recovery.js";
 import { workerFailure } from "./outcomes.js";
 import { Watchdog, type Watch } from "./watchdog.js";
@@ -157,7 +157,7 @@ export class WorkerDispatcher<T> {
     this.publishGauge();
     const progress = this.buffers.take();
     const base = Date.now();
-    const task = encode(jobs, progress, this.buffers.capacity, base);
+    const task = encodeBatch(jobs, progress, this.buffers.capacity, base);
     const watch = task.timeouts === null ? null : this.watchdog.watch(progress, base, task.timeouts);
     const batch: Batch<T> = { lane, jobs, progress, watch, generation: this.pool.generation };
     this.pool.run(task, watch?.controller.signal ?? null).then(
@@ -170,6 +170,10 @@ export class WorkerDispatcher<T> {
   private complete(batch: Batch<T>, result: BatchResult): void {
     this.afterBatch(batch);
     this.pool.completed();
+    // The thread is free: what waits goes before this batch's jobs are settled. A thread left
+    // idle while the main thread settles falls asleep, and waking it again is the dearest part
+    // of sending a batch (docs/offload.md, "The main thread's cost").
+    this.flush();
     const progress = new Int32Array(batch.progress);
     const capacity = this.buffers.capacity;
     const jobs = batch.jobs;
@@ -231,60 +235,5 @@ export class WorkerDispatcher<T> {
     this.settle(job.target, error, counted, followUps);
     if (this.closing) return;
     for (let next = this.admission.next(); next !== null; next = this.admission.next()) this.enqueue(next);
-  }
-}
-
-/** The batch on the wire (protocol.ts): columns as JSON, each distinct handler named once. */
-function encode(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capacity: number, base: number): BatchTask {
-  const n = jobs.length;
-  const handlers: BatchTask["handlers"] = [];
-  const seen: OffloadHandler[] = [];
-  const handler = new Array<number>(n);
-  const ids = new Array<string>(n);
-  const types = new Array<string>(n);
-  const sources = new Array<string>(n);
-  const times = new Array<number>(n);
-  const datas = new Array<string>(n);
-  let cloned: Record<number, object> | null = null;
-  let timeouts: number[] | null = null;
-  let last: OffloadHandler | null = null;
-  let lastIndex = -1;
-  for (let i = 0; i < n; i++) {
-    const job = jobs[i]!;
-    if (job.handler !== last) {
-      last = job.handler;
-      lastIndex = seen.indexOf(last);
-      if (lastIndex < 0) {
-        lastIndex = seen.push(last) - 1;
-        handlers.push({ module: last.module, exportName: last.exportName });
-      }
-    }
-    handler[i] = lastIndex;
-    const event = job.event;
-    ids[i] = event.eventId;
-    types[i] = event.eventType;
-    sources[i] = event.source;
-    times[i] = event.timestamp.getTime();
-    const json = jsonOf(event.data);
-    if (json !== null) datas[i] = json;
-    else {
-      datas[i] = "0";
-      (cloned ??= {})[i] = event.data;
-    }
-    const timeout = job.handler.timeoutMs;
-    if (timeout !== undefined) (timeouts ??= new Array<number>(n).fill(0))[i] = timeout;
-  }
-  const columns = `{"handler":${JSON.stringify(handler)},"ids":${JSON.stringify(ids)},"types":${JSON.stringify(types)},"sources":${JSON.stringify(sources)},"times":${JSON.stringify(times)},"datas":[${datas.join(",")}]}`;
-  return { handlers, columns, cloned, timeouts, progress, capacity, base };
-}
-
-/** The JSON of `data` when JSON carries it exactly, else null (it goes by structured clone). */
-function jsonOf(data: object): string | null {
-  try {
-    return isJsonExact(data) ? JSON.stringify(data) : null;
-  } catch {
-    // A getter that throws: structured clone will meet it too, and the batch's recovery fails
-    // that job alone with EBUS_NOT_CLONEABLE.
-    return null;
   }
 }

@@ -26,6 +26,8 @@
  * none emitted a follow-up, the worker answers `null`: the slots are the whole result.
  */
 import { Event } from "../event.js";
+import type { Job } from "./job.js";
+import type { OffloadHandler } from "./offload.js";
 
 export const P_CURRENT = 0;
 export const P_START = 1;
@@ -47,19 +49,33 @@ export function microsSlot(capacity: number, i: number): number {
 }
 
 /**
- * One batch. Its jobs travel in columns (BatchColumns), encoded as one JSON string: a string
- * crosses threads as a copy of its bytes, where structured clone walks every object of every
- * event on the main thread (it was a quarter of the main thread's time per offloaded event). Data
- * that JSON carries exactly (plain objects and arrays of strings, finite numbers, booleans and
- * null) goes in the string; any other data (a Date, a Map, a typed array, a BigInt, a
- * SharedArrayBuffer, a cycle...) goes by structured clone in `cloned`, keyed by job, so that every
- * event's data keeps structured-clone semantics end to end.
+ * One batch, in columns. What crosses is what structured clone copies cheaply: strings, arrays of
+ * strings and typed arrays. An event's type and source are named once per batch (most batches
+ * carry one of each) and indexed per job; its data goes in one JSON string when JSON carries it
+ * exactly (plain objects and arrays of strings, finite numbers, booleans and null). Structured
+ * clone walks every object of every event on the main thread (it was a quarter of the main
+ * thread's time per offloaded event); copying a string's bytes does not. Any other data (a Date,
+ * a Map, a typed array, a BigInt, a SharedArrayBuffer, a cycle...) goes by structured clone in
+ * `cloned`, keyed by job, so that every event's data keeps structured-clone semantics end to end.
+ *
+ * Job i runs `handlers[handler[i]]` on the event made of `ids[i]`, `types[type[i]]`,
+ * `sources[source[i]]`, `times[i]` and the data at i.
  */
 export interface BatchTask {
   handlers: { module: string; exportName: string }[];
-  /** JSON of the BatchColumns. */
-  columns: string;
-  /** Data sent by structured clone, by job index (its `datas` entry in the JSON is 0); null if none. */
+  handler: Uint32Array;
+  ids: string[];
+  /** Distinct event types of the batch. */
+  types: string[];
+  type: Uint32Array;
+  /** Distinct sources of the batch. */
+  sources: string[];
+  source: Uint32Array;
+  /** Epoch ms (Date#toISOString costs more than the rest of a dispatch). */
+  times: Float64Array;
+  /** JSON array of the jobs' data, 0 where it goes by structured clone. */
+  datas: string;
+  /** Data sent by structured clone, by job index; null if none. */
   cloned: Record<number, object> | null;
   /** Per job, its timeout in ms (0: none); null when no job of the batch has one. */
   timeouts: number[] | null;
@@ -70,15 +86,103 @@ export interface BatchTask {
   base: number;
 }
 
-/** Job i runs `handlers[handler[i]]` on the event made of `ids[i]`, `types[i]`, ... */
-export interface BatchColumns {
-  handler: number[];
-  ids: string[];
-  types: string[];
-  sources: string[];
-  /** Epoch ms (Date#toISOString costs more than the rest of a dispatch). */
-  times: number[];
-  datas: object[];
+/** Distinct values of one batch, numbered in order of appearance. */
+class Distinct<K> {
+  readonly values: K[] = [];
+  private readonly numbers = new Map<K, number>();
+  private last: K | undefined = undefined;
+  private lastNumber = -1;
+
+  numberOf(value: K): number {
+    if (value === this.last) return this.lastNumber;
+    let n = this.numbers.get(value);
+    if (n === undefined) {
+      n = this.values.push(value) - 1;
+      this.numbers.set(value, n);
+    }
+    this.last = value;
+    this.lastNumber = n;
+    return n;
+  }
+}
+
+/** A batch of jobs, on the wire (on the main thread). */
+export function encodeBatch(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capacity: number, base: number): BatchTask {
+  const n = jobs.length;
+  const handlers = new Distinct<OffloadHandler>();
+  const types = new Distinct<string>();
+  const sources = new Distinct<string>();
+  const handler = new Uint32Array(n);
+  const type = new Uint32Array(n);
+  const source = new Uint32Array(n);
+  const times = new Float64Array(n);
+  const ids = new Array<string>(n);
+  const datas = new Array<object | 0>(n);
+  let cloned: Record<number, object> | null = null;
+  let timeouts: number[] | null = null;
+  for (let i = 0; i < n; i++) {
+    const job = jobs[i]!;
+    const event = job.event;
+    handler[i] = handlers.numberOf(job.handler);
+    type[i] = types.numberOf(event.eventType);
+    source[i] = sources.numberOf(event.source);
+    times[i] = event.timestamp.getTime();
+    ids[i] = event.eventId;
+    if (jsonExact(event.data)) datas[i] = event.data;
+    else {
+      datas[i] = 0;
+      (cloned ??= {})[i] = event.data;
+    }
+    const timeout = job.handler.timeoutMs;
+    if (timeout !== undefined) (timeouts ??= new Array<number>(n).fill(0))[i] = timeout;
+  }
+  let json = stringified(datas);
+  if (json === null) {
+    // A getter that answered isJsonExact and throws now: all data goes by structured clone,
+    // and a clone that fails is the batch's recovery's to split (recovery.ts).
+    for (let i = 0; i < n; i++) {
+      const data = datas[i]!;
+      if (data === 0) continue;
+      (cloned ??= {})[i] = data;
+      datas[i] = 0;
+    }
+    json = JSON.stringify(datas);
+  }
+  return {
+    handlers: handlers.values.map((h) => ({ module: h.module, exportName: h.exportName })),
+    handler,
+    ids,
+    types: types.values,
+    type,
+    sources: sources.values,
+    source,
+    times,
+    datas: json,
+    cloned,
+    timeouts,
+    progress,
+    capacity,
+    base,
+  };
+}
+
+/** Whether JSON carries `data` exactly; if not, it goes by structured clone. */
+function jsonExact(data: object): boolean {
+  try {
+    return isJsonExact(data);
+  } catch {
+    // A getter that throws: structured clone will meet it too, and the batch's recovery fails
+    // that job alone with EBUS_NOT_CLONEABLE.
+    return false;
+  }
+}
+
+function stringified(datas: (object | 0)[]): string | null {
+  try {
+    return JSON.stringify(datas);
+  } catch {
+    return null;
+  }
 }
 
 const MAX_JSON_DEPTH = 32;
@@ -115,11 +219,11 @@ export function isJsonExact(value: unknown, depth = 0): boolean {
   }
 }
 
-/** The columns of a batch, back from the wire (in the worker). */
-export function decodeColumns(task: BatchTask): BatchColumns {
-  const columns = JSON.parse(task.columns) as BatchColumns;
-  if (task.cloned !== null) for (const [i, data] of Object.entries(task.cloned)) columns.datas[Number(i)] = data;
-  return columns;
+/** The jobs' data, back from the wire (in the worker): datas[i] is job i's. */
+export function decodeData(task: BatchTask): object[] {
+  const datas = JSON.parse(task.datas) as object[];
+  if (task.cloned !== null) for (const [i, data] of Object.entries(task.cloned)) datas[Number(i)] = data;
+  return datas;
 }
 
 /** An event crossing back from a worker (a follow-up sent with ctx.emit). */
@@ -140,9 +244,9 @@ export function fromThreadEvent(e: ThreadEvent): Event {
   return new Event(e.y, e.s, e.d as Record<string, unknown>, new Date(e.t), e.i);
 }
 
-/** Job i of a batch, rebuilt in the worker. */
-export function eventAt(columns: BatchColumns, i: number): Event {
-  return new Event(columns.types[i]!, columns.sources[i]!, columns.datas[i] as Record<string, unknown>, new Date(columns.times[i]!), columns.ids[i]!);
+/** Job i's event, rebuilt in the worker. */
+export function eventAt(task: BatchTask, datas: object[], i: number): Event {
+  return new Event(task.types[task.type[i]!]!, task.sources[task.source[i]!]!, datas[i] as Record<string, unknown>, new Date(task.times[i]!), task.ids[i]!);
 }
 
 /** A handler's error, flattened for the trip back to the main thread. */
