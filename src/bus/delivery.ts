@@ -23,6 +23,13 @@ export const NO_TIMING = -1;
 /** The outcome of an asynchronous delivery that a filter turned away. */
 export const FILTERED = Symbol("filtered");
 
+// seal() makes one promise per emit that waits: its executor is this one function, not a
+// closure per emit.
+let captured: ((result: EmitResult) => void) | null = null;
+function captureResolve(resolve: (result: EmitResult) => void): void {
+  captured = resolve;
+}
+
 export class DeliveryRunner {
   /** Emits with asynchronous deliveries still running (close() waits for them). */
   readonly active = new Set<EmitState>();
@@ -172,7 +179,6 @@ export class DeliveryRunner {
 
   track(state: EmitState, sub: Subscription, start: number): PendingDelivery {
     const pending = new PendingDelivery(state, sub, start);
-    (state.pending ??= []).push(pending);
     state.remaining++;
     this.stats?.addInFlight(1);
     return pending;
@@ -201,10 +207,9 @@ export class DeliveryRunner {
       return Promise.resolve(state.result());
     }
     this.active.add(state);
-    state.promise = new Promise<EmitResult>((resolve) => {
-      state.resolve = resolve;
-    });
-    return state.promise;
+    const promise = new Promise<EmitResult>(captureResolve);
+    state.resolve = captured;
+    return promise;
   }
 
   private finish(state: EmitState): void {
@@ -276,7 +281,9 @@ export class DeliveryRunner {
   /** close({ timeoutMs }) expired: what still runs fails with EBUS_CLOSED. */
   abandonActive(): void {
     for (const state of [...this.active]) {
-      for (const pending of state.pending ?? []) {
+      const pendings: PendingDelivery[] = [];
+      for (let p = state.pending; p !== null; p = p.previous) pendings.unshift(p);
+      for (const pending of pendings) {
         if (pending.done) continue;
         const sub = pending.subscription;
         this.settle(pending, new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern }));

@@ -32,12 +32,17 @@ export interface EmitResult {
 
 export class PendingDelivery {
   done = false;
+  /** The emit's delivery that went pending before this one (EmitState.pending lists them). */
+  readonly previous: PendingDelivery | null;
   constructor(
     readonly state: EmitState,
     readonly subscription: Subscription,
     /** performance.now() at the start when this delivery is timed, else -1. */
     readonly start: number,
-  ) {}
+  ) {
+    this.previous = state.pending;
+    state.pending = this;
+  }
 }
 
 export class EmitState {
@@ -47,11 +52,11 @@ export class EmitState {
   /** Of `delivered` and `failed`: outcomes a worker thread already counted in its stats stripe. */
   workerDelivered = 0;
   workerFailed = 0;
-  errors: BusError[] = [];
-  pending: PendingDelivery[] | null = null;
+  errors: BusError[] | null = null;
+  /** Its asynchronous deliveries, the latest first (linked by `previous`: no array per emit). */
+  pending: PendingDelivery | null = null;
   remaining = 0;
   resolve: ((result: EmitResult) => void) | null = null;
-  promise: Promise<EmitResult> | null = null;
 
   constructor(
     readonly eventId: string,
@@ -62,7 +67,7 @@ export class EmitState {
 
   fail(error: BusError): void {
     this.failed++;
-    this.errors.push(error);
+    (this.errors ??= []).push(error);
   }
 
   result(): EmitResult {
@@ -72,7 +77,7 @@ export class EmitState {
       delivered: this.delivered,
       filtered: this.filtered,
       failed: this.failed,
-      errors: this.errors,
+      errors: this.errors ?? [],
     };
   }
 }
