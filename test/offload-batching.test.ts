@@ -18,13 +18,13 @@ function learned(micros: number): HandlerCost {
 
 function laneOf(costs: HandlerCost[]): Lane<null> {
   const lane = new Lane<null>(null);
-  costs.forEach((cost, i) => lane.jobs.push(new Job(cost === costs[0] ? trivial : heavy, cost, "s", "job.*", new Event("job.run", "t", { i }), null)));
+  costs.forEach((cost, i) => lane.push(new Job(cost === costs[0] ? trivial : heavy, cost, "s", "job.*", new Event("job.run", "t", { i }), null)));
   return lane;
 }
 
-const sizes = (lane: Lane<null>, batchSize: number, free: number): number[] => {
+const sizes = (lane: Lane<null>, batchSize: number, free: number, threads = free): number[] => {
   const out: number[] = [];
-  for (let batch = lane.next(batchSize, free); batch !== null; batch = lane.next(batchSize, free)) out.push(batch.length);
+  for (let batch = lane.next(batchSize, free, threads); batch !== null; batch = lane.next(batchSize, free, threads)) out.push(batch.length);
   return out;
 };
 
@@ -68,6 +68,19 @@ describe("batch sizing by learned cost", () => {
   it("spreads a short queue over the free threads", () => {
     const cost = learned(2);
     expect(sizes(laneOf(Array(10).fill(cost)), 256, 2)).toEqual([5, 3, 1, 1]);
+  });
+
+  it("under a backlog, sends a ~1 ms handler several per batch, fewer as the backlog drains", () => {
+    const cost = learned(1000);
+    const out = sizes(laneOf(Array(128).fill(cost)), 256, 2);
+    // 128 ms of work for 2 threads: a batch holds up to a quarter of a thread's share.
+    expect(out[0]).toBeGreaterThanOrEqual(15);
+    expect(out[0]).toBeLessThanOrEqual(16);
+    expect(out.reduce((a, b) => a + b, 0)).toBe(128);
+    for (let i = 1; i < out.length; i++) expect(out[i]).toBeLessThanOrEqual(out[i - 1]!);
+    expect(out.at(-1)).toBe(1);
+    // With no backlog to speak of, the same handler goes one job per batch.
+    expect(sizes(laneOf(Array(4).fill(cost)), 256, 2)).toEqual([1, 1, 1, 1]);
   });
 
   it("keeps one cost per offload() descriptor", () => {

@@ -12,6 +12,12 @@
  * handlers travel by the hundred (the main thread's cost per batch is spread thin) and heavy
  * ones alone or nearly (light jobs do not wait behind several heavy ones on one thread while
  * another thread idles). A burst smaller than a batch is spread over the free threads.
+ *
+ * Under a backlog the budget grows: a batch may hold up to 1/BACKLOG_SHARE of one thread's share
+ * of the lane's expected work. Every thread still has work while the backlog lasts (no free
+ * thread waits), and a handler of a millisecond or more no longer makes one round trip to the
+ * main thread per job (each costs the main thread as much as a few hundred trivial deliveries,
+ * and leaves its thread idle meanwhile). The budget falls back to BUDGET_US as the backlog drains.
  */
 import { Fifo } from "../fifo.js";
 import type { Job } from "./job.js";
@@ -29,6 +35,8 @@ const ALPHA = 0.2;
  * a heavy handler still reaches its cost within a few jobs.
  */
 const MAX_JUMP = 8;
+/** Under a backlog, a batch holds at most this fraction of one thread's share of it (see above). */
+const BACKLOG_SHARE = 4;
 
 /** What has been learned of one handler's duration. */
 export class HandlerCost {
@@ -62,7 +70,9 @@ export class CostModel {
 }
 
 export class Lane<T> {
-  readonly jobs = new Fifo<Job<T>>();
+  private readonly jobs = new Fifo<Job<T>>();
+  /** The expected work of `jobs`, in µs: the sum of their estimates when they joined. */
+  private queuedMicros = 0;
   /** Batches to send before `jobs`: the rest of a batch whose thread died, split halves. */
   readonly preformed: Job<T>[][] = [];
   /** Batches of this lane in flight. */
@@ -77,6 +87,17 @@ export class Lane<T> {
     return this.running === 0 && this.jobs.length === 0 && this.preformed.length === 0;
   }
 
+  push(job: Job<T>): void {
+    this.jobs.push(job);
+    this.queuedMicros += job.expected;
+  }
+
+  /** Removes every job not yet in a batch (the dispatcher is closing). */
+  drainQueued(): Job<T>[] {
+    this.queuedMicros = 0;
+    return this.jobs.drain();
+  }
+
   /** Whether its next batch is as large as it may be: it should go as soon as a thread is free. */
   full(batchSize: number): boolean {
     const n = this.jobs.length;
@@ -85,22 +106,27 @@ export class Lane<T> {
 
   /**
    * The next batch to send, or null. `freeThreads` spreads a short queue over the threads that
-   * could run it now (the shared lane only: an ordered lane runs one batch at a time anyway).
+   * could run it now (the shared lane only: an ordered lane runs one batch at a time anyway);
+   * `threads`, the pool's size, shares a backlog.
    */
-  next(batchSize: number, freeThreads: number): Job<T>[] | null {
+  next(batchSize: number, freeThreads: number, threads: number): Job<T>[] | null {
     if (this.key !== null && this.running > 0) return null;
     const preformed = this.preformed.shift();
     if (preformed !== undefined) return preformed;
     const queued = this.jobs.length;
     if (queued === 0) return null;
     const limit = this.key !== null ? batchSize : Math.min(batchSize, Math.ceil(queued / Math.max(1, freeThreads)));
+    const budget = Math.max(BUDGET_US, this.queuedMicros / (Math.max(1, threads) * BACKLOG_SHARE));
     let n = 1;
     let micros = this.jobs.peek(0)!.cost.micros;
     for (; n < limit && n < queued; n++) {
       micros += this.jobs.peek(n)!.cost.micros;
-      if (micros > BUDGET_US) break;
+      if (micros > budget) break;
     }
-    return this.jobs.take(n);
+    const batch = this.jobs.take(n);
+    if (this.jobs.length === 0) this.queuedMicros = 0;
+    else for (const job of batch) this.queuedMicros -= job.expected;
+    return batch;
   }
 }
 
@@ -131,13 +157,13 @@ export class Lanes<T> {
   }
 
   /** Hands out batches while a thread is free, one per lane per round: no lane starves the others. */
-  drain(batchSize: number, freeThreads: () => number, send: (lane: Lane<T>, jobs: Job<T>[]) => void): void {
+  drain(batchSize: number, threads: number, freeThreads: () => number, send: (lane: Lane<T>, jobs: Job<T>[]) => void): void {
     let sent = true;
     while (sent && freeThreads() > 0) {
       sent = false;
       for (const lane of this.all()) {
         if (freeThreads() === 0) return;
-        const jobs = lane.next(batchSize, freeThreads());
+        const jobs = lane.next(batchSize, freeThreads(), threads);
         if (jobs === null) {
           this.release(lane);
           continue;

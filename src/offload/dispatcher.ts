@@ -101,7 +101,7 @@ export class WorkerDispatcher<T> {
     this.cancelFlush();
     for (const job of this.admission.drainWaiting()) this.end(job, closed(job), false, null);
     for (const lane of this.lanes.all()) {
-      for (const job of [...lane.preformed.flat(), ...lane.jobs.drain()]) this.end(job, closed(job), false, null);
+      for (const job of [...lane.preformed.flat(), ...lane.drainQueued()]) this.end(job, closed(job), false, null);
       lane.preformed.length = 0;
     }
     this.watchdog.stop();
@@ -124,7 +124,7 @@ export class WorkerDispatcher<T> {
   private enqueue(job: Job<T>): void {
     this.gaugeDelta++;
     const lane = this.lanes.laneFor(job);
-    lane.jobs.push(job);
+    lane.push(job);
     if (lane.full(this.options.batchSize)) this.flush();
     else this.scheduleFlush();
   }
@@ -146,7 +146,7 @@ export class WorkerDispatcher<T> {
   private flush(): void {
     this.cancelFlush();
     if (this.closing) return;
-    this.lanes.drain(this.options.batchSize, this.freeThreads, this.send);
+    this.lanes.drain(this.options.batchSize, this.options.maxThreads, this.freeThreads, this.send);
   }
 
   private readonly freeThreads = (): number => (this.closing ? 0 : this.options.maxThreads - this.running);

@@ -11,6 +11,8 @@ export class Job<T = unknown> {
   admitted = false;
   /** Times its batch was lost before anything in it started (a pool that cannot keep threads). */
   attempts = 0;
+  /** Its handler's expected duration in µs when it was taken (the lane's backlog adds these up). */
+  readonly expected: number;
 
   constructor(
     readonly handler: OffloadHandler,
@@ -20,5 +22,7 @@ export class Job<T = unknown> {
     readonly pattern: string,
     readonly event: Event,
     readonly target: T,
-  ) {}
+  ) {
+    this.expected = cost.micros;
+  }
 }
