@@ -55,7 +55,7 @@ export interface WorkerOptions {
   idleTimeout?: number;
   /** Events in flight to the pool at most (the bus's own bound); past it, emit waits. Default 1024. */
   maxQueue?: number;
-  /** Events per Piscina task at most (fewer when the handler's learned cost fills about 1 ms first). Default 256. */
+  /** Events per Piscina task at most (fewer when the handler's learned cost fills about 1 ms first). Default 512. */
   batchSize?: number;
   /** Milliseconds a partial batch waits for more events before it is sent. Default 1. */
   batchDelayMs?: number;
@@ -190,7 +190,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       maxThreads,
       idleTimeout: w.idleTimeout ?? 30_000,
       maxQueue: w.maxQueue ?? 1024,
-      batchSize: w.batchSize ?? 256,
+      batchSize: w.batchSize ?? 512,
       batchDelayMs: w.batchDelayMs ?? 1,
       resourceLimits: definedOnly(w.resourceLimits ?? {}),
     },
