@@ -290,7 +290,7 @@ export class AlreadyBridgedError extends BusError {
 }
 
 /**
- * The compiled worker entry (`dist/workers/dispatch.js`) is missing, so no offloaded handler can
+ * The compiled worker entry (`dist/workers/entry.cjs`) is missing, so no offloaded handler can
  * run: the package was not built (run `npm run build`) or was installed without its `dist/workers`.
  *
  * @example

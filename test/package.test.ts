@@ -60,7 +60,7 @@ describe("npm pack from a clean tree, installed in a fresh app", () => {
   it("ships the built library, the worker, the types, README and LICENSE, and nothing else", async () => {
     const { stdout } = await exec("tar", ["-tzf", tarball], { maxBuffer: 16 << 20 });
     const files = stdout.split("\n").filter((f) => f !== "").map((f) => f.replace(/^package\//, ""));
-    for (const needed of ["package.json", "README.md", "LICENSE", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/transport/nats.js", "dist/workers/dispatch.js"]) {
+    for (const needed of ["package.json", "README.md", "LICENSE", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/transport/nats.js", "dist/workers/entry.cjs", "dist/workers/dispatch.js"]) {
       expect(files).toContain(needed);
     }
     // dist/bench is allowed: the `neurobus bench` command may ship the benchmark suite.

@@ -31,12 +31,12 @@ export interface PoolOptions {
 
 /** The compiled worker entry: beside the compiled library, or in dist/ when running from sources. */
 function workerEntry(): string {
-  for (const candidate of ["../../workers/dispatch.js", "../../dist/workers/dispatch.js"]) {
+  for (const candidate of ["../../workers/entry.cjs", "../../dist/workers/entry.cjs"]) {
     const url = new URL(candidate, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url.href;
   }
   throw new WorkerEntryMissingError(
-    "the worker entry dist/workers/dispatch.js was not found, so offloaded handlers cannot run: build the package (npm run build), or reinstall it with its dist/workers",
+    "the worker entry dist/workers/entry.cjs was not found, so offloaded handlers cannot run: build the package (npm run build), or reinstall it with its dist/workers",
   );
 }
 

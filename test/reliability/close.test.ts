@@ -10,6 +10,7 @@ import { Event, EventBus, type EmitResult } from "../../src/index.js";
 import { hops, size } from "./support.js";
 
 const SCRIPT = fileURLToPath(new URL("./scripts/close-under-load.mjs", import.meta.url));
+const STARTING = fileURLToPath(new URL("./scripts/close-while-starting.mjs", import.meta.url));
 /** Generous: the child needs about a second; it only has to exit on its own, not fast. */
 const EXIT_DEADLINE_MS = 25_000;
 
@@ -29,9 +30,9 @@ interface ChildReport {
 }
 
 /** Runs the script; resolves with its exit code, or "killed" if it was still alive at the deadline. */
-function runChild(args: string[]): Promise<{ code: number | "killed"; report: ChildReport | null; stderr: string }> {
+function runChild<R = ChildReport>(args: string[], script = SCRIPT): Promise<{ code: number | "killed"; report: R | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -44,9 +45,9 @@ function runChild(args: string[]): Promise<{ code: number | "killed"; report: Ch
     child.on("exit", (code) => {
       clearTimeout(deadline);
       const last = stdout.trim().split("\n").pop() ?? "";
-      let report: ChildReport | null = null;
+      let report: R | null = null;
       try {
-        report = JSON.parse(last) as ChildReport;
+        report = JSON.parse(last) as R;
       } catch {
         report = null;
       }
@@ -95,6 +96,17 @@ describe("close() under load", () => {
     expect(r.afterClose).toEqual(["EBUS_CLOSED"]);
     expect(r.afterCloseCount).toBe(events - r.accepted);
     expect({ inFlight: r.inFlight, workerInFlight: r.workerInFlight }).toEqual({ inFlight: 0, workerInFlight: 0 });
+  });
+
+  it("a bus closed while its threads are still loading does not take the process down", async () => {
+    // On Node 20.19+, Piscina's require() of an ES-module entry loads it synchronously, and a
+    // thread terminated meanwhile aborted the process (FATAL ERROR: v8::Module::IsGraphAsync).
+    const buses = size(30, 150);
+    const { code, report, stderr } = await runChild<{ buses: number; settled: number; codes: Record<string, number> }>([String(buses)], STARTING);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(report?.settled).toBe(buses);
+    // An event the pool had not run by close() fails with EBUS_CLOSED; nothing else.
+    expect(Object.keys(report!.codes).filter((c) => c !== "EBUS_CLOSED")).toEqual([]);
   });
 
   it("close({ timeoutMs }) fails what is still running with EBUS_CLOSED, and the child still exits by itself", async () => {
