@@ -35,7 +35,7 @@ describe("neurobus bench --handler: options", () => {
     expect(o).toMatchObject({ type: "bench.event", events: 10_000, seconds: 10, rate: null, warmup: 1000, rounds: 3, payloads: [{}] });
     expect(o.threads).toEqual([1, 2, 4, 6]);
     // 2 x the largest thread count x the offload batch size (64).
-    expect(o.window).toBe(128 * 6);
+    expect(o.window).toBe(2 * 6 * 512);
   });
 
   it("takes FILE alone as the default export, and every option's value", () => {

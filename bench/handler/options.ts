@@ -7,17 +7,15 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_BATCH_SIZE } from "../../src/bus/options.js";
 import { Event } from "../../src/event.js";
 import { BenchUsageError, nonNegativeInt, positiveInt, positiveNumber, usageErrors } from "../usage-error.js";
 
 export const DEFAULT_EVENTS = 10_000;
 export const DEFAULT_SECONDS = 10;
 export const DEFAULT_ROUNDS = 3;
-/**
- * Emits in flight per thread in the default closed-loop window: two batches of 64 each, enough
- * to keep a thread busy without making an inline run hold thousands of events per window.
- */
-export const WINDOW_PER_THREAD = 128;
+/** The bus's default offload batch size (EventBus `workers.batchSize`): the window is sized on it. */
+export const OFFLOAD_BATCH_SIZE = DEFAULT_BATCH_SIZE;
 
 export const HANDLER_USAGE = `Usage: neurobus bench --handler FILE#EXPORT [options]
 
@@ -37,8 +35,8 @@ Options:
                          available parallelism, ${availableParallelism()} here)
   --rate R               open loop at R events/s; latency counts from each event's scheduled time
                          (default: closed loop at full speed, a window of emits in flight)
-  --window W             emits in flight per window of the closed loop (default: ${WINDOW_PER_THREAD} x the
-                         largest thread count)
+  --window W             emits in flight per window of the closed loop (default: 2 x largest thread
+                         count x the offload batch size of ${OFFLOAD_BATCH_SIZE})
   --warmup N             events each mode runs before it is measured (default: 10% of --events)
   --rounds N             rounds per mode, modes taking turns (default ${DEFAULT_ROUNDS}); the spread is over them
   --json FILE            write the results as JSON
@@ -166,7 +164,7 @@ export function parseHandlerArgs(args: string[], cwd = process.cwd(), parallelis
     seconds: values.seconds === undefined ? DEFAULT_SECONDS : positiveNumber("seconds", values.seconds),
     threads,
     rate: values.rate === undefined ? null : positiveNumber("rate", values.rate),
-    window: values.window === undefined ? WINDOW_PER_THREAD * Math.max(...threads) : positiveInt("window", values.window),
+    window: values.window === undefined ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE : positiveInt("window", values.window),
     warmup: values.warmup === undefined ? Math.ceil(events / 10) : nonNegativeInt("warmup", values.warmup),
     rounds,
     json: values.json,

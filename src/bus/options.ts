@@ -115,6 +115,9 @@ export interface BusOptions {
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 const positiveInt = z.number().int().positive();
 
+/** `workers.batchSize` when not given: events per Piscina task at most. */
+export const DEFAULT_BATCH_SIZE = 512;
+
 const loggerSchema = z.custom<Logger>(
   (v) => typeof v === "object" && v !== null && typeof (v as { error?: unknown }).error === "function",
   { message: "logger must have an error() method (pino-compatible)" },
@@ -190,7 +193,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       maxThreads,
       idleTimeout: w.idleTimeout ?? 30_000,
       maxQueue: w.maxQueue ?? 1024,
-      batchSize: w.batchSize ?? 512,
+      batchSize: w.batchSize ?? DEFAULT_BATCH_SIZE,
       batchDelayMs: w.batchDelayMs ?? 1,
       resourceLimits: definedOnly(w.resourceLimits ?? {}),
     },
