@@ -36,7 +36,7 @@ const ALPHA = 0.2;
  */
 const MAX_JUMP = 8;
 /** Under a backlog, a batch holds at most this fraction of one thread's share of it (see above). */
-const BACKLOG_SHARE = 4;
+const BACKLOG_SHARE = 2;
 
 /** What has been learned of one handler's duration. */
 export class HandlerCost {
