@@ -209,6 +209,7 @@ export class DeliveryRunner {
     this.active.add(state);
     const promise = new Promise<EmitResult>(captureResolve);
     state.resolve = captured;
+    captured = null;
     return promise;
   }
 
@@ -282,8 +283,9 @@ export class DeliveryRunner {
   abandonActive(): void {
     for (const state of [...this.active]) {
       const pendings: PendingDelivery[] = [];
-      for (let p = state.pending; p !== null; p = p.previous) pendings.unshift(p);
-      for (const pending of pendings) {
+      for (let p = state.pending; p !== null; p = p.previous) pendings.push(p);
+      // In the order the deliveries started.
+      for (const pending of pendings.reverse()) {
         if (pending.done) continue;
         const sub = pending.subscription;
         this.settle(pending, new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern }));
