@@ -1,8 +1,8 @@
 /**
- * The Piscina worker (loaded by entry.cts, which says why): runs one batch of offloaded jobs, one at a time, reporting progress and
- * each job's duration in the batch's SharedArrayBuffer and counting outcomes in the shared stats
- * itself (no stats message crosses per event). Loads `stats/`, `event.ts` and the wire
- * (src/offload/protocol.ts), never the bus.
+ * The Piscina worker, loaded by entry.cts (which says why): runs one batch of offloaded jobs, one
+ * at a time, reporting progress and each job's duration in the batch's SharedArrayBuffer and
+ * counting outcomes in the shared stats itself (no stats message crosses per event). Loads
+ * `stats/`, `event.ts` and the wire (src/offload/protocol.ts), never the bus.
  */
 import { workerData } from "node:worker_threads";
 import type { Event } from "../src/event.js";
