@@ -1,11 +1,10 @@
 /**
- * EventBus: the publish/subscribe core (docs/architecture.md: the path of an emit).
+ * EventBus: the public surface of the publish/subscribe core (docs/architecture.md: the path of
+ * an emit).
  *
- * emit(event) does, in order: history push, stats count, one trie lookup (usually a cache hit),
- * then calls each matching handler in subscription order. Synchronous handlers settle inside
- * the call; asynchronous ones (and offloaded ones) are tracked by an EmitState whose promise
- * settles when the last of them has. Handler and filter errors are caught, wrapped in coded
- * BusErrors, counted and reported: they never reject the emit.
+ * emit(event) checks the event, pushes it to history, counts it, looks its type up in the trie
+ * (usually a cache hit) and hands each matching subscription, and the bridge, to the
+ * DeliveryRunner, which calls the handlers and keeps the emit's books (delivery.ts).
  */
 import { isEvent, type Event } from "../event.js";
 import {
@@ -14,15 +13,13 @@ import {
   InvalidEventError,
   InvalidOptionsError,
   RecursionLimitError,
-  TransportError,
-  BusError,
 } from "../errors.js";
 import { received } from "../describe-input.js";
 import { parsePattern } from "../pattern/grammar.js";
-import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport, type LocalEmitOutcome } from "./bridge.js";
+import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport } from "./bridge.js";
 import { TopicTrie } from "../pattern/trie.js";
 import { StatsBlock } from "../stats/stats-block.js";
-import { DeliveryRunner, NO_TIMING } from "./delivery.js";
+import { DeliveryRunner } from "./delivery.js";
 import { EmitState, type EmitResult } from "./emit-state.js";
 import { History } from "./history.js";
 import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
@@ -65,10 +62,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private closing: Promise<void> | null = null;
   /** The bridge to other processes (see bridge()); it stays here after closing, for getStats(). */
   private link: BridgeLink | null = null;
-  /** The remote event being dispatched right now: emit does not offer it to the bridge again. */
-  private inbound: Event | null = null;
-  /** Stands for the bridge in the EmitState of exported events; never in the trie. */
-  private bridgeTarget: Subscription | null = null;
 
   /** @throws InvalidOptionsError when an option is unknown or out of range (zod issues as `cause`). */
   constructor(options: BusOptions = {}) {
@@ -113,17 +106,20 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     handler: Handler<HandledEvent<M, P, E>> | OffloadHandler,
     options?: SubscribeOptions<HandledEvent<M, P, E>>,
   ): string {
+    return this.add(pattern, handler, options);
+  }
+
+  /** subscribe, untyped: the typed API checks the pattern and handler types, this the values. */
+  private add(pattern: string, handler: unknown, options: unknown): string {
     if (this.closed) throw new BusClosedError("cannot subscribe: the event bus is closed");
     const parsed = parsePattern(pattern);
-    const args = parseSubscribeArgs(handler, options);
-    const { filter, signal, once } = args.options;
+    const { target, filter, once, signal } = parseSubscribeArgs(handler, options);
     if (signal?.aborted === true) return "";
-    const sub = new Subscription(this.seq++, pattern, parsed, args.handler, args.offload, filter ?? null, once ?? false, signal ?? null);
-    sub.limiter = args.limiter;
+    const sub = new Subscription({ seq: this.seq++, pattern, parsed, target, filter, once, signal });
     this.trie.add(parsed, sub);
     this.subscriptions.set(sub.id, sub);
     this.patternCounts.set(pattern, (this.patternCounts.get(pattern) ?? 0) + 1);
-    if (signal !== undefined) {
+    if (signal !== null) {
       sub.abortListener = () => this.unsubscribe(sub.id);
       signal.addEventListener("abort", sub.abortListener, { once: true });
     }
@@ -155,24 +151,29 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    */
   emit(event: EventOf<M>): Promise<EmitResult>;
   emit(event: AnyEvent): Promise<EmitResult> {
+    return this.checkedEmit(event, false);
+  }
+
+  /** emit, or the dispatch of an event from another process (`remote`: not offered to the bridge). */
+  private checkedEmit(event: unknown, remote: boolean): Promise<EmitResult> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
     if (!isEvent(event)) return Promise.reject(notAnEvent("event", event));
     if (this.schemas !== null) {
       const invalid = this.schemas.check(event);
       if (invalid !== null) return Promise.reject(invalid);
     }
-    return this.emitChecked(event);
+    return this.emitChecked(event, remote);
   }
 
   /** emit, past its checks of the bus, the argument and the schema (emitMany makes them first). */
-  private emitChecked(event: Event): Promise<EmitResult> {
+  private emitChecked(event: Event, remote: boolean): Promise<EmitResult> {
     if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
     this.history.push(event);
     this.stats?.countEmit(event.eventType);
     if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
     const subs = this.trie.match(event.eventType);
     const state = new EmitState(event.eventId, subs.length, this.depth);
-    if (this.link !== null && event !== this.inbound) this.publishToBridge(this.link, event, state);
+    if (this.link !== null && !remote) this.runner.publish(this.link, event, state);
     if (subs.length !== 0) {
       this.depth++;
       try {
@@ -210,7 +211,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       // Name the item: in a batch of a thousand, "data.task_id" alone does not say which one.
       if (invalid !== null) return Promise.reject(new InvalidEventError(`events[${i}].${invalid.field}`, invalid.rule, invalid.cause));
     }
-    const all = Promise.all(list.map((event) => this.emitChecked(event)));
+    const all = Promise.all(list.map((event) => this.emitChecked(event, false)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
     all.catch(() => undefined);
     return all;
@@ -302,39 +303,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       await link.close();
       throw new BusClosedError("the event bus was closed while the bridge was connecting");
     }
-    this.bridgeTarget ??= new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
     this.link = link;
     return bridgeHandle(link);
   }
 
   private dispatchRemote(event: Event): Promise<EmitResult> {
-    this.inbound = event;
-    try {
-      // emit applies the schemas defined for the type: a remote event that breaks one rejects.
-      return this.emit(event as EventOf<M>);
-    } finally {
-      this.inbound = null;
-    }
-  }
-
-  private publishToBridge(link: BridgeLink, event: Event, state: EmitState): void {
-    let outcome: LocalEmitOutcome;
-    try {
-      outcome = link.onLocalEmit(event);
-    } catch (err) {
-      outcome = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    if (outcome === "skipped") return;
-    state.matched++;
-    if (outcome === "sent") {
-      state.delivered++;
-      return;
-    }
-    const pending = this.runner.track(state, this.bridgeTarget!, NO_TIMING);
-    outcome.then(
-      () => this.runner.settle(pending, null),
-      (err: unknown) => this.runner.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
-    );
+    // The schemas defined for the type apply: a remote event that breaks one rejects.
+    return this.checkedEmit(event, true);
   }
 
   /** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
@@ -369,7 +344,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       const saved = this.depth;
       this.depth = depth;
       try {
-        void this.emitChecked(event);
+        void this.emitChecked(event, false);
       } finally {
         this.depth = saved;
       }
@@ -389,21 +364,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
     // Stops remote intake now; resolves once what it took in has settled and been acked.
     const bridgeClosed = this.link?.close();
-    // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
-    // only when its (synchronous) dispatch returns, so look one microtask later.
-    await Promise.resolve();
-    const drained = this.runner.whenDrained();
-    if (timeoutMs !== undefined && this.runner.active.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([drained, expired]);
-      clearTimeout(timer);
-      this.runner.abandonActive();
-    } else {
-      await drained;
-    }
+    await this.runner.drain(timeoutMs);
     await bridgeClosed;
     await this.runner.offloaded?.close();
   }
@@ -442,7 +403,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * ```
    */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.define(type as keyof M & string, schema as never);
+    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
@@ -535,9 +496,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   private waitHost(): WaitHost {
-    const untyped = this as unknown as EventBus;
     return {
-      subscribe: (pattern, handler, options) => untyped.subscribe(pattern, handler, options),
+      subscribe: (pattern, handler, options) => this.add(pattern, handler, options),
       unsubscribe: (id) => this.unsubscribe(id),
       onClose: (hook) => {
         const hooks = (this.closeHooks ??= new Set());
