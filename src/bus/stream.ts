@@ -14,7 +14,9 @@
 import { InvalidOptionsError } from "../errors.js";
 import { Fifo } from "../fifo.js";
 import type { Event } from "../event.js";
-import { AbortError, checkSignal, type WaitHost } from "./waiting.js";
+import { z } from "zod";
+import { signalOption } from "./subscription.js";
+import { AbortError, type WaitHost } from "./waiting.js";
 
 /**
  * What a stream does with an event that finds its buffer full.
@@ -43,7 +45,11 @@ export interface StreamOptions {
   overflow?: OverflowPolicy;
 }
 
-const POLICIES: readonly string[] = ["drop-oldest", "drop-newest", "wait"];
+const streamOptionsSchema = z.strictObject({
+  signal: signalOption,
+  bufferSize: z.number().int().positive().optional(),
+  overflow: z.enum(["drop-oldest", "drop-newest", "wait"]).optional(),
+});
 
 interface Blocked<E> {
   event: E;
@@ -82,13 +88,10 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     pattern: string,
     options: StreamOptions = {},
   ) {
-    if (options === null || typeof options !== "object") throw new InvalidOptionsError("stream options must be an object");
-    const { signal, bufferSize = 1024, overflow = "drop-oldest", ...rest } = options;
-    const unknownKey = Object.keys(rest)[0];
-    if (unknownKey !== undefined) throw new InvalidOptionsError(`unknown stream option "${unknownKey}"`);
-    if (!(Number.isInteger(bufferSize) && bufferSize > 0)) throw new InvalidOptionsError("stream bufferSize must be a positive integer");
-    if (!POLICIES.includes(overflow)) throw new InvalidOptionsError(`stream overflow must be one of ${POLICIES.join(", ")}`);
-    this.signal = checkSignal(signal, "stream");
+    const parsed = streamOptionsSchema.safeParse(options);
+    if (!parsed.success) throw InvalidOptionsError.fromIssues("stream options", parsed.error.issues);
+    const { signal, bufferSize = 1024, overflow = "drop-oldest" } = parsed.data;
+    this.signal = signal;
     this.bufferSize = bufferSize;
     this.overflow = overflow;
     if (this.signal?.aborted === true) throw new AbortError(this.signal.reason);

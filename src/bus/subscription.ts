@@ -53,9 +53,13 @@ export interface SubscribeOptions<E extends Event<string, object> = Event> {
   concurrency?: number;
 }
 
+/** The `filter` and `signal` options, as subscribe, waitFor and stream check them. */
+export const filterOption = z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional();
+export const signalOption = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional();
+
 const subscribeOptionsSchema = z.strictObject({
-  filter: z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional(),
-  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional(),
+  filter: filterOption,
+  signal: signalOption,
   once: z.boolean().optional(),
   concurrency: z.number().int().positive().optional(),
 });

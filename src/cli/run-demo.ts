@@ -5,7 +5,8 @@
 import { EventBus, type BusError, type BusStats, type LatencyStats } from "../index.js";
 import { newTally, subscribeDemoHandlers, type HandlerTally } from "./demo-handlers.js";
 import { LoadDriver, type OutcomeTotals, type SentCounts, type StopReason } from "./load-driver.js";
-import { AGENTS, runWorkload, seededRandom } from "./workflow.js";
+import { seededRandom } from "../seeded-random.js";
+import { AGENTS, runWorkload } from "./workflow.js";
 
 export const DEFAULT_EVENTS = 1_000_000;
 export const DEFAULT_SECONDS = 10;
