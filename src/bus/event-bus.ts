@@ -14,17 +14,17 @@ import {
   InvalidOptionsError,
   RecursionLimitError,
 } from "../errors.js";
-import { received } from "../describe-input.js";
 import { parsePattern } from "../pattern/grammar.js";
 import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport } from "./bridge.js";
-import { TopicTrie } from "../pattern/trie.js";
 import { StatsBlock } from "../stats/stats-block.js";
 import { DeliveryRunner } from "./delivery.js";
 import { EmitState, type EmitResult } from "./emit-state.js";
+import { checkEvents, notAnEvent } from "./emit-input.js";
 import { History } from "./history.js";
 import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
 import { ErrorReporter } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
+import { SubscriptionRegistry } from "./registry.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
 import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
@@ -33,7 +33,7 @@ import { unsubscriber, type Unsubscribe } from "./disposable.js";
 import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
 import { EventStream, type StreamOptions } from "./stream.js";
 import type { AnyEvent, EventMap, EventOf, HandledEvent, PatternArg, PayloadOf, UntypedEvents } from "./typed.js";
-import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
+import { CloseHooks, waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
 
 /**
  * The event bus.
@@ -48,9 +48,7 @@ import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
  */
 export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly options: ResolvedOptions;
-  private readonly trie = new TopicTrie<Subscription>();
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly patternCounts = new Map<string, number>();
+  private readonly subscriptions = new SubscriptionRegistry();
   private readonly history: History<Event>;
   private readonly stats: StatsBlock | null;
   private readonly reporter: ErrorReporter;
@@ -116,9 +114,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const { target, filter, once, signal } = parseSubscribeArgs(handler, options);
     if (signal?.aborted === true) return "";
     const sub = new Subscription({ seq: this.seq++, pattern, parsed, target, filter, once, signal });
-    this.trie.add(parsed, sub);
-    this.subscriptions.set(sub.id, sub);
-    this.patternCounts.set(pattern, (this.patternCounts.get(pattern) ?? 0) + 1);
+    this.subscriptions.add(sub);
     if (signal !== null) {
       sub.abortListener = () => this.unsubscribe(sub.id);
       signal.addEventListener("abort", sub.abortListener, { once: true });
@@ -129,13 +125,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /** Removes a subscription. @returns whether it existed. */
   unsubscribe(subscriptionId: string): boolean {
-    const sub = this.subscriptions.get(subscriptionId);
+    const sub = this.subscriptions.remove(subscriptionId);
     if (sub === undefined) return false;
-    this.subscriptions.delete(subscriptionId);
-    this.trie.remove(sub.parsed, sub);
-    const left = (this.patternCounts.get(sub.pattern) ?? 1) - 1;
-    if (left === 0) this.patternCounts.delete(sub.pattern);
-    else this.patternCounts.set(sub.pattern, left);
     if (sub.signal !== null && sub.abortListener !== null) sub.signal.removeEventListener("abort", sub.abortListener);
     if (this.logger !== undefined) this.log("info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
     return true;
@@ -171,7 +162,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.history.push(event);
     this.stats?.countEmit(event.eventType);
     if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
-    const subs = this.trie.match(event.eventType);
+    const subs = this.subscriptions.match(event.eventType);
     const state = new EmitState(event.eventId, subs.length, this.depth);
     if (this.link !== null && !remote) this.runner.publish(this.link, event, state);
     if (subs.length !== 0) {
@@ -195,22 +186,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   emitMany(events: Iterable<EventOf<M>>): Promise<EmitResult[]>;
   emitMany(events: Iterable<AnyEvent>): Promise<EmitResult[]> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
-    if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
-      return Promise.reject(new InvalidEventError("events", "must be an iterable of Event"));
-    }
-    let list: Event[];
-    try {
-      list = Array.from(events);
-    } catch (err) {
-      return Promise.reject(new InvalidEventError("events", "iterating the events threw", err));
-    }
-    const bad = list.findIndex((e) => !isEvent(e));
-    if (bad >= 0) return Promise.reject(notAnEvent(`events[${bad}]`, list[bad]));
-    for (let i = 0; this.schemas !== null && i < list.length; i++) {
-      const invalid = this.schemas.check(list[i]!);
-      // Name the item: in a batch of a thousand, "data.task_id" alone does not say which one.
-      if (invalid !== null) return Promise.reject(new InvalidEventError(`events[${i}].${invalid.field}`, invalid.rule, invalid.cause));
-    }
+    const list = checkEvents(events, this.schemas);
+    if (list instanceof InvalidEventError) return Promise.reject(list);
     const all = Promise.all(list.map((event) => this.emitChecked(event, false)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
     all.catch(() => undefined);
@@ -226,7 +203,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /** Subscriptions with exactly this pattern string; with none, all subscriptions. */
   getSubscriptionCount(pattern?: string): number {
-    return pattern === undefined ? this.subscriptions.size : (this.patternCounts.get(pattern) ?? 0);
+    return pattern === undefined ? this.subscriptions.size : this.subscriptions.count(pattern);
   }
 
   getStats(): BusStats {
@@ -235,7 +212,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const stats = buildStats({
       stats: this.stats,
       subscriptions: this.subscriptions.size,
-      patterns: [...this.patternCounts.keys()],
+      patterns: this.subscriptions.patterns(),
       historySize: this.history.size,
       maxHistory: this.options.maxHistory,
       threads: pool?.threads ?? 0,
@@ -268,7 +245,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       return Promise.reject(err);
     }
     this.closed = true;
-    this.runCloseHooks();
+    this.closeHooks.run();
     this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
   }
@@ -370,11 +347,11 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------
+  // Each is taught with examples in docs/typescript.md (metrics in docs/stats-and-metrics.md).
 
   /** Payload schemas by event type; null until the first define(), so emit pays one null check. */
   private schemas: SchemaRegistry | null = null;
-  /** Run when close() starts: pending waitFor calls reject, streams end. */
-  private closeHooks: Set<() => void> | null = null;
+  private readonly closeHooks = new CloseHooks();
 
   /**
    * Validates the `data` of every event of `type` at `emit` (and `emitMany`) with a zod schema:
@@ -383,25 +360,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * is checked, not transformed. Defining a type again replaces its schema.
    *
    * @throws InvalidEventError for an invalid type, InvalidOptionsError when `schema` is not a zod schema.
-   * @example
-   * ```ts
-   * bus.define("task.completed", z.looseObject({ task_id: z.string(), duration: z.number().optional() }));
-   * await bus.emit(new Event("task.completed", "w1", { task_id: 42 })); // rejects: EBUS_INVALID_EVENT
-   * ```
    */
   define<K extends keyof M & string>(type: K, schema: PayloadSchema<PayloadOf<M, K>>): this {
     (this.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
-  /**
-   * `define` for each entry of a map of event type to schema, such as `seedSchemas`.
-   *
-   * @example
-   * ```ts
-   * const bus = new EventBus<SeedEvents>().defineAll(seedSchemas);
-   * ```
-   */
+  /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
     for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
@@ -412,11 +377,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * returns it, typed for this bus. For events from outside, such as a transport's `Event.fromDict`.
    *
    * @throws InvalidEventError (code `EBUS_INVALID_EVENT`, zod issues as `cause`).
-   * @example
-   * ```ts
-   * const event = bus.validate(Event.fromDict(JSON.parse(message)));
-   * await bus.emit(event);
-   * ```
    */
   validate(event: Event): EventOf<M> {
     if (!isEvent(event)) throw notAnEvent("event", event);
@@ -428,12 +388,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /**
    * `subscribe`, returning an unsubscribe function instead of the id. The function is also
    * `Disposable`: `using off = bus.on(...)` unsubscribes when the block ends.
-   *
-   * @example
-   * ```ts
-   * const off = bus.on("task.*", (e) => console.log(e.eventType), { concurrency: 1 });
-   * off(); // true: it was subscribed
-   * ```
    */
   on<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
@@ -448,13 +402,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * WaitTimeoutError (code `EBUS_WAIT_TIMEOUT`) after `timeoutMs`, with an `AbortError`
    * (code `ABORT_ERR`, the reason as `cause`) when `signal` aborts, and with BusClosedError when
    * the bus closes first. Its subscription is removed however it settles.
-   *
-   * @example
-   * ```ts
-   * const done = bus.waitFor("workflow.completed", { filter: (e) => e.data.workflow_id === "wf1", timeoutMs: 10_000 });
-   * await startWorkflow("wf1");
-   * console.log((await done).data);
-   * ```
    */
   waitFor<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
@@ -469,12 +416,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * removes its subscription.
    *
    * @throws InvalidPatternError, InvalidOptionsError, BusClosedError, AbortError (signal already aborted)
-   * @example
-   * ```ts
-   * for await (const e of bus.stream("task.failed", { signal: AbortSignal.timeout(60_000) })) {
-   *   console.log(e.data.task_id);
-   * }
-   * ```
    */
   stream<E extends Event = Event, const P extends string = string>(pattern: PatternArg<M, P>, options?: StreamOptions): EventStream<HandledEvent<M, P, E>> {
     return new EventStream<HandledEvent<M, P, E>>(this.waitHost(), pattern, options);
@@ -483,13 +424,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /**
    * The statistics in the Prometheus text exposition format, for a `/metrics` endpoint (serve it
    * as `text/plain; version=0.0.4`).
-   *
-   * @example
-   * ```ts
-   * http.createServer((req, res) => {
-   *   if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(bus.metrics());
-   * });
-   * ```
    */
   metrics(options: MetricsOptions = {}): string {
     return renderPrometheus(this.getStats(), this.stats?.snapshot().latencyBuckets ?? null, options);
@@ -499,24 +433,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     return {
       subscribe: (pattern, handler, options) => this.add(pattern, handler, options),
       unsubscribe: (id) => this.unsubscribe(id),
-      onClose: (hook) => {
-        const hooks = (this.closeHooks ??= new Set());
-        hooks.add(hook);
-        return () => hooks.delete(hook);
-      },
+      onClose: (hook) => this.closeHooks.add(hook),
     };
   }
-
-  private runCloseHooks(): void {
-    const hooks = this.closeHooks;
-    if (hooks === null) return;
-    this.closeHooks = null;
-    for (const hook of hooks) hook();
-  }
-}
-
-/** The error for something passed where an Event belongs. */
-function notAnEvent(field: string, value: unknown): InvalidEventError {
-  const rule = "must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input";
-  return new InvalidEventError(field, rule, undefined, received(value));
 }

@@ -52,6 +52,25 @@ export class AbortError extends Error {
   }
 }
 
+/** Hooks run once when the bus starts closing: pending waitFor calls reject, streams end. */
+export class CloseHooks {
+  private hooks: Set<() => void> | null = null;
+
+  /** @returns a function that forgets `hook`. */
+  add(hook: () => void): () => void {
+    const hooks = (this.hooks ??= new Set());
+    hooks.add(hook);
+    return () => hooks.delete(hook);
+  }
+
+  run(): void {
+    const hooks = this.hooks;
+    if (hooks === null) return;
+    this.hooks = null;
+    for (const hook of hooks) hook();
+  }
+}
+
 const waitForOptionsSchema = z.strictObject({
   filter: filterOption,
   timeoutMs: z.number().nonnegative().optional(),
