@@ -21,17 +21,7 @@ export class ConcurrencyLimiter {
   private running = 0;
   private readonly queue = new Fifo<() => void>();
 
-  constructor(readonly limit: number) {}
-
-  /** Calls waiting for a free slot. */
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  /** Calls running (started and not settled). */
-  get active(): number {
-    return this.running;
-  }
+  constructor(private readonly limit: number) {}
 
   /** Runs `task` now when a slot is free (synchronously), else after the calls queued before it. */
   run(task: () => unknown): Promise<unknown> {

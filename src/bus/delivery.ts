@@ -21,7 +21,7 @@ import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
 import { within } from "../deadline.js";
 
-export const NO_TIMING = -1;
+const NO_TIMING = -1;
 
 type LimitedTarget = Extract<DeliveryTarget, { kind: "limited" }>;
 /** The outcome of an asynchronous delivery that a filter turned away. */

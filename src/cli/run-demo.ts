@@ -170,7 +170,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 }
 
 /** The figures a correct bus makes agree, computed from the report alone. */
-export function checkReport(r: DemoReport): DemoChecks {
+function checkReport(r: DemoReport): DemoChecks {
   const perType = Object.values(r.stats.eventCounts).reduce((a, b) => a + b, 0) + r.stats.eventCountsOverflow;
   const res = r.results;
   const registered = r.stats.eventCounts["agent.registered"] ?? 0;
