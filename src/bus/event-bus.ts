@@ -1,33 +1,25 @@
 /**
  * EventBus: the public surface of the publish/subscribe core (docs/architecture.md: the path of
- * an emit).
- *
- * emit(event) checks the event, pushes it to history, counts it, looks its type up in the trie
- * (usually a cache hit) and hands each matching subscription, and the bridge, to the
- * DeliveryRunner, which calls the handlers and keeps the emit's books (delivery.ts).
+ * an emit). emit(event) checks the bus, the argument and the schema, then hands the event to the
+ * EmitPath (emit-path.ts: history, stats, the trie), whose DeliveryRunner (delivery.ts) calls the
+ * handlers, publishes to the bridge and keeps the emit's books.
  */
 import { isEvent, type Event } from "../event.js";
-import {
-  AlreadyBridgedError,
-  BusClosedError,
-  InvalidEventError,
-  InvalidOptionsError,
-  RecursionLimitError,
-} from "../errors.js";
+import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
 import { parsePattern } from "../pattern/grammar.js";
-import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport } from "./bridge.js";
+import { bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
 import { StatsBlock } from "../stats/stats-block.js";
 import { DeliveryRunner } from "./delivery.js";
-import { EmitState, type EmitResult } from "./emit-state.js";
+import type { EmitResult } from "./emit-state.js";
 import { checkEvents, notAnEvent } from "./emit-input.js";
 import { History } from "./history.js";
 import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
-import { ErrorReporter } from "./reporter.js";
+import { EmitPath } from "./emit-path.js";
+import { ErrorReporter, logSafely } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
 import { SubscriptionRegistry } from "./registry.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
-import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
 import { renderPrometheus, type MetricsOptions } from "../stats/prometheus.js";
 import { unsubscriber, type Unsubscribe } from "./disposable.js";
 import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
@@ -54,12 +46,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
   private readonly runner: DeliveryRunner;
+  private readonly path: EmitPath;
   private seq = 0;
-  private depth = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
-  /** The bridge to other processes (see bridge()); it stays here after closing, for getStats(). */
-  private link: BridgeLink | null = null;
+  /** Run when close() starts: pending waitFor calls reject, streams end. */
+  private readonly closeHooks = new CloseHooks();
 
   /** @throws InvalidOptionsError when an option is unknown or out of range (zod issues as `cause`). */
   constructor(options: BusOptions = {}) {
@@ -75,8 +67,11 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       stats?.sampleEvery ?? 0,
       this.options.workers,
       (id) => this.unsubscribe(id),
-      (events, depth) => this.emitFollowUps(events, depth),
+      (events, depth) => this.path.emitFollowUps(events, depth),
     );
+    const { maxNesting } = this.options;
+    const init = { maxNesting, history: this.history, stats: this.stats, subscriptions: this.subscriptions, reporter: this.reporter, logger: this.logger };
+    this.path = new EmitPath({ ...init, isClosed: () => this.closed }, this.runner);
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -94,10 +89,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    *
    * @returns the subscription id, for `unsubscribe`.
    * @throws InvalidPatternError, InvalidHandlerError, InvalidOptionsError, BusClosedError
-   * @example
-   * ```ts
-   * const id = bus.subscribe("task.failed", onFailure, { filter: (e) => e.data.priority === "critical" });
-   * ```
    */
   subscribe<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
@@ -119,7 +110,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       sub.abortListener = () => this.unsubscribe(sub.id);
       signal.addEventListener("abort", sub.abortListener, { once: true });
     }
-    if (this.logger !== undefined) this.log("info", { subscriptionId: sub.id, pattern }, "subscribed");
+    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId: sub.id, pattern }, "subscribed");
     return sub.id;
   }
 
@@ -128,7 +119,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const sub = this.subscriptions.remove(subscriptionId);
     if (sub === undefined) return false;
     if (sub.signal !== null && sub.abortListener !== null) sub.signal.removeEventListener("abort", sub.abortListener);
-    if (this.logger !== undefined) this.log("info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
+    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
     return true;
   }
 
@@ -149,31 +140,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private checkedEmit(event: unknown, remote: boolean): Promise<EmitResult> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
     if (!isEvent(event)) return Promise.reject(notAnEvent("event", event));
-    if (this.schemas !== null) {
-      const invalid = this.schemas.check(event);
+    const schemas = this.path.schemas;
+    if (schemas !== null) {
+      const invalid = schemas.check(event);
       if (invalid !== null) return Promise.reject(invalid);
     }
-    return this.emitChecked(event, remote);
-  }
-
-  /** emit, past its checks of the bus, the argument and the schema (emitMany makes them first). */
-  private emitChecked(event: Event, remote: boolean): Promise<EmitResult> {
-    if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
-    this.history.push(event);
-    this.stats?.countEmit(event.eventType);
-    if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
-    const subs = this.subscriptions.match(event.eventType);
-    const state = new EmitState(event.eventId, subs.length, this.depth);
-    if (this.link !== null && !remote) this.runner.publish(this.link, event, state);
-    if (subs.length !== 0) {
-      this.depth++;
-      try {
-        for (let i = 0; i < subs.length; i++) this.runner.deliver(subs[i]!, event, state);
-      } finally {
-        this.depth--;
-      }
-    }
-    return this.runner.seal(state);
+    return this.path.dispatch(event, remote);
   }
 
   /**
@@ -186,9 +158,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   emitMany(events: Iterable<EventOf<M>>): Promise<EmitResult[]>;
   emitMany(events: Iterable<AnyEvent>): Promise<EmitResult[]> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
-    const list = checkEvents(events, this.schemas);
+    const list = checkEvents(events, this.path.schemas);
     if (list instanceof InvalidEventError) return Promise.reject(list);
-    const all = Promise.all(list.map((event) => this.emitChecked(event, false)));
+    const all = Promise.all(list.map((event) => this.path.dispatch(event, false)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
     all.catch(() => undefined);
     return all;
@@ -218,7 +190,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       threads: pool?.threads ?? 0,
       queueCapacity: pool?.started === true ? this.options.workers.maxQueue : 0,
     });
-    if (this.link !== null) stats.bridge = this.link.stats();
+    if (this.path.link !== null) stats.bridge = this.path.link.stats();
     return stats;
   }
 
@@ -256,23 +228,21 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * failure with code EBUS_TRANSPORT), and remote events are dispatched here exactly as local ones,
    * never published again. One bridge at a time; `close()` closes it too.
    *
+   * Set up with NatsTransport in docs/nats.md.
+   *
    * @throws (rejects) BusClosedError, AlreadyBridgedError while another bridge is open, TransportError
-   * @example
-   * ```ts
-   * import { NatsTransport } from "@neurectomy/event-bus/nats";
-   * const bridge = await bus.bridge(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", stream: "NEURO" }));
-   * ```
    */
   async bridge(transport: BusTransport): Promise<Bridge> {
     if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
-    if (this.link !== null && this.link.stats().state !== "closed") throw new AlreadyBridgedError();
+    if (this.path.link !== null && this.path.link.stats().state !== "closed") throw new AlreadyBridgedError();
     if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
       throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
     }
     const host: BridgeHost = {
       nodeId: this.nodeId,
       logger: this.logger,
-      dispatchRemote: (event) => this.dispatchRemote(event),
+      // The schemas defined for the type apply: a remote event that breaks one rejects.
+      dispatchRemote: (event) => this.checkedEmit(event, true),
       reportError: (error) => this.reporter.report(error, null),
     };
     const link = await transport.attach(host);
@@ -280,78 +250,19 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       await link.close();
       throw new BusClosedError("the event bus was closed while the bridge was connecting");
     }
-    this.link = link;
+    this.path.link = link;
     return bridgeHandle(link);
-  }
-
-  private dispatchRemote(event: Event): Promise<EmitResult> {
-    // The schemas defined for the type apply: a remote event that breaks one rejects.
-    return this.checkedEmit(event, true);
-  }
-
-  /** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
-  private log(level: "info" | "debug", obj: object, msg: string): void {
-    try {
-      this.logger?.[level]?.(obj, msg);
-    } catch {
-      // The logger's own failure is not the emitter's: the operation it described went on.
-    }
-  }
-
-  /**
-   * Emits the events an offloaded handler sent with ctx.emit, in order, each on its own and not
-   * awaited, `depth` levels deep (one below the event whose handler sent them, so a worker
-   * handler that answers its own type ends at maxNesting). One refused by a schema, the nesting
-   * limit or a closed bus is reported and counted as dropped; the others still go.
-   */
-  private emitFollowUps(wires: readonly ThreadEvent[], depth: number): void {
-    let dropped = 0;
-    for (const wire of wires) {
-      const event = fromThreadEvent(wire);
-      const refusal = this.closed
-        ? new BusClosedError(`follow-up ${event.eventType} (${event.eventId}) of an offloaded handler dropped: the event bus is closed`)
-        : depth >= this.options.maxNesting
-          ? new RecursionLimitError(this.options.maxNesting, event.eventType)
-          : (this.schemas?.check(event) ?? null);
-      if (refusal !== null) {
-        this.reporter.report(refusal, null);
-        dropped++;
-        continue;
-      }
-      const saved = this.depth;
-      this.depth = depth;
-      try {
-        void this.emitChecked(event, false);
-      } finally {
-        this.depth = saved;
-      }
-    }
-    this.stats?.countFollowUps(wires.length - dropped, dropped);
-  }
-
-  private recursionLimit(event: Event): Promise<EmitResult> {
-    const error = new RecursionLimitError(this.options.maxNesting, event.eventType);
-    this.reporter.report(error, null);
-    const rejected = Promise.reject(error);
-    // The handler that re-emitted may not await: keep the rejection from crashing the process.
-    rejected.catch(() => undefined);
-    return rejected;
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
     // Stops remote intake now; resolves once what it took in has settled and been acked.
-    const bridgeClosed = this.link?.close();
+    const bridgeClosed = this.path.link?.close();
     await this.runner.drain(timeoutMs);
     await bridgeClosed;
     await this.runner.offloaded?.close();
   }
 
-  // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------
-  // Each is taught with examples in docs/typescript.md (metrics in docs/stats-and-metrics.md).
-
-  /** Payload schemas by event type; null until the first define(), so emit pays one null check. */
-  private schemas: SchemaRegistry | null = null;
-  private readonly closeHooks = new CloseHooks();
+  // ---- typed API, taught with examples in docs/typescript.md (metrics: docs/stats-and-metrics.md)
 
   /**
    * Validates the `data` of every event of `type` at `emit` (and `emitMany`) with a zod schema:
@@ -362,13 +273,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * @throws InvalidEventError for an invalid type, InvalidOptionsError when `schema` is not a zod schema.
    */
   define<K extends keyof M & string>(type: K, schema: PayloadSchema<PayloadOf<M, K>>): this {
-    (this.schemas ??= new SchemaRegistry()).define(type, schema);
+    (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
   /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.schemas ??= new SchemaRegistry()).define(type, schema);
+    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
@@ -380,7 +291,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    */
   validate(event: Event): EventOf<M> {
     if (!isEvent(event)) throw notAnEvent("event", event);
-    const invalid = this.schemas?.check(event) ?? null;
+    const invalid = this.path.schemas?.check(event) ?? null;
     if (invalid !== null) throw invalid;
     return event as EventOf<M>;
   }

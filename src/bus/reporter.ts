@@ -46,3 +46,12 @@ function printOnce(seen: Set<string>, key: string, message: string): void {
   seen.add(key);
   process.stderr.write(`[@neurectomy/event-bus] ${message}\n`);
 }
+
+/** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
+export function logSafely(logger: Logger, level: "info" | "debug", obj: object, msg: string): void {
+  try {
+    logger[level]?.(obj, msg);
+  } catch {
+    // The logger's own failure is not the emitter's: the operation it described went on.
+  }
+}
