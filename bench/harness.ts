@@ -277,4 +277,4 @@ export function renderTable(env: Environment, table: Table): string {
 }
 
 /** A seeded PRNG (mulberry32): the same seed gives the same topic stream on every run. */
-export { seededRandom } from "../src/cli/workflow.js";
+export { seededRandom } from "../src/seeded-random.js";

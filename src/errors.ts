@@ -111,7 +111,7 @@ export class InvalidEventError extends BusError {
  *
  * @example
  * ```ts
- * try { new EventBus({ maxHistroy: 10 } as never); }
+ * try { new EventBus(JSON.parse('{ "maxHistroy": 10 }')); } // a misspelt key from a config file
  * catch (err) { if (err instanceof InvalidOptionsError) console.error(err.message); }
  * ```
  */
@@ -139,7 +139,7 @@ export interface OptionIssue {
  *
  * @example
  * ```ts
- * try { bus.subscribe("a.*", "not a function" as never); }
+ * try { bus.subscribe("a.*", plugins[name]); } // a plugin table without that name: undefined
  * catch (err) { if (err instanceof InvalidHandlerError) console.error(err.code); } // EBUS_INVALID_HANDLER
  * ```
  */

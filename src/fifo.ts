@@ -38,6 +38,12 @@ export class Fifo<T> {
     return taken;
   }
 
+  /** Removes everything. */
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const all = this.items.slice(this.head);

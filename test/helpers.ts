@@ -66,8 +66,8 @@ export async function until(condition: () => boolean, deadlineMs = 5_000): Promi
   }
 }
 
-/** mulberry32, the demo's seeded generator: the same seed gives the same stream. */
-export { seededRandom } from "../src/cli/workflow.js";
+/** mulberry32: the same seed gives the same stream. */
+export { seededRandom } from "../src/seeded-random.js";
 
 /**
  * Returns a factory of buses that are all closed after each test (call it at the top level of a

@@ -35,7 +35,7 @@ function scriptedJs(answer: (msgID: string) => Answer): { js: JetStreamClient; t
 function publisher(js: JetStreamClient, connected: { value: boolean }, publishRetryMs: number): { p: Publisher; counters: PublisherCounters } {
   const counters: PublisherCounters = { published: 0, duplicates: 0, retries: 0 };
   const config = { stream: "S", nodeId: "n", maxBuffered: 1000, publishTimeoutMs: 1000, publishRetryMs };
-  const p = new Publisher({} as NatsConnection, js, originHeaders("n"), config, counters, () => connected.value);
+  const p = new Publisher({ nc: {} as NatsConnection, js, originHeaders: originHeaders("n"), config, counters, isConnected: () => connected.value });
   return { p, counters };
 }
 

@@ -105,7 +105,8 @@ describe("seedSchemas", () => {
 describe("seedSchemas against the demo workload", () => {
   it("accept every event the demo's simulated Neurectomy workload emits", async () => {
     const { LoadDriver } = await import("../src/cli/load-driver.js");
-    const { runWorkload, seededRandom } = await import("../src/cli/workflow.js");
+    const { runWorkload } = await import("../src/cli/workflow.js");
+    const { seededRandom } = await import("../src/seeded-random.js");
     const bus = new EventBus().defineAll(seedSchemas);
     const driver = new LoadDriver(bus, { events: 3000, deadline: Number.POSITIVE_INFINITY, maxConcurrent: 64 });
     await runWorkload(driver, seededRandom(7));

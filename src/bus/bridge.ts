@@ -5,7 +5,8 @@
  * a network client.
  *
  *   local emit ──► EventBus.emit ──► trie ──► local handlers
- *                        └──► link.onLocalEmit(event) ──► network   (one more delivery target)
+ *                        └──► DeliveryRunner.publish ──► link.onLocalEmit(event) ──► network
+ *                                                        (one more delivery target)
  *   network ──► host.dispatchRemote(event) ──► same trie, history and stats; never offered back
  *                                               to onLocalEmit, so nothing echoes
  */

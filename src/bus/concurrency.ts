@@ -7,6 +7,7 @@
  * (backpressure, as with the worker pool's maxQueue), and nothing is dropped or failed. An
  * emitter that does not await accumulates pending emits, as it would with any slow handler.
  */
+import { Fifo } from "../fifo.js";
 
 /**
  * Runs tasks with at most `limit` of them in flight.
@@ -17,22 +18,10 @@
  * ```
  */
 export class ConcurrencyLimiter {
-  readonly kind = "concurrency-limiter";
   private running = 0;
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<() => void>();
 
-  constructor(readonly limit: number) {}
-
-  /** Calls waiting for a free slot. */
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-
-  /** Calls running (started and not settled). */
-  get active(): number {
-    return this.running;
-  }
+  constructor(private readonly limit: number) {}
 
   /** Runs `task` now when a slot is free (synchronously), else after the calls queued before it. */
   run(task: () => unknown): Promise<unknown> {
@@ -57,15 +46,6 @@ export class ConcurrencyLimiter {
 
   private release(): void {
     this.running--;
-    if (this.head === this.queue.length) return;
-    const next = this.queue[this.head]!;
-    this.queue[this.head++] = NOOP;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    next();
+    this.queue.shift()?.();
   }
 }
-
-const NOOP = (): void => undefined;

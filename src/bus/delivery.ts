@@ -9,17 +9,21 @@
  * Handler time is sampled (one delivery in `sampleEvery`): performance.now() costs more than a
  * dispatch here.
  */
-import { BusClosedError, HandlerFailedError, type BusError } from "../errors.js";
+import { BusClosedError, BusError, HandlerFailedError, TransportError } from "../errors.js";
 import type { Event } from "../event.js";
 import { WorkerDispatcher, type DispatcherOptions } from "../offload/dispatcher.js";
 import type { ThreadEvent } from "../offload/protocol.js";
 import type { StatsBlock } from "../stats/stats-block.js";
 import { PendingDelivery, type EmitResult, type EmitState } from "./emit-state.js";
-import type { ErrorReporter } from "./reporter.js";
-import type { Subscription } from "./subscription.js";
+import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
+import type { ErrorReporter, ErrorSource } from "./reporter.js";
+import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
+import { within } from "../deadline.js";
 
-export const NO_TIMING = -1;
+const NO_TIMING = -1;
+
+type LimitedTarget = Extract<DeliveryTarget, { kind: "limited" }>;
 /** The outcome of an asynchronous delivery that a filter turned away. */
 export const FILTERED = Symbol("filtered");
 
@@ -32,7 +36,9 @@ function captureResolve(resolve: (result: EmitResult) => void): void {
 
 export class DeliveryRunner {
   /** Emits with asynchronous deliveries still running (close() waits for them). */
-  readonly active = new Set<EmitState>();
+  private readonly active = new Set<EmitState>();
+  /** The bridge as a delivery target: the codes printed to stderr for its failures. */
+  private readonly bridge: ErrorSource = { warned: null };
   private dispatcher: WorkerDispatcher<PendingDelivery> | null = null;
   private drained: (() => void) | null = null;
   /** Time the first delivery, then one in `sampleEvery`. */
@@ -55,12 +61,45 @@ export class DeliveryRunner {
     return this.dispatcher;
   }
 
-  /** Resolves when no emit has deliveries running. */
-  whenDrained(): Promise<void> {
-    if (this.active.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  /**
+   * Resolves when no emit has deliveries running. With `timeoutMs`, what still runs then fails
+   * with EBUS_CLOSED.
+   */
+  async drain(timeoutMs: number | undefined): Promise<void> {
+    // drain() may be called by a handler in the middle of a dispatch (close() does): that emit
+    // joins `active` only when its synchronous dispatch returns, so look one microtask later.
+    await Promise.resolve();
+    if (this.active.size === 0) return;
+    const drained = new Promise<void>((resolve) => {
       this.drained = resolve;
     });
+    if (timeoutMs === undefined) return drained;
+    await within(drained, timeoutMs);
+    this.abandonActive();
+  }
+
+  /**
+   * Offers a local emit to the bridge: unless the link skips its type, the bridge is one more
+   * delivery target of the emit, and a failed publish one more failure (EBUS_TRANSPORT).
+   */
+  publish(link: BridgeLink, event: Event, state: EmitState): void {
+    let outcome: LocalEmitOutcome;
+    try {
+      outcome = link.onLocalEmit(event);
+    } catch (err) {
+      outcome = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (outcome === "skipped") return;
+    state.matched++;
+    if (outcome === "sent") {
+      state.delivered++;
+      return;
+    }
+    const pending = this.track(state, null, NO_TIMING);
+    outcome.then(
+      () => this.settle(pending, null),
+      (err: unknown) => this.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
+    );
   }
 
   deliver(sub: Subscription, event: Event, state: EmitState): void {
@@ -81,7 +120,7 @@ export class DeliveryRunner {
           (ok) => {
             if (pending.done) return;
             if (!ok || !this.claimOnce(sub)) this.settle(pending, FILTERED);
-            else this.callAsync(pending, event);
+            else this.callAsync(pending, sub, event);
           },
           (err: unknown) => this.settle(pending, this.failure(sub, err, "filter")),
         );
@@ -96,18 +135,23 @@ export class DeliveryRunner {
       state.filtered++;
       return;
     }
-    if (sub.offload !== null) {
-      this.runOffloaded(this.track(state, sub, NO_TIMING), event);
-      return;
-    }
-    if (sub.limiter !== null) {
-      this.runLimited(this.track(state, sub, NO_TIMING), event);
-      return;
+    const target = sub.target;
+    switch (target.kind) {
+      case "handler":
+        break;
+      case "limited":
+        this.runLimited(this.track(state, sub, NO_TIMING), sub, target, event);
+        return;
+      case "offload": {
+        const pending = this.track(state, sub, NO_TIMING);
+        this.workers().submit(target.offload, sub.id, sub.pattern, event, pending);
+        return;
+      }
     }
     const start = this.timing();
     let returned: unknown;
     try {
-      returned = sub.handler!(event);
+      returned = target.handler(event);
       if (isThenable(returned)) returned = Promise.resolve(returned);
     } catch (err) {
       this.recordTime(start);
@@ -136,27 +180,24 @@ export class DeliveryRunner {
   }
 
   /** The handler part of a delivery whose filter was asynchronous. */
-  private callAsync(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
-    if (sub.offload !== null) {
-      this.runOffloaded(pending, event);
-      return;
+  private callAsync(pending: PendingDelivery, sub: Subscription, event: Event): void {
+    const target = sub.target;
+    switch (target.kind) {
+      case "handler":
+        Promise.resolve()
+          .then(() => target.handler(event))
+          .then(
+            () => this.settle(pending, null),
+            (err: unknown) => this.settle(pending, this.failure(sub, err, "handler")),
+          );
+        return;
+      case "limited":
+        this.runLimited(pending, sub, target, event);
+        return;
+      case "offload":
+        this.workers().submit(target.offload, sub.id, sub.pattern, event, pending);
+        return;
     }
-    if (sub.limiter !== null) {
-      this.runLimited(pending, event);
-      return;
-    }
-    Promise.resolve()
-      .then(() => sub.handler!(event))
-      .then(
-        () => this.settle(pending, null),
-        (err: unknown) => this.settle(pending, this.failure(sub, err, "handler")),
-      );
-  }
-
-  private runOffloaded(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
-    this.workers().submit(sub.offload!, sub.id, sub.pattern, event, pending);
   }
 
   /**
@@ -177,7 +218,7 @@ export class DeliveryRunner {
     this.settle(pending, error);
   };
 
-  track(state: EmitState, sub: Subscription, start: number): PendingDelivery {
+  private track(state: EmitState, sub: Subscription | null, start: number): PendingDelivery {
     const pending = new PendingDelivery(state, sub, start);
     state.remaining++;
     this.stats?.addInFlight(1);
@@ -185,7 +226,7 @@ export class DeliveryRunner {
   }
 
   /** Ends an asynchronous delivery: FILTERED, null (delivered) or the error it failed with. */
-  settle(pending: PendingDelivery, outcome: BusError | null | typeof FILTERED): void {
+  private settle(pending: PendingDelivery, outcome: BusError | null | typeof FILTERED): void {
     if (pending.done) return;
     pending.done = true;
     const state = pending.state;
@@ -195,7 +236,7 @@ export class DeliveryRunner {
     else if (outcome === FILTERED) state.filtered++;
     else {
       state.fail(outcome);
-      this.reporter.report(outcome, pending.subscription);
+      this.reporter.report(outcome, pending.subscription ?? this.bridge);
     }
     if (--state.remaining === 0 && state.resolve !== null) this.finish(state);
   }
@@ -259,14 +300,13 @@ export class DeliveryRunner {
   }
 
   /** A delivery of a subscription with a `concurrency` limit: it runs when the limiter has room. */
-  private runLimited(pending: PendingDelivery, event: Event): void {
-    const sub = pending.subscription;
+  private runLimited(pending: PendingDelivery, sub: Subscription, target: LimitedTarget, event: Event): void {
     let start = NO_TIMING;
-    sub.limiter!.run(() => {
+    target.limiter.run(() => {
       // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
       if (pending.done) return undefined;
       start = this.timing();
-      return sub.handler!(event);
+      return target.handler(event);
     }).then(
       () => {
         this.recordTime(start);
@@ -280,7 +320,7 @@ export class DeliveryRunner {
   }
 
   /** close({ timeoutMs }) expired: what still runs fails with EBUS_CLOSED. */
-  abandonActive(): void {
+  private abandonActive(): void {
     for (const state of [...this.active]) {
       const pendings: PendingDelivery[] = [];
       for (let p = state.pending; p !== null; p = p.previous) pendings.push(p);
@@ -288,7 +328,11 @@ export class DeliveryRunner {
       for (const pending of pendings.reverse()) {
         if (pending.done) continue;
         const sub = pending.subscription;
-        this.settle(pending, new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern }));
+        const late =
+          sub === null
+            ? new BusClosedError(`publish of ${state.eventId} to the bridge did not finish before close() timed out`)
+            : new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern });
+        this.settle(pending, late);
       }
     }
   }

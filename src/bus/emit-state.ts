@@ -36,7 +36,8 @@ export class PendingDelivery {
   readonly previous: PendingDelivery | null;
   constructor(
     readonly state: EmitState,
-    readonly subscription: Subscription,
+    /** null: the bridge, publishing the event to other processes. */
+    readonly subscription: Subscription | null,
     /** performance.now() at the start when this delivery is timed, else -1. */
     readonly start: number,
   ) {

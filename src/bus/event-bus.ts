@@ -1,42 +1,31 @@
 /**
- * EventBus: the publish/subscribe core (docs/architecture.md: the path of an emit).
- *
- * emit(event) does, in order: history push, stats count, one trie lookup (usually a cache hit),
- * then calls each matching handler in subscription order. Synchronous handlers settle inside
- * the call; asynchronous ones (and offloaded ones) are tracked by an EmitState whose promise
- * settles when the last of them has. Handler and filter errors are caught, wrapped in coded
- * BusErrors, counted and reported: they never reject the emit.
+ * EventBus: the public surface of the publish/subscribe core (docs/architecture.md: the path of
+ * an emit). emit(event) checks the bus, the argument and the schema, then hands the event to the
+ * EmitPath (emit-path.ts: history, stats, the trie), whose DeliveryRunner (delivery.ts) calls the
+ * handlers, publishes to the bridge and keeps the emit's books.
  */
 import { isEvent, type Event } from "../event.js";
-import {
-  AlreadyBridgedError,
-  BusClosedError,
-  InvalidEventError,
-  InvalidOptionsError,
-  RecursionLimitError,
-  TransportError,
-  BusError,
-} from "../errors.js";
-import { received } from "../describe-input.js";
+import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
 import { parsePattern } from "../pattern/grammar.js";
-import { bridgeHandle, type Bridge, type BridgeHost, type BridgeLink, type BusTransport, type LocalEmitOutcome } from "./bridge.js";
-import { TopicTrie } from "../pattern/trie.js";
+import { bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
 import { StatsBlock } from "../stats/stats-block.js";
-import { DeliveryRunner, NO_TIMING } from "./delivery.js";
-import { EmitState, type EmitResult } from "./emit-state.js";
+import { DeliveryRunner } from "./delivery.js";
+import type { EmitResult } from "./emit-state.js";
+import { checkEvents, notAnEvent } from "./emit-input.js";
 import { History } from "./history.js";
 import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
-import { ErrorReporter } from "./reporter.js";
+import { EmitPath } from "./emit-path.js";
+import { ErrorReporter, logSafely } from "./reporter.js";
 import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
+import { SubscriptionRegistry } from "./registry.js";
 import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
-import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
 import { renderPrometheus, type MetricsOptions } from "../stats/prometheus.js";
 import { unsubscriber, type Unsubscribe } from "./disposable.js";
 import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
 import { EventStream, type StreamOptions } from "./stream.js";
 import type { AnyEvent, EventMap, EventOf, HandledEvent, PatternArg, PayloadOf, UntypedEvents } from "./typed.js";
-import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
+import { CloseHooks, waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
 
 /**
  * The event bus.
@@ -51,24 +40,18 @@ import { waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
  */
 export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly options: ResolvedOptions;
-  private readonly trie = new TopicTrie<Subscription>();
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly patternCounts = new Map<string, number>();
+  private readonly subscriptions = new SubscriptionRegistry();
   private readonly history: History<Event>;
   private readonly stats: StatsBlock | null;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
   private readonly runner: DeliveryRunner;
+  private readonly path: EmitPath;
   private seq = 0;
-  private depth = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
-  /** The bridge to other processes (see bridge()); it stays here after closing, for getStats(). */
-  private link: BridgeLink | null = null;
-  /** The remote event being dispatched right now: emit does not offer it to the bridge again. */
-  private inbound: Event | null = null;
-  /** Stands for the bridge in the EmitState of exported events; never in the trie. */
-  private bridgeTarget: Subscription | null = null;
+  /** Run when close() starts: pending waitFor calls reject, streams end. */
+  private readonly closeHooks = new CloseHooks();
 
   /** @throws InvalidOptionsError when an option is unknown or out of range (zod issues as `cause`). */
   constructor(options: BusOptions = {}) {
@@ -84,8 +67,11 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       stats?.sampleEvery ?? 0,
       this.options.workers,
       (id) => this.unsubscribe(id),
-      (events, depth) => this.emitFollowUps(events, depth),
+      (events, depth) => this.path.emitFollowUps(events, depth),
     );
+    const { maxNesting } = this.options;
+    const init = { maxNesting, history: this.history, stats: this.stats, subscriptions: this.subscriptions, reporter: this.reporter, logger: this.logger };
+    this.path = new EmitPath({ ...init, isClosed: () => this.closed }, this.runner);
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -103,45 +89,37 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    *
    * @returns the subscription id, for `unsubscribe`.
    * @throws InvalidPatternError, InvalidHandlerError, InvalidOptionsError, BusClosedError
-   * @example
-   * ```ts
-   * const id = bus.subscribe("task.failed", onFailure, { filter: (e) => e.data.priority === "critical" });
-   * ```
    */
   subscribe<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
     handler: Handler<HandledEvent<M, P, E>> | OffloadHandler,
     options?: SubscribeOptions<HandledEvent<M, P, E>>,
   ): string {
+    return this.add(pattern, handler, options);
+  }
+
+  /** subscribe, untyped: the typed API checks the pattern and handler types, this the values. */
+  private add(pattern: string, handler: unknown, options: unknown): string {
     if (this.closed) throw new BusClosedError("cannot subscribe: the event bus is closed");
     const parsed = parsePattern(pattern);
-    const args = parseSubscribeArgs(handler, options);
-    const { filter, signal, once } = args.options;
+    const { target, filter, once, signal } = parseSubscribeArgs(handler, options);
     if (signal?.aborted === true) return "";
-    const sub = new Subscription(this.seq++, pattern, parsed, args.handler, args.offload, filter ?? null, once ?? false, signal ?? null);
-    sub.limiter = args.limiter;
-    this.trie.add(parsed, sub);
-    this.subscriptions.set(sub.id, sub);
-    this.patternCounts.set(pattern, (this.patternCounts.get(pattern) ?? 0) + 1);
-    if (signal !== undefined) {
+    const sub = new Subscription({ seq: this.seq++, pattern, parsed, target, filter, once, signal });
+    this.subscriptions.add(sub);
+    if (signal !== null) {
       sub.abortListener = () => this.unsubscribe(sub.id);
       signal.addEventListener("abort", sub.abortListener, { once: true });
     }
-    if (this.logger !== undefined) this.log("info", { subscriptionId: sub.id, pattern }, "subscribed");
+    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId: sub.id, pattern }, "subscribed");
     return sub.id;
   }
 
   /** Removes a subscription. @returns whether it existed. */
   unsubscribe(subscriptionId: string): boolean {
-    const sub = this.subscriptions.get(subscriptionId);
+    const sub = this.subscriptions.remove(subscriptionId);
     if (sub === undefined) return false;
-    this.subscriptions.delete(subscriptionId);
-    this.trie.remove(sub.parsed, sub);
-    const left = (this.patternCounts.get(sub.pattern) ?? 1) - 1;
-    if (left === 0) this.patternCounts.delete(sub.pattern);
-    else this.patternCounts.set(sub.pattern, left);
     if (sub.signal !== null && sub.abortListener !== null) sub.signal.removeEventListener("abort", sub.abortListener);
-    if (this.logger !== undefined) this.log("info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
+    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
     return true;
   }
 
@@ -155,33 +133,19 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    */
   emit(event: EventOf<M>): Promise<EmitResult>;
   emit(event: AnyEvent): Promise<EmitResult> {
-    if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
-    if (!isEvent(event)) return Promise.reject(notAnEvent("event", event));
-    if (this.schemas !== null) {
-      const invalid = this.schemas.check(event);
-      if (invalid !== null) return Promise.reject(invalid);
-    }
-    return this.emitChecked(event);
+    return this.checkedEmit(event, false);
   }
 
-  /** emit, past its checks of the bus, the argument and the schema (emitMany makes them first). */
-  private emitChecked(event: Event): Promise<EmitResult> {
-    if (this.depth >= this.options.maxNesting) return this.recursionLimit(event);
-    this.history.push(event);
-    this.stats?.countEmit(event.eventType);
-    if (this.logger !== undefined) this.log("debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
-    const subs = this.trie.match(event.eventType);
-    const state = new EmitState(event.eventId, subs.length, this.depth);
-    if (this.link !== null && event !== this.inbound) this.publishToBridge(this.link, event, state);
-    if (subs.length !== 0) {
-      this.depth++;
-      try {
-        for (let i = 0; i < subs.length; i++) this.runner.deliver(subs[i]!, event, state);
-      } finally {
-        this.depth--;
-      }
+  /** emit, or the dispatch of an event from another process (`remote`: not offered to the bridge). */
+  private checkedEmit(event: unknown, remote: boolean): Promise<EmitResult> {
+    if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
+    if (!isEvent(event)) return Promise.reject(notAnEvent("event", event));
+    const schemas = this.path.schemas;
+    if (schemas !== null) {
+      const invalid = schemas.check(event);
+      if (invalid !== null) return Promise.reject(invalid);
     }
-    return this.runner.seal(state);
+    return this.path.dispatch(event, remote);
   }
 
   /**
@@ -194,23 +158,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   emitMany(events: Iterable<EventOf<M>>): Promise<EmitResult[]>;
   emitMany(events: Iterable<AnyEvent>): Promise<EmitResult[]> {
     if (this.closed) return Promise.reject(new BusClosedError("cannot emit: the event bus is closed"));
-    if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
-      return Promise.reject(new InvalidEventError("events", "must be an iterable of Event"));
-    }
-    let list: Event[];
-    try {
-      list = Array.from(events);
-    } catch (err) {
-      return Promise.reject(new InvalidEventError("events", "iterating the events threw", err));
-    }
-    const bad = list.findIndex((e) => !isEvent(e));
-    if (bad >= 0) return Promise.reject(notAnEvent(`events[${bad}]`, list[bad]));
-    for (let i = 0; this.schemas !== null && i < list.length; i++) {
-      const invalid = this.schemas.check(list[i]!);
-      // Name the item: in a batch of a thousand, "data.task_id" alone does not say which one.
-      if (invalid !== null) return Promise.reject(new InvalidEventError(`events[${i}].${invalid.field}`, invalid.rule, invalid.cause));
-    }
-    const all = Promise.all(list.map((event) => this.emitChecked(event)));
+    const list = checkEvents(events, this.path.schemas);
+    if (list instanceof InvalidEventError) return Promise.reject(list);
+    const all = Promise.all(list.map((event) => this.path.dispatch(event, false)));
     // Past the nesting limit an emit rejects; a handler that does not await must not crash the process.
     all.catch(() => undefined);
     return all;
@@ -225,7 +175,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /** Subscriptions with exactly this pattern string; with none, all subscriptions. */
   getSubscriptionCount(pattern?: string): number {
-    return pattern === undefined ? this.subscriptions.size : (this.patternCounts.get(pattern) ?? 0);
+    return pattern === undefined ? this.subscriptions.size : this.subscriptions.count(pattern);
   }
 
   getStats(): BusStats {
@@ -234,13 +184,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const stats = buildStats({
       stats: this.stats,
       subscriptions: this.subscriptions.size,
-      patterns: [...this.patternCounts.keys()],
+      patterns: this.subscriptions.patterns(),
       historySize: this.history.size,
       maxHistory: this.options.maxHistory,
       threads: pool?.threads ?? 0,
       queueCapacity: pool?.started === true ? this.options.workers.maxQueue : 0,
     });
-    if (this.link !== null) stats.bridge = this.link.stats();
+    if (this.path.link !== null) stats.bridge = this.path.link.stats();
     return stats;
   }
 
@@ -267,7 +217,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       return Promise.reject(err);
     }
     this.closed = true;
-    this.runCloseHooks();
+    this.closeHooks.run();
     this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
   }
@@ -278,23 +228,21 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * failure with code EBUS_TRANSPORT), and remote events are dispatched here exactly as local ones,
    * never published again. One bridge at a time; `close()` closes it too.
    *
+   * Set up with NatsTransport in docs/nats.md.
+   *
    * @throws (rejects) BusClosedError, AlreadyBridgedError while another bridge is open, TransportError
-   * @example
-   * ```ts
-   * import { NatsTransport } from "@neurectomy/event-bus/nats";
-   * const bridge = await bus.bridge(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", stream: "NEURO" }));
-   * ```
    */
   async bridge(transport: BusTransport): Promise<Bridge> {
     if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
-    if (this.link !== null && this.link.stats().state !== "closed") throw new AlreadyBridgedError();
+    if (this.path.link !== null && this.path.link.stats().state !== "closed") throw new AlreadyBridgedError();
     if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
       throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
     }
     const host: BridgeHost = {
       nodeId: this.nodeId,
       logger: this.logger,
-      dispatchRemote: (event) => this.dispatchRemote(event),
+      // The schemas defined for the type apply: a remote event that breaks one rejects.
+      dispatchRemote: (event) => this.checkedEmit(event, true),
       reportError: (error) => this.reporter.report(error, null),
     };
     const link = await transport.attach(host);
@@ -302,118 +250,19 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       await link.close();
       throw new BusClosedError("the event bus was closed while the bridge was connecting");
     }
-    this.bridgeTarget ??= new Subscription(-1, "*", parsePattern("*"), null, null, null, false, null);
-    this.link = link;
+    this.path.link = link;
     return bridgeHandle(link);
-  }
-
-  private dispatchRemote(event: Event): Promise<EmitResult> {
-    this.inbound = event;
-    try {
-      // emit applies the schemas defined for the type: a remote event that breaks one rejects.
-      return this.emit(event as EventOf<M>);
-    } finally {
-      this.inbound = null;
-    }
-  }
-
-  private publishToBridge(link: BridgeLink, event: Event, state: EmitState): void {
-    let outcome: LocalEmitOutcome;
-    try {
-      outcome = link.onLocalEmit(event);
-    } catch (err) {
-      outcome = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    if (outcome === "skipped") return;
-    state.matched++;
-    if (outcome === "sent") {
-      state.delivered++;
-      return;
-    }
-    const pending = this.runner.track(state, this.bridgeTarget!, NO_TIMING);
-    outcome.then(
-      () => this.runner.settle(pending, null),
-      (err: unknown) => this.runner.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
-    );
-  }
-
-  /** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
-  private log(level: "info" | "debug", obj: object, msg: string): void {
-    try {
-      this.logger?.[level]?.(obj, msg);
-    } catch {
-      // The logger's own failure is not the emitter's: the operation it described went on.
-    }
-  }
-
-  /**
-   * Emits the events an offloaded handler sent with ctx.emit, in order, each on its own and not
-   * awaited, `depth` levels deep (one below the event whose handler sent them, so a worker
-   * handler that answers its own type ends at maxNesting). One refused by a schema, the nesting
-   * limit or a closed bus is reported and counted as dropped; the others still go.
-   */
-  private emitFollowUps(wires: readonly ThreadEvent[], depth: number): void {
-    let dropped = 0;
-    for (const wire of wires) {
-      const event = fromThreadEvent(wire);
-      const refusal = this.closed
-        ? new BusClosedError(`follow-up ${event.eventType} (${event.eventId}) of an offloaded handler dropped: the event bus is closed`)
-        : depth >= this.options.maxNesting
-          ? new RecursionLimitError(this.options.maxNesting, event.eventType)
-          : (this.schemas?.check(event) ?? null);
-      if (refusal !== null) {
-        this.reporter.report(refusal, null);
-        dropped++;
-        continue;
-      }
-      const saved = this.depth;
-      this.depth = depth;
-      try {
-        void this.emitChecked(event);
-      } finally {
-        this.depth = saved;
-      }
-    }
-    this.stats?.countFollowUps(wires.length - dropped, dropped);
-  }
-
-  private recursionLimit(event: Event): Promise<EmitResult> {
-    const error = new RecursionLimitError(this.options.maxNesting, event.eventType);
-    this.reporter.report(error, null);
-    const rejected = Promise.reject(error);
-    // The handler that re-emitted may not await: keep the rejection from crashing the process.
-    rejected.catch(() => undefined);
-    return rejected;
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
     // Stops remote intake now; resolves once what it took in has settled and been acked.
-    const bridgeClosed = this.link?.close();
-    // close() may be called by a handler in the middle of a dispatch: that emit joins `active`
-    // only when its (synchronous) dispatch returns, so look one microtask later.
-    await Promise.resolve();
-    const drained = this.runner.whenDrained();
-    if (timeoutMs !== undefined && this.runner.active.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([drained, expired]);
-      clearTimeout(timer);
-      this.runner.abandonActive();
-    } else {
-      await drained;
-    }
+    const bridgeClosed = this.path.link?.close();
+    await this.runner.drain(timeoutMs);
     await bridgeClosed;
     await this.runner.offloaded?.close();
   }
 
-  // ---- typed API: schemas, waiting, streaming, disposable subscriptions, metrics ---------------
-
-  /** Payload schemas by event type; null until the first define(), so emit pays one null check. */
-  private schemas: SchemaRegistry | null = null;
-  /** Run when close() starts: pending waitFor calls reject, streams end. */
-  private closeHooks: Set<() => void> | null = null;
+  // ---- typed API, taught with examples in docs/typescript.md (metrics: docs/stats-and-metrics.md)
 
   /**
    * Validates the `data` of every event of `type` at `emit` (and `emitMany`) with a zod schema:
@@ -422,27 +271,15 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * is checked, not transformed. Defining a type again replaces its schema.
    *
    * @throws InvalidEventError for an invalid type, InvalidOptionsError when `schema` is not a zod schema.
-   * @example
-   * ```ts
-   * bus.define("task.completed", z.looseObject({ task_id: z.string(), duration: z.number().optional() }));
-   * await bus.emit(new Event("task.completed", "w1", { task_id: 42 })); // rejects: EBUS_INVALID_EVENT
-   * ```
    */
   define<K extends keyof M & string>(type: K, schema: PayloadSchema<PayloadOf<M, K>>): this {
-    (this.schemas ??= new SchemaRegistry()).define(type, schema);
+    (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
-  /**
-   * `define` for each entry of a map of event type to schema, such as `seedSchemas`.
-   *
-   * @example
-   * ```ts
-   * const bus = new EventBus<SeedEvents>().defineAll(seedSchemas);
-   * ```
-   */
+  /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.define(type as keyof M & string, schema as never);
+    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
     return this;
   }
 
@@ -451,15 +288,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * returns it, typed for this bus. For events from outside, such as a transport's `Event.fromDict`.
    *
    * @throws InvalidEventError (code `EBUS_INVALID_EVENT`, zod issues as `cause`).
-   * @example
-   * ```ts
-   * const event = bus.validate(Event.fromDict(JSON.parse(message)));
-   * await bus.emit(event);
-   * ```
    */
   validate(event: Event): EventOf<M> {
     if (!isEvent(event)) throw notAnEvent("event", event);
-    const invalid = this.schemas?.check(event) ?? null;
+    const invalid = this.path.schemas?.check(event) ?? null;
     if (invalid !== null) throw invalid;
     return event as EventOf<M>;
   }
@@ -467,12 +299,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /**
    * `subscribe`, returning an unsubscribe function instead of the id. The function is also
    * `Disposable`: `using off = bus.on(...)` unsubscribes when the block ends.
-   *
-   * @example
-   * ```ts
-   * const off = bus.on("task.*", (e) => console.log(e.eventType), { concurrency: 1 });
-   * off(); // true: it was subscribed
-   * ```
    */
   on<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
@@ -487,13 +313,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * WaitTimeoutError (code `EBUS_WAIT_TIMEOUT`) after `timeoutMs`, with an `AbortError`
    * (code `ABORT_ERR`, the reason as `cause`) when `signal` aborts, and with BusClosedError when
    * the bus closes first. Its subscription is removed however it settles.
-   *
-   * @example
-   * ```ts
-   * const done = bus.waitFor("workflow.completed", { filter: (e) => e.data.workflow_id === "wf1", timeoutMs: 10_000 });
-   * await startWorkflow("wf1");
-   * console.log((await done).data);
-   * ```
    */
   waitFor<E extends Event = Event, const P extends string = string>(
     pattern: PatternArg<M, P>,
@@ -508,12 +327,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * removes its subscription.
    *
    * @throws InvalidPatternError, InvalidOptionsError, BusClosedError, AbortError (signal already aborted)
-   * @example
-   * ```ts
-   * for await (const e of bus.stream("task.failed", { signal: AbortSignal.timeout(60_000) })) {
-   *   console.log(e.data.task_id);
-   * }
-   * ```
    */
   stream<E extends Event = Event, const P extends string = string>(pattern: PatternArg<M, P>, options?: StreamOptions): EventStream<HandledEvent<M, P, E>> {
     return new EventStream<HandledEvent<M, P, E>>(this.waitHost(), pattern, options);
@@ -522,41 +335,16 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /**
    * The statistics in the Prometheus text exposition format, for a `/metrics` endpoint (serve it
    * as `text/plain; version=0.0.4`).
-   *
-   * @example
-   * ```ts
-   * http.createServer((req, res) => {
-   *   if (req.url === "/metrics") res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(bus.metrics());
-   * });
-   * ```
    */
   metrics(options: MetricsOptions = {}): string {
     return renderPrometheus(this.getStats(), this.stats?.snapshot().latencyBuckets ?? null, options);
   }
 
   private waitHost(): WaitHost {
-    const untyped = this as unknown as EventBus;
     return {
-      subscribe: (pattern, handler, options) => untyped.subscribe(pattern, handler, options),
+      subscribe: (pattern, handler, options) => this.add(pattern, handler, options),
       unsubscribe: (id) => this.unsubscribe(id),
-      onClose: (hook) => {
-        const hooks = (this.closeHooks ??= new Set());
-        hooks.add(hook);
-        return () => hooks.delete(hook);
-      },
+      onClose: (hook) => this.closeHooks.add(hook),
     };
   }
-
-  private runCloseHooks(): void {
-    const hooks = this.closeHooks;
-    if (hooks === null) return;
-    this.closeHooks = null;
-    for (const hook of hooks) hook();
-  }
-}
-
-/** The error for something passed where an Event belongs. */
-function notAnEvent(field: string, value: unknown): InvalidEventError {
-  const rule = "must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input";
-  return new InvalidEventError(field, rule, undefined, received(value));
 }

@@ -123,7 +123,7 @@ const loggerSchema = z.custom<Logger>(
   { message: "logger must have an error() method (pino-compatible)" },
 );
 
-export const busOptionsSchema = z.strictObject({
+const busOptionsSchema = z.strictObject({
   maxHistory: z.number().int().min(0).optional(),
   onError: fn<(error: BusError) => void>("onError").optional(),
   logger: loggerSchema.optional(),

@@ -1,6 +1,7 @@
 /**
  * The read side of the bus: history queries and the BusStats report.
  */
+import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
@@ -23,17 +24,18 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+const historyQuerySchema = z.strictObject({
+  // parsePattern checks it, with its own error (EBUS_INVALID_PATTERN).
+  pattern: z.unknown().optional(),
+  source: z.string().optional(),
+  limit: z.number().int().nonnegative().optional(),
+});
+
 /** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */
 export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
-  if (query === null || typeof query !== "object") throw new InvalidOptionsError("getHistory query must be an object");
-  for (const key of Object.keys(query)) {
-    if (key !== "pattern" && key !== "source" && key !== "limit") throw new InvalidOptionsError(`unknown getHistory option "${key}"`);
-  }
-  const { pattern, source, limit } = query;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
-    throw new InvalidOptionsError("getHistory limit must be a non-negative integer");
-  }
-  if (source !== undefined && typeof source !== "string") throw new InvalidOptionsError("getHistory source must be a string");
+  const checked = historyQuerySchema.safeParse(query);
+  if (!checked.success) throw InvalidOptionsError.fromIssues("getHistory query", checked.error.issues);
+  const { pattern, source, limit } = checked.data;
   const parsed = pattern === undefined ? undefined : parsePattern(pattern);
   let keep: ((e: Event) => boolean) | undefined;
   if (parsed !== undefined || source !== undefined) {

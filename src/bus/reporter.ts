@@ -4,7 +4,11 @@
  */
 import type { BusError } from "../errors.js";
 import type { Logger } from "./options.js";
-import type { Subscription } from "./subscription.js";
+
+/** Where a reporter remembers the codes it printed: a subscription, or the bridge as a delivery target. */
+export interface ErrorSource {
+  warned: Set<string> | null;
+}
 
 export class ErrorReporter {
   /** Codes printed for errors that belong to no subscription. */
@@ -15,7 +19,7 @@ export class ErrorReporter {
     private readonly logger: Logger | undefined,
   ) {}
 
-  report(error: BusError, subscription: Subscription | null): void {
+  report(error: BusError, source: ErrorSource | null): void {
     if (this.onError !== undefined) {
       try {
         this.onError(error);
@@ -32,7 +36,7 @@ export class ErrorReporter {
         // a broken logger must not take the emitter down; fall through to stderr
       }
     }
-    const seen = subscription === null ? this.warned : (subscription.warned ??= new Set());
+    const seen = source === null ? this.warned : (source.warned ??= new Set());
     printOnce(seen, error.code, `${error.code}: ${error.message} (printed once per subscription and code; pass onError or a logger to see every error)`);
   }
 }
@@ -41,4 +45,13 @@ function printOnce(seen: Set<string>, key: string, message: string): void {
   if (seen.has(key)) return;
   seen.add(key);
   process.stderr.write(`[@neurectomy/event-bus] ${message}\n`);
+}
+
+/** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
+export function logSafely(logger: Logger, level: "info" | "debug", obj: object, msg: string): void {
+  try {
+    logger[level]?.(obj, msg);
+  } catch {
+    // The logger's own failure is not the emitter's: the operation it described went on.
+  }
 }

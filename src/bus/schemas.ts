@@ -27,7 +27,6 @@ export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
 export type OptionalUndefined<D> = D extends object ? { [K in keyof D]: undefined extends D[K] ? D[K] | undefined : D[K] } : D;
 
 export class SchemaRegistry {
-  readonly kind = "schema-registry";
   private readonly schemas = new Map<string, PayloadSchema<unknown>>();
 
   get size(): number {

@@ -12,8 +12,11 @@
  * buffered events).
  */
 import { InvalidOptionsError } from "../errors.js";
+import { Fifo } from "../fifo.js";
 import type { Event } from "../event.js";
-import { AbortError, checkSignal, type WaitHost } from "./waiting.js";
+import { z } from "zod";
+import { signalOption } from "./subscription.js";
+import { AbortError, type WaitHost } from "./waiting.js";
 
 /**
  * What a stream does with an event that finds its buffer full.
@@ -42,7 +45,11 @@ export interface StreamOptions {
   overflow?: OverflowPolicy;
 }
 
-const POLICIES: readonly string[] = ["drop-oldest", "drop-newest", "wait"];
+const streamOptionsSchema = z.strictObject({
+  signal: signalOption,
+  bufferSize: z.number().int().positive().optional(),
+  overflow: z.enum(["drop-oldest", "drop-newest", "wait"]).optional(),
+});
 
 interface Blocked<E> {
   event: E;
@@ -60,15 +67,13 @@ interface Blocked<E> {
  * ```
  */
 export class EventStream<E extends Event<string, object> = Event> implements AsyncIterableIterator<E>, AsyncDisposable {
-  readonly kind = "event-stream";
   /** Events lost to the overflow policy so far. */
   dropped = 0;
   readonly subscriptionId: string;
-  private readonly buffer: E[] = [];
-  private head = 0;
-  private readonly blocked: Blocked<E>[] = [];
+  private readonly buffer = new Fifo<E>();
+  private readonly blocked = new Fifo<Blocked<E>>();
   /** next() calls waiting for an event, oldest first. */
-  private readonly readers: { resolve: (r: IteratorResult<E>) => void; reject: (err: unknown) => void }[] = [];
+  private readonly readers = new Fifo<{ resolve: (r: IteratorResult<E>) => void; reject: (err: unknown) => void }>();
   private ended = false;
   private error: unknown = null;
   private readonly bufferSize: number;
@@ -83,13 +88,10 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     pattern: string,
     options: StreamOptions = {},
   ) {
-    if (options === null || typeof options !== "object") throw new InvalidOptionsError("stream options must be an object");
-    const { signal, bufferSize = 1024, overflow = "drop-oldest", ...rest } = options;
-    const unknownKey = Object.keys(rest)[0];
-    if (unknownKey !== undefined) throw new InvalidOptionsError(`unknown stream option "${unknownKey}"`);
-    if (!(Number.isInteger(bufferSize) && bufferSize > 0)) throw new InvalidOptionsError("stream bufferSize must be a positive integer");
-    if (!POLICIES.includes(overflow)) throw new InvalidOptionsError(`stream overflow must be one of ${POLICIES.join(", ")}`);
-    this.signal = checkSignal(signal, "stream");
+    const parsed = streamOptionsSchema.safeParse(options);
+    if (!parsed.success) throw InvalidOptionsError.fromIssues("stream options", parsed.error.issues);
+    const { signal, bufferSize = 1024, overflow = "drop-oldest" } = parsed.data;
+    this.signal = signal;
     this.bufferSize = bufferSize;
     this.overflow = overflow;
     if (this.signal?.aborted === true) throw new AbortError(this.signal.reason);
@@ -100,7 +102,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
 
   /** Events buffered and not yet read. */
   get buffered(): number {
-    return this.buffer.length - this.head + this.blocked.length;
+    return this.buffer.length + this.blocked.length;
   }
 
   [Symbol.asyncIterator](): this {
@@ -108,7 +110,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   }
 
   next(): Promise<IteratorResult<E>> {
-    if (this.head < this.buffer.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.buffer.length !== 0) return Promise.resolve({ value: this.take(), done: false });
     if (this.error !== null) {
       const error = this.error;
       this.error = null;
@@ -123,8 +125,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   /** Stops the stream and removes its subscription (what `break` in `for await` calls). */
   return(): Promise<IteratorResult<E>> {
     this.stop();
-    this.buffer.length = 0;
-    this.head = 0;
+    this.buffer.clear();
     return Promise.resolve({ value: undefined, done: true });
   }
 
@@ -155,16 +156,9 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     return new Promise<void>((admit) => this.blocked.push({ event, admit }));
   }
 
+  /** The oldest buffered event (the buffer is not empty); a blocked one takes its place. */
   private take(): E {
-    const event = this.buffer[this.head]!;
-    this.buffer[this.head++] = undefined as unknown as E; // let the event be collected
-    if (this.head === this.buffer.length) {
-      this.buffer.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
-      this.buffer.splice(0, this.head);
-      this.head = 0;
-    }
+    const event = this.buffer.shift()!;
     const next = this.blocked.shift();
     if (next !== undefined) {
       this.buffer.push(next.event);
@@ -175,7 +169,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
 
   /** The bus closed: what is buffered (or blocked) can still be read, then the loop ends. */
   private end(): void {
-    for (const b of this.blocked.splice(0)) {
+    for (const b of this.blocked.drain()) {
       this.buffer.push(b.event);
       b.admit();
     }
@@ -183,9 +177,8 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   }
 
   private fail(error: unknown): void {
-    this.buffer.length = 0;
-    this.head = 0;
-    const readers = this.readers.splice(0);
+    this.buffer.clear();
+    const readers = this.readers.drain();
     if (readers.length === 0) this.error = error; // for the next call of next()
     for (const reader of readers) reader.reject(error);
     this.stop();
@@ -197,7 +190,7 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     this.host.unsubscribe(this.subscriptionId);
     this.signal?.removeEventListener("abort", this.onAbort);
     this.forgetClose();
-    for (const b of this.blocked.splice(0)) b.admit(); // blocked emits must not wait for ever
-    for (const reader of this.readers.splice(0)) reader.resolve({ value: undefined, done: true });
+    for (const b of this.blocked.drain()) b.admit(); // blocked emits must not wait for ever
+    for (const reader of this.readers.drain()) reader.resolve({ value: undefined, done: true });
   }
 }

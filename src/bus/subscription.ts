@@ -53,41 +53,67 @@ export interface SubscribeOptions<E extends Event<string, object> = Event> {
   concurrency?: number;
 }
 
+/** The `filter` and `signal` options, as subscribe, waitFor and stream check them. */
+export const filterOption = z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional();
+export const signalOption = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional();
+
 const subscribeOptionsSchema = z.strictObject({
-  filter: z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional(),
-  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional(),
+  filter: filterOption,
+  signal: signalOption,
   once: z.boolean().optional(),
   concurrency: z.number().int().positive().optional(),
 });
 
+/**
+ * What a delivery calls: an in-process handler, one behind a `concurrency` limiter, or an
+ * offload() descriptor that a worker thread runs. DeliveryRunner.deliver switches on `kind`.
+ */
+export type DeliveryTarget =
+  | { readonly kind: "handler"; readonly handler: Handler }
+  | { readonly kind: "limited"; readonly handler: Handler; readonly limiter: ConcurrencyLimiter }
+  | { readonly kind: "offload"; readonly offload: OffloadHandler };
+
+export interface SubscriptionInit {
+  seq: number;
+  pattern: string;
+  parsed: ParsedPattern;
+  target: DeliveryTarget;
+  filter: Filter | null;
+  once: boolean;
+  signal: AbortSignal | null;
+}
+
 export class Subscription {
-  readonly kind = "subscription";
   readonly id = nanoid();
+  readonly seq: number;
+  readonly pattern: string;
+  readonly parsed: ParsedPattern;
+  readonly target: DeliveryTarget;
+  readonly filter: Filter | null;
+  readonly once: boolean;
+  readonly signal: AbortSignal | null;
   /** Codes already printed to stderr for this subscription (when there is no onError or logger). */
   warned: Set<string> | null = null;
   /** Set once a `once` subscription has let an event through. */
   fired = false;
   abortListener: (() => void) | null = null;
-  /** Set when the subscription has a `concurrency` limit. */
-  limiter: ConcurrencyLimiter | null = null;
 
-  constructor(
-    readonly seq: number,
-    readonly pattern: string,
-    readonly parsed: ParsedPattern,
-    readonly handler: Handler | null,
-    readonly offload: OffloadHandler | null,
-    readonly filter: Filter | null,
-    readonly once: boolean,
-    readonly signal: AbortSignal | null,
-  ) {}
+  constructor(init: SubscriptionInit) {
+    this.seq = init.seq;
+    this.pattern = init.pattern;
+    this.parsed = init.parsed;
+    this.target = init.target;
+    this.filter = init.filter;
+    this.once = init.once;
+    this.signal = init.signal;
+  }
 }
 
 export interface ParsedSubscribe {
-  handler: Handler | null;
-  offload: OffloadHandler | null;
-  options: { filter?: Filter | undefined; signal?: AbortSignal | undefined; once?: boolean | undefined };
-  limiter: ConcurrencyLimiter | null;
+  target: DeliveryTarget;
+  filter: Filter | null;
+  once: boolean;
+  signal: AbortSignal | null;
 }
 
 type Options = z.infer<typeof subscribeOptionsSchema>;
@@ -112,17 +138,23 @@ function plainOptions(options: unknown): Options | null {
 
 /** Validates the handler and options of `subscribe`. */
 export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSubscribe {
-  let fn: Handler | null = null;
-  let off: OffloadHandler | null = null;
-  if (typeof handler === "function") fn = handler as Handler;
-  else if (isOffloadHandler(handler)) off = handler;
-  else throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
+  const offloaded = typeof handler !== "function" && isOffloadHandler(handler);
+  if (typeof handler !== "function" && !offloaded) {
+    throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
+  }
   const quick = plainOptions(options);
   const parsed = quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
   if (!parsed.success) throw InvalidOptionsError.fromIssues("subscribe options", parsed.error.issues);
-  const { concurrency } = parsed.data;
-  if (concurrency !== undefined && off !== null) {
-    throw new InvalidOptionsError("invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue");
+  const { concurrency, filter, once, signal } = parsed.data;
+  let target: DeliveryTarget;
+  if (typeof handler === "function") {
+    const fn = handler as Handler;
+    target = concurrency === undefined ? { kind: "handler", handler: fn } : { kind: "limited", handler: fn, limiter: new ConcurrencyLimiter(concurrency) };
+  } else {
+    if (concurrency !== undefined) {
+      throw new InvalidOptionsError("invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue");
+    }
+    target = { kind: "offload", offload: handler as OffloadHandler };
   }
-  return { handler: fn, offload: off, options: parsed.data, limiter: concurrency === undefined ? null : new ConcurrencyLimiter(concurrency) };
+  return { target, filter: filter ?? null, once: once ?? false, signal: signal ?? null };
 }

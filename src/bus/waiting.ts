@@ -5,7 +5,8 @@
  */
 import { BusClosedError, InvalidOptionsError, WaitTimeoutError } from "../errors.js";
 import type { Event } from "../event.js";
-import type { Filter, Handler, SubscribeOptions } from "./subscription.js";
+import { z } from "zod";
+import { filterOption, signalOption, type Filter, type Handler, type SubscribeOptions } from "./subscription.js";
 
 /** What waitFor and stream need of the bus. */
 export interface WaitHost {
@@ -51,26 +52,39 @@ export class AbortError extends Error {
   }
 }
 
-export function checkSignal(signal: unknown, where: string): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw new InvalidOptionsError(`${where} signal must be an AbortSignal`);
-  return signal;
+/** Hooks run once when the bus starts closing: pending waitFor calls reject, streams end. */
+export class CloseHooks {
+  private hooks: Set<() => void> | null = null;
+
+  /** @returns a function that forgets `hook`. */
+  add(hook: () => void): () => void {
+    const hooks = (this.hooks ??= new Set());
+    hooks.add(hook);
+    return () => hooks.delete(hook);
+  }
+
+  run(): void {
+    const hooks = this.hooks;
+    if (hooks === null) return;
+    this.hooks = null;
+    for (const hook of hooks) hook();
+  }
 }
 
+const waitForOptionsSchema = z.strictObject({
+  filter: filterOption,
+  timeoutMs: z.number().nonnegative().optional(),
+  signal: signalOption,
+});
+
 function checkOptions(options: unknown): WaitForOptions {
-  if (options === null || typeof options !== "object") throw new InvalidOptionsError("waitFor options must be an object");
-  const { filter, timeoutMs, signal, ...rest } = options as Record<string, unknown>;
-  const unknownKey = Object.keys(rest)[0];
-  if (unknownKey !== undefined) throw new InvalidOptionsError(`unknown waitFor option "${unknownKey}"`);
-  if (filter !== undefined && typeof filter !== "function") throw new InvalidOptionsError("waitFor filter must be a function");
-  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-    throw new InvalidOptionsError("waitFor timeoutMs must be a non-negative finite number");
-  }
+  const parsed = waitForOptionsSchema.safeParse(options);
+  if (!parsed.success) throw InvalidOptionsError.fromIssues("waitFor options", parsed.error.issues);
+  const { filter, timeoutMs, signal } = parsed.data;
   const checked: WaitForOptions = {};
-  if (filter !== undefined) checked.filter = filter as Filter;
+  if (filter !== undefined) checked.filter = filter;
   if (timeoutMs !== undefined) checked.timeoutMs = timeoutMs;
-  const sig = checkSignal(signal, "waitFor");
-  if (sig !== undefined) checked.signal = sig;
+  if (signal !== undefined) checked.signal = signal;
   return checked;
 }
 

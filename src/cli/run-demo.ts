@@ -5,7 +5,8 @@
 import { EventBus, type BusError, type BusStats, type LatencyStats } from "../index.js";
 import { newTally, subscribeDemoHandlers, type HandlerTally } from "./demo-handlers.js";
 import { LoadDriver, type OutcomeTotals, type SentCounts, type StopReason } from "./load-driver.js";
-import { AGENTS, runWorkload, seededRandom } from "./workflow.js";
+import { seededRandom } from "../seeded-random.js";
+import { AGENTS, runWorkload } from "./workflow.js";
 
 export const DEFAULT_EVENTS = 1_000_000;
 export const DEFAULT_SECONDS = 10;
@@ -169,7 +170,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 }
 
 /** The figures a correct bus makes agree, computed from the report alone. */
-export function checkReport(r: DemoReport): DemoChecks {
+function checkReport(r: DemoReport): DemoChecks {
   const perType = Object.values(r.stats.eventCounts).reduce((a, b) => a + b, 0) + r.stats.eventCountsOverflow;
   const res = r.results;
   const registered = r.stats.eventCounts["agent.registered"] ?? 0;

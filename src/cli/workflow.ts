@@ -18,18 +18,6 @@ import type { LoadDriver } from "./load-driver.js";
 export const AGENTS = 8;
 const ORCHESTRATOR = "orchestrator";
 
-/** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function agentId(i: number): string {
   return `agent-${i}`;
 }

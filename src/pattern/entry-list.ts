@@ -28,7 +28,6 @@ export interface TrieEntry {
 }
 
 export class EntryList<T extends TrieEntry> {
-  readonly kind = "entries";
   /** `seqs[i]` is `entries[i].seq`; its capacity may exceed `entries.length`. */
   seqs: Float64Array;
 

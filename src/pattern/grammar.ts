@@ -173,7 +173,7 @@ const parsedCache = new Map<string, ParsedPattern>();
 const PARSED_CACHE_MAX = 1024;
 
 /** parsePattern, memoised for repeated patterns. */
-export function parsePatternCached(pattern: string): ParsedPattern {
+function parsePatternCached(pattern: string): ParsedPattern {
   let parsed = parsedCache.get(pattern);
   if (parsed === undefined) {
     parsed = parsePattern(pattern);

@@ -31,7 +31,6 @@ import { STAR, type ParsedPattern } from "./grammar.js";
 export type { TrieEntry } from "./entry-list.js";
 
 class TrieNode<T extends TrieEntry> {
-  readonly kind = "node";
   children: Map<string, TrieNode<T>> | null = null;
   star: TrieNode<T> | null = null;
   exact: EntryList<T> | null = null;

@@ -34,7 +34,7 @@ const message = z.looseObject({ message: z.string(), code: z.string().optional()
  * ```ts
  * const bus = new EventBus<SeedEvents>().defineAll(seedSchemas);
  * await bus.emit(new Event(EventType.TASK_COMPLETED, "w1", { task_id: "t1", duration: 5.2 })); // ok
- * await bus.emit(new Event(EventType.TASK_COMPLETED, "w1", { duration: 5.2 } as never));     // rejects EBUS_INVALID_EVENT
+ * await bus.emit(bus.validate(Event.fromDict(JSON.parse(line)))); // throws EBUS_INVALID_EVENT when its data has no task_id
  * ```
  */
 export const seedSchemas = {

@@ -25,7 +25,7 @@
  * slots, then one overflow slot for types past the table's capacity.
  */
 
-export const HEADER_SLOTS = 16;
+const HEADER_SLOTS = 16;
 export const HDR_MAGIC = 0;
 export const HDR_VERSION = 1;
 export const HDR_WORKER_STRIPES = 2;
@@ -60,7 +60,7 @@ export const LAT_BUCKETS = 1 + (LAT_MAX_EXP - LAT_MIN_EXP) * LAT_SUB;
 
 const STRIPE_USED = S_LAT_BUCKETS + LAT_BUCKETS;
 /** Slots per stripe, padded to whole 128-byte lines. */
-export const STRIPE_SLOTS = Math.ceil(STRIPE_USED / 16) * 16;
+const STRIPE_SLOTS = Math.ceil(STRIPE_USED / 16) * 16;
 
 /** Counter slots of a stripe that resetStats() zeroes (gauges such as IN_FLIGHT are kept). */
 export const RESETTABLE_SLOTS: readonly number[] = [

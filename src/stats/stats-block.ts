@@ -50,7 +50,7 @@ const ONE = 1n;
 /** The main thread publishes its batched counts at least this often (in events). */
 const FLUSH_EVERY = 1024;
 /** ... and at most this long after a count was made (milliseconds). */
-export const FLUSH_DELAY_MS = 20;
+const FLUSH_DELAY_MS = 20;
 
 export class StatsBlock {
   readonly buffer: SharedArrayBuffer;

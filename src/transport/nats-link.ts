@@ -18,6 +18,7 @@ import { TransportError } from "../errors.js";
 import { Event } from "../event.js";
 import { parsePattern } from "../pattern/grammar.js";
 import { TopicTrie } from "../pattern/trie.js";
+import { within } from "../deadline.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
 import { ORIGIN_HEADER } from "./wire-headers.js";
@@ -256,7 +257,7 @@ export class NatsLink implements BridgeLink {
     if (this.state === "closed") return;
     // The server may be gone for good: no step that needs it holds close() up longer than
     // publishTimeoutMs (the client's own timeouts are longer, or absent).
-    const bounded = (work: Promise<unknown> | undefined): Promise<unknown> => within(work, this.options.publishTimeoutMs);
+    const bounded = (work: Promise<unknown> | undefined): Promise<boolean> => within(work, this.options.publishTimeoutMs);
     this.state = "closing";
     try {
       // Stop taking messages first; what still arrives is nak'ed for the server to hand out again.
@@ -272,17 +273,5 @@ export class NatsLink implements BridgeLink {
       if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
       this.state = "closed";
     }
-  }
-}
-
-/** Waits for `work`, but no longer than `ms`; never rejects. */
-async function within(work: Promise<unknown> | undefined, ms: number): Promise<unknown> {
-  if (work === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-  try {
-    return await Promise.race([work.catch(() => undefined), expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

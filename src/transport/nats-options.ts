@@ -115,8 +115,7 @@ function patternList(input: string | string[] | undefined, what: string): string
 export function resolveNatsOptions(input: unknown): ResolvedNatsOptions {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
-    throw new InvalidOptionsError(`invalid NatsTransport options: ${detail}`, parsed.error.issues);
+    throw InvalidOptionsError.fromIssues("NatsTransport options", parsed.error.issues);
   }
   const o = parsed.data;
   if (o.durable !== undefined && o.stream === undefined) throw new InvalidOptionsError("NatsTransport: durable needs a stream (core NATS keeps nothing to resume)");

@@ -96,7 +96,7 @@ export class NatsTransport implements BusTransport {
     const js: JetStreamClient | null = o.stream === null ? null : jetstream(nc, { timeout: o.publishTimeoutMs });
     const origin = originHeaders(host.nodeId);
     const config = { stream: o.stream, nodeId: host.nodeId, maxBuffered: o.maxBuffered, publishTimeoutMs: o.publishTimeoutMs, publishRetryMs: o.publishRetryMs };
-    const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher(nc, js, origin, config, counters, isConnected));
+    const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher({ nc, js, originHeaders: origin, config, counters, isConnected }));
     const warn = (message: string): void => host.logger?.warn?.({ nodeId: host.nodeId }, message);
     const subjects = importSubjects(o.prefix, o.imports);
     if (subjects.length === 0) {

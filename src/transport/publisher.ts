@@ -72,6 +72,18 @@ export interface PublisherConfig {
   readonly publishRetryMs: number;
 }
 
+export interface PublisherInit {
+  readonly nc: NatsConnection;
+  /** The JetStream client, or null for core NATS. */
+  readonly js: JetStreamClient | null;
+  /** The origin headers every published event carries. */
+  readonly originHeaders: MsgHdrs;
+  readonly config: PublisherConfig;
+  /** The bridge's counters, which the publisher bumps. */
+  readonly counters: PublisherCounters;
+  readonly isConnected: () => boolean;
+}
+
 export class Publisher {
   /** Queued events by seq: waiting for a connection, or for their next try. */
   private readonly outbox: Outgoing[] = [];
@@ -84,15 +96,21 @@ export class Publisher {
   private drained: (() => void) | null = null;
   private readonly head: string;
 
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient | null,
-    private readonly originHeaders: MsgHdrs,
-    private readonly config: PublisherConfig,
-    private readonly counters: PublisherCounters,
-    private readonly isConnected: () => boolean,
-  ) {
-    this.head = publishHead(config.nodeId);
+  private readonly nc: NatsConnection;
+  private readonly js: JetStreamClient | null;
+  private readonly originHeaders: MsgHdrs;
+  private readonly config: PublisherConfig;
+  private readonly counters: PublisherCounters;
+  private readonly isConnected: () => boolean;
+
+  constructor(init: PublisherInit) {
+    this.nc = init.nc;
+    this.js = init.js;
+    this.originHeaders = init.originHeaders;
+    this.config = init.config;
+    this.counters = init.counters;
+    this.isConnected = init.isConnected;
+    this.head = publishHead(init.config.nodeId);
   }
 
   /** Events queued or awaiting a JetStream ack. */

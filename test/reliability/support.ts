@@ -2,6 +2,7 @@
  * Shared by the reliability suite: the long-run switch, a seeded random source, and waits
  * that chain real turns of the event loop (no timers), so latency is random but nothing sleeps.
  */
+import { seededRandom } from "../../src/seeded-random.js";
 
 /** `RELIABILITY_LONG=1` runs every scenario at full size (minutes); the default stays quick. */
 export const LONG = process.env.RELIABILITY_LONG === "1";
@@ -14,16 +15,9 @@ export function size(quick: number, long: number): number {
 /** Seed of this run: RELIABILITY_SEED to replay one, else fresh; printed by each suite on failure. */
 export const SEED = process.env.RELIABILITY_SEED === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(process.env.RELIABILITY_SEED);
 
-/** mulberry32: small, fast and good enough to pick actions and latencies. */
+/** The seeded generator (mulberry32), with helpers to pick actions and latencies. */
 export function rng(seed: number): { next: () => number; int: (n: number) => number; pick: <T>(items: readonly T[]) => T } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return { next, int, pick: (items) => items[int(items.length)]! };
 }
