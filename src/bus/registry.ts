@@ -15,6 +15,11 @@ export class SubscriptionRegistry {
   }
 
   /** The subscriptions whose pattern matches `eventType`, in subscription order. */
+  /** Event types whose match lists the trie has cached (bounded; the memory benchmark reads it). */
+  get cachedTopics(): number {
+    return this.trie.cachedTopics;
+  }
+
   match(eventType: string): readonly Subscription[] {
     return this.trie.match(eventType);
   }
