@@ -14,12 +14,12 @@ export class SubscriptionRegistry {
     return this.byId.size;
   }
 
-  /** The subscriptions whose pattern matches `eventType`, in subscription order. */
   /** Event types whose match lists the trie has cached (bounded; the memory benchmark reads it). */
   get cachedTopics(): number {
     return this.trie.cachedTopics;
   }
 
+  /** The subscriptions whose pattern matches `eventType`, in subscription order. */
   match(eventType: string): readonly Subscription[] {
     return this.trie.match(eventType);
   }
