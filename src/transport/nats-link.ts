@@ -180,6 +180,7 @@ export class NatsLink implements BridgeLink {
       () => {
         this.counters.received++;
         acker.ack();
+        this.recent.settled(event.eventId);
         this.settled();
       },
       (err: unknown) => {
@@ -217,7 +218,7 @@ export class NatsLink implements BridgeLink {
     } else {
       try {
         const event = Event.fromDict(JSON.parse(decoder.decode(data)));
-        if (subject === `${this.options.prefix}.${event.eventType}`) return event;
+        if (this.isSubjectOf(subject, event.eventType)) return event;
         reason = `subject does not match event_type ${JSON.stringify(event.eventType)}`;
       } catch (err) {
         cause = err;
@@ -227,6 +228,17 @@ export class NatsLink implements BridgeLink {
     this.counters.invalid++;
     this.host.reportError(new TransportError(`invalid event on ${subject} dropped: ${reason}`, cause === undefined ? {} : { cause }));
     return null;
+  }
+
+  /** Whether `subject` is `<prefix>.<eventType>`, compared in place (no string built per message). */
+  private isSubjectOf(subject: string, eventType: string): boolean {
+    const prefix = this.options.prefix;
+    return (
+      subject.length === prefix.length + 1 + eventType.length &&
+      subject.charCodeAt(prefix.length) === 46 /* "." */ &&
+      subject.startsWith(prefix) &&
+      subject.endsWith(eventType)
+    );
   }
 
   private async watchStatus(): Promise<void> {
