@@ -2,13 +2,14 @@
  * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (docs/nats.md).
  * Only this entry imports the NATS client, an optional peer dependency of the package.
  */
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BusTransport } from "../bus/bridge.js";
 import { TransportError } from "../errors.js";
 import { ensureConsumer, ensureStream } from "./jetstream-setup.js";
 import { NatsLink } from "./nats-link.js";
 import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
+import { PipelinedAcks } from "./pipelined-acks.js";
 import { Publisher } from "./publisher.js";
 import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
@@ -93,7 +94,7 @@ export class NatsTransport implements BusTransport {
 
   private async start(host: BridgeHost, nc: NatsConnection): Promise<NatsLink> {
     const o = this.options;
-    const js: JetStreamClient | null = o.stream === null ? null : jetstream(nc, { timeout: o.publishTimeoutMs });
+    const js = o.stream === null ? null : new PipelinedAcks(nc, o.publishTimeoutMs, o.connection.inboxPrefix);
     const origin = originHeaders(host.nodeId);
     const config = { stream: o.stream, nodeId: host.nodeId, maxBuffered: o.maxBuffered, publishTimeoutMs: o.publishTimeoutMs, publishRetryMs: o.publishRetryMs };
     const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher({ nc, js, originHeaders: origin, config, counters, isConnected }));

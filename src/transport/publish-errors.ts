@@ -2,8 +2,10 @@
  * What a failed JetStream publish means: worth another try (the stream has no leader for a few
  * seconds, the ack did not come, the connection dropped), or final (the server refused the
  * message). And a message that names what happened, instead of the client's own wording: the
- * client reports "503 no responders" as `JetStreamNotEnabled: jetstream is not enabled`, which
- * on a cluster whose stream is electing a leader sends the reader the wrong way.
+ * client's `js.publish()` reports "503 no responders" as `JetStreamNotEnabled: jetstream is not
+ * enabled`, which on a cluster whose stream is electing a leader sends the reader the wrong way.
+ * The bridge publishes through PipelinedAcks, which raises the client's NoRespondersError,
+ * TimeoutError and JetStreamApiError; the client's wrapped forms are read too.
  */
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";

@@ -6,7 +6,7 @@
  *                  ▼
  *   outbox (by emit order; bounded by maxBuffered with the tries in flight) ──► sent on reconnect
  *
- * JetStream: js.publish with msgID = event id, and wait for the ack. Each event has its own
+ * JetStream: publish with msgID = event id (PipelinedAcks), and wait for the ack. Each event has its own
  * retry budget (publishRetryMs, counted from its emit) and its own backoff schedule: a try that
  * meets a transient failure (503 no responders while the stream elects a leader, no ack within
  * publishTimeoutMs, a dropped connection) puts the event back in the outbox at its place with a
@@ -21,9 +21,9 @@
  * it pending until its own timeout) and goes out again after the reconnect. If that old try
  * still gets its ack, the event succeeds with it.
  */
-import type { JetStreamClient } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { TransportError } from "../errors.js";
+import type { JetStreamPublish } from "./pipelined-acks.js";
 import { classify, describeFailure, mayHaveLanded, type TryFailure } from "./publish-errors.js";
 import { PublishHeaders, publishHead } from "./wire-headers.js";
 
@@ -74,8 +74,8 @@ export interface PublisherConfig {
 
 export interface PublisherInit {
   readonly nc: NatsConnection;
-  /** The JetStream client, or null for core NATS. */
-  readonly js: JetStreamClient | null;
+  /** JetStream publishing (PipelinedAcks), or null for core NATS. */
+  readonly js: JetStreamPublish | null;
   /** The origin headers every published event carries. */
   readonly originHeaders: MsgHdrs;
   readonly config: PublisherConfig;
@@ -97,7 +97,7 @@ export class Publisher {
   private readonly head: string;
 
   private readonly nc: NatsConnection;
-  private readonly js: JetStreamClient | null;
+  private readonly js: JetStreamPublish | null;
   private readonly originHeaders: MsgHdrs;
   private readonly config: PublisherConfig;
   private readonly counters: PublisherCounters;
