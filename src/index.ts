@@ -24,7 +24,7 @@ export type { BusOptions, CloseOptions, Logger, StatsOptions, WorkerOptions, Wor
 export type { BusStats, BridgeStats, HistoryQuery, WorkerStats } from "./bus/queries.js";
 export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";
 export type { Filter, Handler, SubscribeOptions } from "./bus/subscription.js";
-export type { LatencyStats } from "./stats/stats-block.js";
+export type { LatencyStats } from "./stats/snapshot.js";
 export { offload, OffloadHandler, type OffloadContext, type OffloadOptions } from "./offload/offload.js";
 export { TopicTrie, type TopicTrieOptions, type TrieEntry } from "./pattern/trie.js";
 export { parsePattern, matchesPattern, MAX_LENGTH, MAX_SEGMENTS, type ParsedPattern } from "./pattern/grammar.js";

@@ -26,7 +26,7 @@ import {
   type ThreadEvent,
   type WorkerError,
 } from "../src/offload/protocol.js";
-import { StatsBlock } from "../src/stats/stats-block.js";
+import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
@@ -39,7 +39,7 @@ process.on("exit", () => {
 });
 
 const data = workerData as DispatchWorkerData | undefined;
-const stats = data?.stats ? StatsBlock.attachWorker(data.stats) : null;
+const stats = data?.stats ? WorkerStatsWriter.attach(data.stats) : null;
 const countLate = (): void => stats?.countFollowUps(0, 1);
 
 type HandlerFn = (event: Event, ctx: OffloadContext) => unknown;

@@ -13,7 +13,7 @@ import { BusClosedError, BusError, HandlerFailedError, TransportError } from "..
 import type { Event } from "../event.js";
 import { WorkerDispatcher, type DispatcherOptions } from "../offload/dispatcher.js";
 import type { ThreadEvent } from "../offload/protocol.js";
-import type { StatsBlock } from "../stats/stats-block.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
 import { PendingDelivery, type EmitResult, type EmitState } from "./emit-state.js";
 import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
 import type { ErrorReporter, ErrorSource } from "./reporter.js";
@@ -45,7 +45,7 @@ export class DeliveryRunner {
   private sampleCountdown = 1;
 
   constructor(
-    private readonly stats: StatsBlock | null,
+    private readonly stats: MainStatsWriter | null,
     private readonly reporter: ErrorReporter,
     /** Time one delivery in this many; 0 never (stats off). */
     private readonly sampleEvery: number,

@@ -7,7 +7,7 @@
 import { BusClosedError, RecursionLimitError } from "../errors.js";
 import type { Event } from "../event.js";
 import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
-import type { StatsBlock } from "../stats/stats-block.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
 import type { BridgeLink } from "./bridge.js";
 import type { DeliveryRunner } from "./delivery.js";
 import { EmitState, type EmitResult } from "./emit-state.js";
@@ -20,7 +20,7 @@ import type { SchemaRegistry } from "./schemas.js";
 export interface EmitPathInit {
   maxNesting: number;
   history: History<Event>;
-  stats: StatsBlock | null;
+  stats: MainStatsWriter | null;
   subscriptions: SubscriptionRegistry;
   reporter: ErrorReporter;
   logger: Logger | undefined;
@@ -36,7 +36,7 @@ export class EmitPath {
   private depth = 0;
   private readonly maxNesting: number;
   private readonly history: History<Event>;
-  private readonly stats: StatsBlock | null;
+  private readonly stats: MainStatsWriter | null;
   private readonly subscriptions: SubscriptionRegistry;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;

@@ -8,7 +8,7 @@ import { isEvent, type Event } from "../event.js";
 import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
 import { parsePattern } from "../pattern/grammar.js";
 import { bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
-import { StatsBlock } from "../stats/stats-block.js";
+import { MainStatsWriter } from "../stats/main-writer.js";
 import { DeliveryRunner } from "./delivery.js";
 import type { EmitResult } from "./emit-state.js";
 import { checkEvents, notAnEvent } from "./emit-input.js";
@@ -42,7 +42,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly options: ResolvedOptions;
   private readonly subscriptions = new SubscriptionRegistry();
   private readonly history: History<Event>;
-  private readonly stats: StatsBlock | null;
+  private readonly stats: MainStatsWriter | null;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
   private readonly runner: DeliveryRunner;
@@ -58,7 +58,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     this.options = resolveOptions(options);
     this.history = new History(this.options.maxHistory);
     const stats = this.options.stats;
-    this.stats = stats === null ? null : StatsBlock.create({ workerStripes: this.options.workers.maxThreads * 2, typeCapacity: stats.typeCapacity });
+    this.stats = stats === null ? null : MainStatsWriter.create({ workerStripes: this.options.workers.maxThreads * 2, typeCapacity: stats.typeCapacity });
     this.logger = this.options.logger;
     this.reporter = new ErrorReporter(this.options.onError, this.logger);
     this.runner = new DeliveryRunner(

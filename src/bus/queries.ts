@@ -5,7 +5,8 @@ import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
-import type { LatencyStats, StatsBlock } from "../stats/stats-block.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
+import type { LatencyStats } from "../stats/snapshot.js";
 
 /**
  * The query of `getHistory`.
@@ -117,7 +118,7 @@ export interface BusStats {
 const ZERO_LATENCY: LatencyStats = { samples: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0 };
 
 export interface StatsSources {
-  stats: StatsBlock | null;
+  stats: MainStatsWriter | null;
   subscriptions: number;
   patterns: string[];
   historySize: number;
