@@ -14,7 +14,7 @@ import type { Event } from "../event.js";
 import type { BusError } from "../errors.js";
 import type { EmitResult } from "./emit-state.js";
 import type { Logger } from "./options.js";
-import type { BridgeStats } from "./queries.js";
+import type { BridgeStats } from "../stats/report.js";
 
 export type { BridgeStats };
 

@@ -1,11 +1,12 @@
 /**
- * The read side of the bus: history queries and the BusStats report.
+ * The read side of the bus: history queries, and the BusStats report built from its sources.
  */
 import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
 import type { MainStatsWriter } from "../stats/main-writer.js";
+import type { BusStats } from "../stats/report.js";
 import type { LatencyStats } from "../stats/snapshot.js";
 
 /**
@@ -43,76 +44,6 @@ export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => b
     keep = (e) => (source === undefined || e.source === source) && (parsed === undefined || matchesSegments(parsed, e.eventType.split(".")));
   }
   return { keep, limit };
-}
-
-/**
- * Worker pool figures, counted in events. All zero before the pool starts.
- *
- * @example
- * ```ts
- * const { threads, inFlight, completed } = bus.getStats().workers;
- * ```
- */
-export interface WorkerStats {
-  threads: number;
-  inFlight: number;
-  inFlightPeak: number;
-  completed: number;
-  failed: number;
-  /** Events offloaded handlers emitted with `ctx.emit` that reached the bus. */
-  followUps: number;
-  /** Follow-ups dropped: of handlers that failed, emitted after their handler settled, or refused by the bus. */
-  followUpsDropped: number;
-  queueCapacity: number;
-}
-
-/**
- * The NATS bridge's figures, once bridged.
- *
- * @example
- * ```ts
- * const bridge = bus.getStats().bridge;
- * if (bridge !== undefined) console.log(bridge.state, bridge.published, bridge.received);
- * ```
- */
-export interface BridgeStats {
-  state: string;
-  published: number;
-  received: number;
-  duplicates: number;
-  invalid: number;
-  /** Publish tries sent again after a transient failure (no leader, no ack in time, a dropped connection). */
-  retries: number;
-}
-
-/**
- * What `getStats()` returns: the seed's keys in camelCase, then the bus's own counters.
- * With `stats: false` the counters are all zero.
- *
- * @example
- * ```ts
- * const stats = bus.getStats();
- * console.log(stats.totalEventsEmitted, stats.eventCounts["task.completed"], stats.latency.p99Ms);
- * ```
- */
-export interface BusStats {
-  totalEventsEmitted: number;
-  /** Event type -> count, for the first `stats.typeCapacity` distinct types since the last reset. */
-  eventCounts: Record<string, number>;
-  /** Events of types past `stats.typeCapacity` (not listed in eventCounts). */
-  eventCountsOverflow: number;
-  totalSubscriptions: number;
-  patterns: string[];
-  historySize: number;
-  maxHistory: number;
-  delivered: number;
-  filteredOut: number;
-  failed: number;
-  /** Asynchronous deliveries started and not yet settled. */
-  inFlight: number;
-  latency: LatencyStats;
-  workers: WorkerStats;
-  bridge?: BridgeStats;
 }
 
 const ZERO_LATENCY: LatencyStats = { samples: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0 };
