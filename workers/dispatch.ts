@@ -28,6 +28,7 @@ import {
 } from "../src/offload/protocol.js";
 import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
 import { within } from "../src/deadline.js";
+import { messageOf } from "../src/describe-input.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
@@ -57,7 +58,7 @@ async function resolveHandler(module: string, exportName: string): Promise<Handl
   try {
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (err) {
-    throw new BadHandler(`cannot load offload module ${module}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BadHandler(`cannot load offload module ${module}: ${messageOf(err)}`);
   }
   const fn = namespace[exportName];
   if (typeof fn !== "function") {

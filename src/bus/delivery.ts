@@ -20,6 +20,7 @@ import type { ErrorReporter, ErrorSource } from "./reporter.js";
 import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
 import { within } from "../deadline.js";
+import { messageOf } from "../describe-input.js";
 
 const NO_TIMING = -1;
 
@@ -274,7 +275,7 @@ export class DeliveryRunner {
   }
 
   private failure(sub: Subscription, err: unknown, what: "handler" | "filter"): BusError {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = messageOf(err);
     return new HandlerFailedError(`${what} of subscription ${sub.id} (${JSON.stringify(sub.pattern)}) failed: ${detail}`, {
       cause: err,
       subscriptionId: sub.id,
