@@ -5,9 +5,15 @@ import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
+import type { WorkerDispatcher } from "../offload/dispatcher.js";
 import type { MainStatsWriter } from "../stats/main-writer.js";
 import type { BusStats } from "../stats/report.js";
 import type { LatencyStats } from "../stats/snapshot.js";
+import type { BridgeLink } from "./bridge.js";
+import type { PendingDelivery } from "./emit-state.js";
+import type { History } from "./history.js";
+import type { ResolvedOptions } from "./options.js";
+import type { SubscriptionRegistry } from "./registry.js";
 
 /**
  * The query of `getHistory`.
@@ -33,8 +39,15 @@ const historyQuerySchema = z.strictObject({
   limit: z.number().int().nonnegative().optional(),
 });
 
+/** The events of `history` that `query` asks for (EventBus.getHistory). @throws InvalidPatternError, InvalidOptionsError */
+export function queryHistory(history: History<Event>, query: HistoryQuery): Event[] {
+  const { keep, limit } = parseHistoryQuery(query);
+  const events = history.toArray(keep);
+  return limit === undefined ? events : limit === 0 ? [] : events.slice(-limit);
+}
+
 /** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */
-export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
+function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
   const checked = historyQuerySchema.safeParse(query);
   if (!checked.success) throw InvalidOptionsError.fromIssues("getHistory query", checked.error.issues);
   const { pattern, source, limit } = checked.data;
@@ -50,38 +63,42 @@ const ZERO_LATENCY: LatencyStats = { samples: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, 
 
 export interface StatsSources {
   stats: MainStatsWriter | null;
-  subscriptions: number;
-  patterns: string[];
-  historySize: number;
-  maxHistory: number;
-  threads: number;
-  queueCapacity: number;
+  subscriptions: SubscriptionRegistry;
+  history: History<Event>;
+  options: Pick<ResolvedOptions, "maxHistory" | "workers">;
+  /** The worker pool's dispatcher, once the first delivery was offloaded. */
+  pool: WorkerDispatcher<PendingDelivery> | null;
+  link: BridgeLink | null;
 }
 
+/** What getStats() returns, read from the bus's parts. */
 export function buildStats(src: StatsSources): BusStats {
+  const { pool, link } = src;
+  pool?.publishGauge();
   const c = src.stats?.snapshot();
   return {
     totalEventsEmitted: c?.emitted ?? 0,
     eventCounts: src.stats?.eventCounts() ?? {},
     eventCountsOverflow: src.stats?.overflowCount() ?? 0,
-    totalSubscriptions: src.subscriptions,
-    patterns: src.patterns,
-    historySize: src.historySize,
-    maxHistory: src.maxHistory,
+    totalSubscriptions: src.subscriptions.size,
+    patterns: src.subscriptions.patterns(),
+    historySize: src.history.size,
+    maxHistory: src.options.maxHistory,
     delivered: c?.delivered ?? 0,
     filteredOut: c?.filteredOut ?? 0,
     failed: c?.failed ?? 0,
     inFlight: c?.inFlight ?? 0,
     latency: c?.latency ?? { ...ZERO_LATENCY },
     workers: {
-      threads: src.threads,
+      threads: pool?.threads ?? 0,
       inFlight: c?.workerInFlight ?? 0,
       inFlightPeak: c?.workerInFlightPeak ?? 0,
       completed: c?.workerCompleted ?? 0,
       failed: c?.workerFailed ?? 0,
       followUps: c?.followUps ?? 0,
       followUpsDropped: c?.followUpsDropped ?? 0,
-      queueCapacity: src.queueCapacity,
+      queueCapacity: pool?.started === true ? src.options.workers.maxQueue : 0,
     },
+    ...(link === null ? {} : { bridge: link.stats() }),
   };
 }
