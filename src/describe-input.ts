@@ -44,3 +44,8 @@ export function describe(input: unknown): string {
   if (typeof input === "object") return Array.isArray(input) ? "an array" : "an object";
   return typeof input === "symbol" ? "a symbol" : `${typeof input} ${String(input)}`;
 }
+
+/** The message of a caught error, or the thrown value as a string when it is not an Error. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -123,8 +123,7 @@ export class InvalidOptionsError extends BusError {
 
   /** @internal `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
   static fromIssues(what: string, issues: readonly OptionIssue[], fix?: string): InvalidOptionsError {
-    const detail = issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
-    return new InvalidOptionsError(`invalid ${what}: ${detail}${fix === undefined ? "" : ` (${fix})`}`, issues);
+    return new InvalidOptionsError(`invalid ${what}: ${formatIssues(issues)}${fix === undefined ? "" : ` (${fix})`}`, issues);
   }
 }
 
@@ -132,6 +131,11 @@ export class InvalidOptionsError extends BusError {
 export interface OptionIssue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
+}
+
+/** @internal Validation issues for a message: each as `path: message`, joined with "; ". */
+export function formatIssues(issues: readonly OptionIssue[]): string {
+  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
 /**

@@ -9,7 +9,7 @@
  * other fields would use another brand.
  */
 import { z } from "zod";
-import { received } from "./describe-input.js";
+import { messageOf, received } from "./describe-input.js";
 import { InvalidEventError } from "./errors.js";
 import { eventId as newEventId } from "./event-id.js";
 import { parseEventTime, TIMESTAMP_RULE } from "./event-time.js";
@@ -193,7 +193,7 @@ export class Event<T extends string = string, D extends object = Record<string, 
     } catch (err) {
       if (err instanceof InvalidEventError) throw err;
       // Reading the input threw (a getter, a Proxy trap, a revoked Proxy): still bad input.
-      throw new InvalidEventError("event", `could not be read: ${err instanceof Error ? err.message : String(err)}`, err);
+      throw new InvalidEventError("event", `could not be read: ${messageOf(err)}`, err);
     }
   }
 

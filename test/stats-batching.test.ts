@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Event, EventBus } from "../src/index.js";
-import { StatsBlock } from "../src/stats/stats-block.js";
+import { MainStatsWriter } from "../src/stats/main-writer.js";
+import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
 
 describe("stats counted in batches on the main thread", () => {
   it("getStats sees every emit and delivery at once, without waiting for a flush", async () => {
@@ -22,9 +23,9 @@ describe("stats counted in batches on the main thread", () => {
   });
 
   it("publishes the main thread's counts to the shared buffer within a bounded delay", async () => {
-    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 8 });
+    const block = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 8 });
     // A second view of the same buffer, as another thread would have it.
-    const other = StatsBlock.attachWorker(block.buffer);
+    const other = WorkerStatsWriter.attach(block.buffer);
     block.countEmit("a.b");
     block.countDeliveries(2, 1, 0);
     // Poll the other view until the counts appear (they must, without any read on this side).
@@ -57,7 +58,7 @@ describe("stats counted in batches on the main thread", () => {
   });
 
   it("counts exactly across many batches with alternating types (past the flush threshold)", () => {
-    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 4 });
+    const block = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 4 });
     const types = ["a", "a", "b", "a", "c", "d", "e", "e"];
     for (let i = 0; i < 5000; i++) block.countEmit(types[i % types.length]!);
     expect(block.snapshot().emitted).toBe(5000);

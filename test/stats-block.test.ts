@@ -8,12 +8,13 @@ import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { bucketBounds, bucketOf, quantileOf } from "../src/stats/histogram.js";
 import { LAT_BUCKETS, LAT_MIN_EXP, S_DELIVERED, S_WORKER_COMPLETED, stripeOffset } from "../src/stats/layout.js";
-import { StatsBlock } from "../src/stats/stats-block.js";
+import { MainStatsWriter } from "../src/stats/main-writer.js";
+import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
 import { seededRandom } from "./helpers.js";
 
 describe("StatsBlock counters", () => {
   it("are 64-bit: they count past 2^32 without wrapping", () => {
-    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 4 });
+    const block = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 4 });
     const big = 2 ** 40;
     for (let i = 0; i < 3; i++) block.countDeliveries(big, 2 ** 33, 2 ** 31 + 7);
     const snap = block.snapshot();
@@ -23,9 +24,9 @@ describe("StatsBlock counters", () => {
   });
 
   it("sum every stripe on read; each thread writes its own stripe", () => {
-    const main = StatsBlock.create({ workerStripes: 3, typeCapacity: 4 });
-    const w1 = StatsBlock.attachWorker(main.buffer);
-    const w2 = StatsBlock.attachWorker(main.buffer);
+    const main = MainStatsWriter.create({ workerStripes: 3, typeCapacity: 4 });
+    const w1 = WorkerStatsWriter.attach(main.buffer);
+    const w2 = WorkerStatsWriter.attach(main.buffer);
     main.countDeliveries(1, 0, 0);
     w1.countDeliveries(10, 0, 0);
     w2.countDeliveries(100, 0, 0);
@@ -40,19 +41,19 @@ describe("StatsBlock counters", () => {
   });
 
   it("wraps stripe claims around when more workers attach than there are stripes, still counting right", () => {
-    const main = StatsBlock.create({ workerStripes: 2, typeCapacity: 1 });
-    const views = Array.from({ length: 5 }, () => StatsBlock.attachWorker(main.buffer));
+    const main = MainStatsWriter.create({ workerStripes: 2, typeCapacity: 1 });
+    const views = Array.from({ length: 5 }, () => WorkerStatsWriter.attach(main.buffer));
     views.forEach((v, i) => v.countDeliveries(i + 1, 0, 0));
     expect(main.snapshot().delivered).toBe(15);
     expect(main.eventCounts()).toEqual({}); // no worker wrote into the type table
   });
 
   it("refuses a buffer that is not a statistics buffer", () => {
-    expect(() => StatsBlock.attachWorker(new SharedArrayBuffer(1024))).toThrow(TypeError);
+    expect(() => WorkerStatsWriter.attach(new SharedArrayBuffer(1024))).toThrow(TypeError);
   });
 
   it("counts per-type up to typeCapacity, the rest in the overflow slot; reset frees the table", () => {
-    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 3 });
+    const block = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 3 });
     for (const type of ["a", "b", "__proto__", "d", "e", "a", "d"]) block.countEmit(type);
     expect(block.eventCounts()).toStrictEqual(JSON.parse('{"a":2,"b":1,"__proto__":1}'));
     expect(block.overflowCount()).toBe(3);
@@ -65,8 +66,8 @@ describe("StatsBlock counters", () => {
   });
 
   it("reset zeroes counters in every stripe but keeps the in-flight gauges", () => {
-    const main = StatsBlock.create({ workerStripes: 1, typeCapacity: 1 });
-    const worker = StatsBlock.attachWorker(main.buffer);
+    const main = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 1 });
+    const worker = WorkerStatsWriter.attach(main.buffer);
     main.countDeliveries(5, 6, 7);
     worker.countWorkerOutcome(true);
     main.addInFlight(4);
@@ -130,7 +131,7 @@ describe("latency histogram", () => {
     };
     for (const [name, values] of Object.entries(inputs)) {
       const counts = new Array<number>(LAT_BUCKETS).fill(0);
-      const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 1 });
+      const block = MainStatsWriter.create({ workerStripes: 1, typeCapacity: 1 });
       for (const v of values) {
         counts[bucketOf(v)]!++;
         block.recordLatency(v);
@@ -153,13 +154,13 @@ describe("latency histogram", () => {
   });
 });
 
-const STATS_MODULE = new URL("../dist/src/stats/stats-block.js", import.meta.url);
+const STATS_MODULE = new URL("../dist/src/stats/worker-writer.js", import.meta.url);
 
 /** A worker that attaches to the buffer and counts `n` times, in parallel with the main thread. */
 const WORKER_CODE = `
 const { workerData, parentPort } = require("node:worker_threads");
-import(workerData.moduleUrl).then(({ StatsBlock }) => {
-  const block = StatsBlock.attachWorker(workerData.buffer);
+import(workerData.moduleUrl).then(({ WorkerStatsWriter }) => {
+  const block = WorkerStatsWriter.attach(workerData.buffer);
   parentPort.postMessage("attached");
   for (let i = 0; i < workerData.n; i++) {
     block.countDeliveries(1, 0, 0);
@@ -186,7 +187,7 @@ function runWorker(buffer: SharedArrayBuffer, n: number): Promise<void> {
 describe("StatsBlock across real worker threads", () => {
   it("a worker attached with attachWorker counts in its own stripe; the main thread's snapshot sums it", async () => {
     expect(existsSync(fileURLToPath(STATS_MODULE)), "build first (npm test runs the build): workers need dist/").toBe(true);
-    const main = StatsBlock.create({ workerStripes: 4, typeCapacity: 4 });
+    const main = MainStatsWriter.create({ workerStripes: 4, typeCapacity: 4 });
     const n = 50_000;
     const workers = [runWorker(main.buffer, n), runWorker(main.buffer, n)];
     for (let i = 0; i < n; i++) main.countDeliveries(1, 0, 0); // contended with the workers

@@ -5,17 +5,11 @@
  * succeeded. A call after the handler settled (a timed-out handler that goes on, a callback that
  * fires late) is dropped and counted.
  */
-import { Event } from "../src/event.js";
+import { Event, isEvent } from "../src/event.js";
+import { messageOf, received } from "../src/describe-input.js";
 import { InvalidEventError } from "../src/errors.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { toThreadEvent, type ThreadEvent } from "../src/offload/protocol.js";
-
-function isEvent(value: unknown): value is Event {
-  if (value instanceof Event) return true;
-  // An Event of another copy of the package (the handler module may import its own).
-  const e = value as Partial<Event> | null;
-  return e !== null && typeof e === "object" && typeof e.eventType === "string" && typeof e.source === "string" && e.timestamp instanceof Date && typeof e.eventId === "string";
-}
 
 export class HandlerContext implements OffloadContext {
   /** The follow-ups, in call order; null until the first. */
@@ -33,18 +27,19 @@ export class HandlerContext implements OffloadContext {
     if (typeof eventOrType === "string") {
       event = new Event(eventOrType, source ?? this.handled.source, data);
     } else if (isEvent(eventOrType)) {
+      // The brand accepts an Event of any copy of the package (the handler module may import its own).
       if (data !== undefined || source !== undefined) {
         throw new InvalidEventError("ctx.emit", "takes either an Event alone or (eventType, data?, source?), not an Event with data or source");
       }
       // Rebuilt with this copy's checks, whichever copy of the package made it.
       event = new Event(eventOrType.eventType, eventOrType.source, eventOrType.data, eventOrType.timestamp, eventOrType.eventId);
     } else {
-      throw new InvalidEventError("ctx.emit", `needs an event type (a string) or an Event, got ${eventOrType === null ? "null" : typeof eventOrType}`);
+      throw new InvalidEventError("ctx.emit", `needs an event type (a string) or an Event, got ${received(eventOrType)}`);
     }
     try {
       structuredClone(event.data);
     } catch (err) {
-      throw new InvalidEventError("data", `cannot cross to the main thread (${err instanceof Error ? err.message : String(err)}): keep to what structured clone copies`, err);
+      throw new InvalidEventError("data", `cannot cross to the main thread (${messageOf(err)}): keep to what structured clone copies`, err);
     }
     if (this.settled) {
       this.onLate();

@@ -26,7 +26,9 @@ import {
   type ThreadEvent,
   type WorkerError,
 } from "../src/offload/protocol.js";
-import { StatsBlock } from "../src/stats/stats-block.js";
+import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
+import { within } from "../src/deadline.js";
+import { messageOf } from "../src/describe-input.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
@@ -39,7 +41,7 @@ process.on("exit", () => {
 });
 
 const data = workerData as DispatchWorkerData | undefined;
-const stats = data?.stats ? StatsBlock.attachWorker(data.stats) : null;
+const stats = data?.stats ? WorkerStatsWriter.attach(data.stats) : null;
 const countLate = (): void => stats?.countFollowUps(0, 1);
 
 type HandlerFn = (event: Event, ctx: OffloadContext) => unknown;
@@ -56,7 +58,7 @@ async function resolveHandler(module: string, exportName: string): Promise<Handl
   try {
     namespace = (await import(module)) as Record<string, unknown>;
   } catch (err) {
-    throw new BadHandler(`cannot load offload module ${module}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BadHandler(`cannot load offload module ${module}: ${messageOf(err)}`);
   }
   const fn = namespace[exportName];
   if (typeof fn !== "function") {
@@ -64,14 +66,6 @@ async function resolveHandler(module: string, exportName: string): Promise<Handl
   }
   handlers.set(key, fn as HandlerFn);
   return fn as HandlerFn;
-}
-
-function withTimeout(promise: PromiseLike<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut(`offloaded handler ran past its timeout of ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 function flatten(err: unknown): WorkerError {
@@ -115,7 +109,12 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
       Atomics.store(progress, P_START, Date.now() - task.base);
       started = performance.now();
       const returned = fn(event, context);
-      if (isThenable(returned)) await (timeout > 0 ? withTimeout(returned, timeout) : returned);
+      if (isThenable(returned)) {
+        // One promise, subscribed to twice (within, then await): a thenable's then runs once.
+        const settled = Promise.resolve(returned);
+        if (timeout > 0 && !(await within(settled, timeout))) throw new TimedOut(`offloaded handler ran past its timeout of ${timeout} ms`);
+        await settled;
+      }
     } catch (err) {
       outcome = err instanceof TimedOut ? TIMED_OUT : err instanceof BadHandler ? BAD_HANDLER : THREW;
       error = flatten(err);

@@ -11,10 +11,10 @@
  *                                               to onLocalEmit, so nothing echoes
  */
 import type { Event } from "../event.js";
-import type { BusError } from "../errors.js";
+import { BusClosedError, InvalidOptionsError, type BusError } from "../errors.js";
 import type { EmitResult } from "./emit-state.js";
 import type { Logger } from "./options.js";
-import type { BridgeStats } from "./queries.js";
+import type { BridgeStats } from "../stats/report.js";
 
 export type { BridgeStats };
 
@@ -88,6 +88,22 @@ export function bridgeHandle(link: BridgeLink): Bridge {
     stats: (): BridgeStats => link.stats(),
     close: (): Promise<void> => link.close(),
   });
+}
+
+/**
+ * Attaches `transport` to a bus through `host` (EventBus.bridge) and resolves with the link; if the
+ * bus closed while it connected, closes the link again and rejects with EBUS_CLOSED.
+ */
+export async function attachTransport(transport: BusTransport, host: BridgeHost, isClosed: () => boolean): Promise<BridgeLink> {
+  if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
+    throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
+  }
+  const link = await transport.attach(host);
+  if (isClosed()) {
+    await link.close();
+    throw new BusClosedError("the event bus was closed while the bridge was connecting");
+  }
+  return link;
 }
 
 /**

@@ -1,52 +1,39 @@
 /**
- * DeliveryRunner: calls the handlers of one emit and keeps its books (docs/architecture.md: the path of an emit).
+ * DeliveryRunner: calls the handlers of one emit (docs/architecture.md: the path of an emit); the
+ * books of the emit (its pending deliveries, its promise, close's drain) are EmitBooks', which it
+ * extends (emit-books.ts).
  *
  * For each matching subscription, in subscription order: the filter (sync or async), a `once`
  * claim, then the handler: in-process (sync or async), behind a concurrency limiter, or offloaded
  * to the worker pool. Synchronous outcomes are counted on the EmitState at once; asynchronous
- * ones get a PendingDelivery, and the emit's promise settles when the last of them has. Every
+ * ones are tracked in the books, and the emit's promise settles when the last of them has. Every
  * error is caught, wrapped in a coded BusError, counted and reported: none rejects the emit.
  * Handler time is sampled (one delivery in `sampleEvery`): performance.now() costs more than a
  * dispatch here.
  */
-import { BusClosedError, BusError, HandlerFailedError, TransportError } from "../errors.js";
+import { BusError, HandlerFailedError, TransportError } from "../errors.js";
 import type { Event } from "../event.js";
 import { WorkerDispatcher, type DispatcherOptions } from "../offload/dispatcher.js";
 import type { ThreadEvent } from "../offload/protocol.js";
-import type { StatsBlock } from "../stats/stats-block.js";
-import { PendingDelivery, type EmitResult, type EmitState } from "./emit-state.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
+import { EmitBooks, FILTERED, NO_TIMING } from "./emit-books.js";
+import type { EmitState, PendingDelivery } from "./emit-state.js";
 import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
-import type { ErrorReporter, ErrorSource } from "./reporter.js";
+import type { ErrorReporter } from "./reporter.js";
 import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
-import { within } from "../deadline.js";
-
-const NO_TIMING = -1;
+import { messageOf } from "../describe-input.js";
 
 type LimitedTarget = Extract<DeliveryTarget, { kind: "limited" }>;
-/** The outcome of an asynchronous delivery that a filter turned away. */
-export const FILTERED = Symbol("filtered");
 
-// seal() makes one promise per emit that waits: its executor is this one function, not a
-// closure per emit.
-let captured: ((result: EmitResult) => void) | null = null;
-function captureResolve(resolve: (result: EmitResult) => void): void {
-  captured = resolve;
-}
-
-export class DeliveryRunner {
-  /** Emits with asynchronous deliveries still running (close() waits for them). */
-  private readonly active = new Set<EmitState>();
-  /** The bridge as a delivery target: the codes printed to stderr for its failures. */
-  private readonly bridge: ErrorSource = { warned: null };
+export class DeliveryRunner extends EmitBooks {
   private dispatcher: WorkerDispatcher<PendingDelivery> | null = null;
-  private drained: (() => void) | null = null;
   /** Time the first delivery, then one in `sampleEvery`. */
   private sampleCountdown = 1;
 
   constructor(
-    private readonly stats: StatsBlock | null,
-    private readonly reporter: ErrorReporter,
+    stats: MainStatsWriter | null,
+    reporter: ErrorReporter,
     /** Time one delivery in this many; 0 never (stats off). */
     private readonly sampleEvery: number,
     private readonly workerOptions: DispatcherOptions,
@@ -54,28 +41,13 @@ export class DeliveryRunner {
     private readonly unsubscribe: (subscriptionId: string) => boolean,
     /** Emits what an offloaded handler sent with ctx.emit, `depth` levels deep (see EventBus). */
     private readonly emitFollowUps: (events: ThreadEvent[], depth: number) => void,
-  ) {}
+  ) {
+    super(stats, reporter);
+  }
 
   /** The worker pool's dispatcher, or null before the first offloaded delivery. */
   get offloaded(): WorkerDispatcher<PendingDelivery> | null {
     return this.dispatcher;
-  }
-
-  /**
-   * Resolves when no emit has deliveries running. With `timeoutMs`, what still runs then fails
-   * with EBUS_CLOSED.
-   */
-  async drain(timeoutMs: number | undefined): Promise<void> {
-    // drain() may be called by a handler in the middle of a dispatch (close() does): that emit
-    // joins `active` only when its synchronous dispatch returns, so look one microtask later.
-    await Promise.resolve();
-    if (this.active.size === 0) return;
-    const drained = new Promise<void>((resolve) => {
-      this.drained = resolve;
-    });
-    if (timeoutMs === undefined) return drained;
-    await within(drained, timeoutMs);
-    this.abandonActive();
   }
 
   /**
@@ -218,55 +190,6 @@ export class DeliveryRunner {
     this.settle(pending, error);
   };
 
-  private track(state: EmitState, sub: Subscription | null, start: number): PendingDelivery {
-    const pending = new PendingDelivery(state, sub, start);
-    state.remaining++;
-    this.stats?.addInFlight(1);
-    return pending;
-  }
-
-  /** Ends an asynchronous delivery: FILTERED, null (delivered) or the error it failed with. */
-  private settle(pending: PendingDelivery, outcome: BusError | null | typeof FILTERED): void {
-    if (pending.done) return;
-    pending.done = true;
-    const state = pending.state;
-    this.stats?.addInFlight(-1);
-    this.recordTime(pending.start);
-    if (outcome === null) state.delivered++;
-    else if (outcome === FILTERED) state.filtered++;
-    else {
-      state.fail(outcome);
-      this.reporter.report(outcome, pending.subscription ?? this.bridge);
-    }
-    if (--state.remaining === 0 && state.resolve !== null) this.finish(state);
-  }
-
-  /** After dispatch: resolve now if everything settled synchronously, else when the last does. */
-  seal(state: EmitState): Promise<EmitResult> {
-    if (state.remaining === 0) {
-      this.countOutcomes(state);
-      return Promise.resolve(state.result());
-    }
-    this.active.add(state);
-    const promise = new Promise<EmitResult>(captureResolve);
-    state.resolve = captured;
-    captured = null;
-    return promise;
-  }
-
-  private finish(state: EmitState): void {
-    this.countOutcomes(state);
-    this.active.delete(state);
-    state.resolve!(state.result());
-    if (this.drained !== null && this.active.size === 0) this.drained();
-  }
-
-  private countOutcomes(state: EmitState): void {
-    if (this.stats === null) return;
-    // Outcomes a worker counted itself are taken off the delivered and failed counts.
-    this.stats.countDeliveries(state.delivered - state.workerDelivered, state.filtered, state.failed - state.workerFailed);
-  }
-
   private fail(state: EmitState, sub: Subscription, err: unknown, what: "handler" | "filter"): void {
     const error = this.failure(sub, err, what);
     state.fail(error);
@@ -274,7 +197,7 @@ export class DeliveryRunner {
   }
 
   private failure(sub: Subscription, err: unknown, what: "handler" | "filter"): BusError {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = messageOf(err);
     return new HandlerFailedError(`${what} of subscription ${sub.id} (${JSON.stringify(sub.pattern)}) failed: ${detail}`, {
       cause: err,
       subscriptionId: sub.id,
@@ -289,12 +212,8 @@ export class DeliveryRunner {
     return performance.now();
   }
 
-  private recordTime(start: number): void {
-    if (start !== NO_TIMING) this.stats?.recordLatency((performance.now() - start) * 1e6);
-  }
-
   /** The worker pool's dispatcher, made on the first offloaded delivery. */
-  workers(): WorkerDispatcher<PendingDelivery> {
+  private workers(): WorkerDispatcher<PendingDelivery> {
     this.dispatcher ??= new WorkerDispatcher(this.workerOptions, this.stats, (error) => this.reporter.report(error, null), this.settleOffloaded);
     return this.dispatcher;
   }
@@ -317,23 +236,5 @@ export class DeliveryRunner {
         this.settle(pending, this.failure(sub, err, "handler"));
       },
     );
-  }
-
-  /** close({ timeoutMs }) expired: what still runs fails with EBUS_CLOSED. */
-  private abandonActive(): void {
-    for (const state of [...this.active]) {
-      const pendings: PendingDelivery[] = [];
-      for (let p = state.pending; p !== null; p = p.previous) pendings.push(p);
-      // In the order the deliveries started.
-      for (const pending of pendings.reverse()) {
-        if (pending.done) continue;
-        const sub = pending.subscription;
-        const late =
-          sub === null
-            ? new BusClosedError(`publish of ${state.eventId} to the bridge did not finish before close() timed out`)
-            : new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern });
-        this.settle(pending, late);
-      }
-    }
   }
 }

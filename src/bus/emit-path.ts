@@ -2,29 +2,34 @@
  * EmitPath: an emit past the bus's checks (docs/architecture.md: the path of an emit). dispatch()
  * enforces the nesting limit, pushes the event to history, counts it, matches its type in the
  * trie and hands the matching subscriptions, and the bridge unless the event came from it, to the
- * DeliveryRunner. It also emits the follow-ups that offloaded handlers send with ctx.emit.
+ * DeliveryRunner, its own. It also emits the follow-ups that offloaded handlers send with ctx.emit.
  */
 import { BusClosedError, RecursionLimitError } from "../errors.js";
 import type { Event } from "../event.js";
+import type { DispatcherOptions } from "../offload/dispatcher.js";
 import { fromThreadEvent, type ThreadEvent } from "../offload/protocol.js";
-import type { StatsBlock } from "../stats/stats-block.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
 import type { BridgeLink } from "./bridge.js";
-import type { DeliveryRunner } from "./delivery.js";
+import { DeliveryRunner } from "./delivery.js";
 import { EmitState, type EmitResult } from "./emit-state.js";
 import type { History } from "./history.js";
 import type { Logger } from "./options.js";
 import type { SubscriptionRegistry } from "./registry.js";
 import { logSafely, type ErrorReporter } from "./reporter.js";
-import type { SchemaRegistry } from "./schemas.js";
+import { SchemaRegistry } from "./schemas.js";
 
 export interface EmitPathInit {
   maxNesting: number;
   history: History<Event>;
-  stats: StatsBlock | null;
+  stats: MainStatsWriter | null;
   subscriptions: SubscriptionRegistry;
   reporter: ErrorReporter;
   logger: Logger | undefined;
   isClosed: () => boolean;
+  /** The runner's: time one delivery in this many (0 never), the worker pool's options, and how a `once` subscription is removed. */
+  sampleEvery: number;
+  workers: DispatcherOptions;
+  unsubscribe: (subscriptionId: string) => boolean;
 }
 
 export class EmitPath {
@@ -32,20 +37,19 @@ export class EmitPath {
   schemas: SchemaRegistry | null = null;
   /** The bridge to other processes (see EventBus.bridge); it stays after closing, for getStats(). */
   link: BridgeLink | null = null;
+  /** Runs the deliveries of each emit and keeps its books. */
+  readonly runner: DeliveryRunner;
   /** Emits the current one is nested in (synchronous re-emits from handlers). */
   private depth = 0;
   private readonly maxNesting: number;
   private readonly history: History<Event>;
-  private readonly stats: StatsBlock | null;
+  private readonly stats: MainStatsWriter | null;
   private readonly subscriptions: SubscriptionRegistry;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
   private readonly isClosed: () => boolean;
 
-  constructor(
-    init: EmitPathInit,
-    private readonly runner: DeliveryRunner,
-  ) {
+  constructor(init: EmitPathInit) {
     this.maxNesting = init.maxNesting;
     this.history = init.history;
     this.stats = init.stats;
@@ -53,6 +57,13 @@ export class EmitPath {
     this.reporter = init.reporter;
     this.logger = init.logger;
     this.isClosed = init.isClosed;
+    const followUps = (events: ThreadEvent[], depth: number): void => this.emitFollowUps(events, depth);
+    this.runner = new DeliveryRunner(init.stats, init.reporter, init.sampleEvery, init.workers, init.unsubscribe, followUps);
+  }
+
+  /** Sets (or replaces) the payload schema of `type` (EventBus.define). @throws InvalidEventError, InvalidOptionsError */
+  define(type: string, schema: unknown): void {
+    (this.schemas ??= new SchemaRegistry()).define(type, schema);
   }
 
   /** An emit whose bus, argument and schema were checked; `remote`: it came from the bridge. */

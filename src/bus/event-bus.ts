@@ -2,27 +2,27 @@
  * EventBus: the public surface of the publish/subscribe core (docs/architecture.md: the path of
  * an emit). emit(event) checks the bus, the argument and the schema, then hands the event to the
  * EmitPath (emit-path.ts: history, stats, the trie), whose DeliveryRunner (delivery.ts) calls the
- * handlers, publishes to the bridge and keeps the emit's books.
+ * handlers and publishes to the bridge, and keeps the emit's books (emit-books.ts).
  */
 import { isEvent, type Event } from "../event.js";
-import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
-import { parsePattern } from "../pattern/grammar.js";
-import { bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
-import { StatsBlock } from "../stats/stats-block.js";
-import { DeliveryRunner } from "./delivery.js";
+import { AlreadyBridgedError, BusClosedError, InvalidEventError } from "../errors.js";
+import { attachTransport, bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
+import { MainStatsWriter } from "../stats/main-writer.js";
 import type { EmitResult } from "./emit-state.js";
 import { checkEvents, notAnEvent } from "./emit-input.js";
 import { History } from "./history.js";
-import { parseCloseOptions, resolveOptions, type BusOptions, type CloseOptions, type Logger, type ResolvedOptions } from "./options.js";
+import { parseCloseOptions, resolveOptions } from "./options.js";
+import type { BusOptions, CloseOptions, Logger, ResolvedOptions } from "./options.js";
 import { EmitPath } from "./emit-path.js";
 import { ErrorReporter, logSafely } from "./reporter.js";
-import { buildStats, parseHistoryQuery, type BusStats, type HistoryQuery } from "./queries.js";
+import { buildStats, queryHistory, type HistoryQuery } from "./queries.js";
 import { SubscriptionRegistry } from "./registry.js";
-import { parseSubscribeArgs, Subscription, type Handler, type SubscribeOptions } from "./subscription.js";
+import type { Handler, SubscribeOptions } from "./subscription.js";
 import type { OffloadHandler } from "../offload/offload.js";
 import { renderPrometheus, type MetricsOptions } from "../stats/prometheus.js";
+import type { BusStats } from "../stats/report.js";
 import { unsubscriber, type Unsubscribe } from "./disposable.js";
-import { SchemaRegistry, type PayloadSchema } from "./schemas.js";
+import type { PayloadSchema } from "./schemas.js";
 import { EventStream, type StreamOptions } from "./stream.js";
 import type { AnyEvent, EventMap, EventOf, HandledEvent, PatternArg, PayloadOf, UntypedEvents } from "./typed.js";
 import { CloseHooks, waitFor, type WaitForOptions, type WaitHost } from "./waiting.js";
@@ -42,12 +42,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly options: ResolvedOptions;
   private readonly subscriptions = new SubscriptionRegistry();
   private readonly history: History<Event>;
-  private readonly stats: StatsBlock | null;
+  private readonly stats: MainStatsWriter | null;
   private readonly reporter: ErrorReporter;
   private readonly logger: Logger | undefined;
-  private readonly runner: DeliveryRunner;
   private readonly path: EmitPath;
-  private seq = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   /** Run when close() starts: pending waitFor calls reject, streams end. */
@@ -56,22 +54,17 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /** @throws InvalidOptionsError when an option is unknown or out of range (zod issues as `cause`). */
   constructor(options: BusOptions = {}) {
     this.options = resolveOptions(options);
+    const { stats, workers, maxNesting, logger } = this.options;
     this.history = new History(this.options.maxHistory);
-    const stats = this.options.stats;
-    this.stats = stats === null ? null : StatsBlock.create({ workerStripes: this.options.workers.maxThreads * 2, typeCapacity: stats.typeCapacity });
-    this.logger = this.options.logger;
-    this.reporter = new ErrorReporter(this.options.onError, this.logger);
-    this.runner = new DeliveryRunner(
-      this.stats,
-      this.reporter,
-      stats?.sampleEvery ?? 0,
-      this.options.workers,
-      (id) => this.unsubscribe(id),
-      (events, depth) => this.path.emitFollowUps(events, depth),
-    );
-    const { maxNesting } = this.options;
-    const init = { maxNesting, history: this.history, stats: this.stats, subscriptions: this.subscriptions, reporter: this.reporter, logger: this.logger };
-    this.path = new EmitPath({ ...init, isClosed: () => this.closed }, this.runner);
+    const layout = { workerStripes: workers.maxThreads * 2, typeCapacity: stats?.typeCapacity ?? 0 };
+    this.stats = stats === null ? null : MainStatsWriter.create(layout);
+    this.logger = logger;
+    this.reporter = new ErrorReporter(this.options.onError, logger);
+    const { history, subscriptions, reporter } = this;
+    const sampleEvery = stats?.sampleEvery ?? 0;
+    const unsubscribe = (id: string): boolean => this.unsubscribe(id);
+    const isClosed = (): boolean => this.closed;
+    this.path = new EmitPath({ maxNesting, history, stats: this.stats, subscriptions, reporter, logger, workers, sampleEvery, unsubscribe, isClosed });
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -101,15 +94,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   /** subscribe, untyped: the typed API checks the pattern and handler types, this the values. */
   private add(pattern: string, handler: unknown, options: unknown): string {
     if (this.closed) throw new BusClosedError("cannot subscribe: the event bus is closed");
-    const parsed = parsePattern(pattern);
-    const { target, filter, once, signal } = parseSubscribeArgs(handler, options);
-    if (signal?.aborted === true) return "";
-    const sub = new Subscription({ seq: this.seq++, pattern, parsed, target, filter, once, signal });
-    this.subscriptions.add(sub);
-    if (signal !== null) {
-      sub.abortListener = () => this.unsubscribe(sub.id);
-      signal.addEventListener("abort", sub.abortListener, { once: true });
-    }
+    const sub = this.subscriptions.subscribe(pattern, handler, options, (id) => this.unsubscribe(id));
+    if (sub === null) return "";
     if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId: sub.id, pattern }, "subscribed");
     return sub.id;
   }
@@ -118,8 +104,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   unsubscribe(subscriptionId: string): boolean {
     const sub = this.subscriptions.remove(subscriptionId);
     if (sub === undefined) return false;
-    if (sub.signal !== null && sub.abortListener !== null) sub.signal.removeEventListener("abort", sub.abortListener);
-    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId, pattern: sub.pattern }, "unsubscribed");
+    const { pattern } = sub;
+    if (this.logger !== undefined) logSafely(this.logger, "info", { subscriptionId, pattern }, "unsubscribed");
     return true;
   }
 
@@ -168,9 +154,7 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /** History, oldest first; `pattern` and `source` filter, then `limit` keeps the last ones. */
   getHistory(query: HistoryQuery = {}): Event[] {
-    const { keep, limit } = parseHistoryQuery(query);
-    const events = this.history.toArray(keep);
-    return limit === undefined ? events : limit === 0 ? [] : events.slice(-limit);
+    return queryHistory(this.history, query);
   }
 
   /** Subscriptions with exactly this pattern string; with none, all subscriptions. */
@@ -179,19 +163,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   getStats(): BusStats {
-    const pool = this.runner.offloaded;
-    pool?.publishGauge();
-    const stats = buildStats({
-      stats: this.stats,
-      subscriptions: this.subscriptions.size,
-      patterns: this.subscriptions.patterns(),
-      historySize: this.history.size,
-      maxHistory: this.options.maxHistory,
-      threads: pool?.threads ?? 0,
-      queueCapacity: pool?.started === true ? this.options.workers.maxQueue : 0,
-    });
-    if (this.path.link !== null) stats.bridge = this.path.link.stats();
-    return stats;
+    const { stats, subscriptions, history, options } = this;
+    const { runner, link } = this.path;
+    return buildStats({ stats, subscriptions, history, options, pool: runner.offloaded, link });
   }
 
   clearHistory(): void {
@@ -235,9 +209,6 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   async bridge(transport: BusTransport): Promise<Bridge> {
     if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
     if (this.path.link !== null && this.path.link.stats().state !== "closed") throw new AlreadyBridgedError();
-    if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
-      throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
-    }
     const host: BridgeHost = {
       nodeId: this.nodeId,
       logger: this.logger,
@@ -245,21 +216,16 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       dispatchRemote: (event) => this.checkedEmit(event, true),
       reportError: (error) => this.reporter.report(error, null),
     };
-    const link = await transport.attach(host);
-    if (this.closed) {
-      await link.close();
-      throw new BusClosedError("the event bus was closed while the bridge was connecting");
-    }
-    this.path.link = link;
-    return bridgeHandle(link);
+    this.path.link = await attachTransport(transport, host, () => this.closed);
+    return bridgeHandle(this.path.link);
   }
 
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
     // Stops remote intake now; resolves once what it took in has settled and been acked.
     const bridgeClosed = this.path.link?.close();
-    await this.runner.drain(timeoutMs);
+    await this.path.runner.drain(timeoutMs);
     await bridgeClosed;
-    await this.runner.offloaded?.close();
+    await this.path.runner.offloaded?.close();
   }
 
   // ---- typed API, taught with examples in docs/typescript.md (metrics: docs/stats-and-metrics.md)
@@ -273,13 +239,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * @throws InvalidEventError for an invalid type, InvalidOptionsError when `schema` is not a zod schema.
    */
   define<K extends keyof M & string>(type: K, schema: PayloadSchema<PayloadOf<M, K>>): this {
-    (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
+    this.path.define(type, schema);
     return this;
   }
 
   /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) (this.path.schemas ??= new SchemaRegistry()).define(type, schema);
+    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.path.define(type, schema);
     return this;
   }
 

@@ -1,11 +1,19 @@
 /**
- * The read side of the bus: history queries and the BusStats report.
+ * The read side of the bus: history queries, and the BusStats report built from its sources.
  */
 import { z } from "zod";
 import type { Event } from "../event.js";
 import { InvalidOptionsError } from "../errors.js";
 import { matchesSegments, parsePattern } from "../pattern/grammar.js";
-import type { LatencyStats, StatsBlock } from "../stats/stats-block.js";
+import type { WorkerDispatcher } from "../offload/dispatcher.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
+import type { BusStats } from "../stats/report.js";
+import type { LatencyStats } from "../stats/snapshot.js";
+import type { BridgeLink } from "./bridge.js";
+import type { PendingDelivery } from "./emit-state.js";
+import type { History } from "./history.js";
+import type { ResolvedOptions } from "./options.js";
+import type { SubscriptionRegistry } from "./registry.js";
 
 /**
  * The query of `getHistory`.
@@ -31,8 +39,15 @@ const historyQuerySchema = z.strictObject({
   limit: z.number().int().nonnegative().optional(),
 });
 
+/** The events of `history` that `query` asks for (EventBus.getHistory). @throws InvalidPatternError, InvalidOptionsError */
+export function queryHistory(history: History<Event>, query: HistoryQuery): Event[] {
+  const { keep, limit } = parseHistoryQuery(query);
+  const events = history.toArray(keep);
+  return limit === undefined ? events : limit === 0 ? [] : events.slice(-limit);
+}
+
 /** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */
-export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
+function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
   const checked = historyQuerySchema.safeParse(query);
   if (!checked.success) throw InvalidOptionsError.fromIssues("getHistory query", checked.error.issues);
   const { pattern, source, limit } = checked.data;
@@ -44,112 +59,46 @@ export function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => b
   return { keep, limit };
 }
 
-/**
- * Worker pool figures, counted in events. All zero before the pool starts.
- *
- * @example
- * ```ts
- * const { threads, inFlight, completed } = bus.getStats().workers;
- * ```
- */
-export interface WorkerStats {
-  threads: number;
-  inFlight: number;
-  inFlightPeak: number;
-  completed: number;
-  failed: number;
-  /** Events offloaded handlers emitted with `ctx.emit` that reached the bus. */
-  followUps: number;
-  /** Follow-ups dropped: of handlers that failed, emitted after their handler settled, or refused by the bus. */
-  followUpsDropped: number;
-  queueCapacity: number;
-}
-
-/**
- * The NATS bridge's figures, once bridged.
- *
- * @example
- * ```ts
- * const bridge = bus.getStats().bridge;
- * if (bridge !== undefined) console.log(bridge.state, bridge.published, bridge.received);
- * ```
- */
-export interface BridgeStats {
-  state: string;
-  published: number;
-  received: number;
-  duplicates: number;
-  invalid: number;
-  /** Publish tries sent again after a transient failure (no leader, no ack in time, a dropped connection). */
-  retries: number;
-}
-
-/**
- * What `getStats()` returns: the seed's keys in camelCase, then the bus's own counters.
- * With `stats: false` the counters are all zero.
- *
- * @example
- * ```ts
- * const stats = bus.getStats();
- * console.log(stats.totalEventsEmitted, stats.eventCounts["task.completed"], stats.latency.p99Ms);
- * ```
- */
-export interface BusStats {
-  totalEventsEmitted: number;
-  /** Event type -> count, for the first `stats.typeCapacity` distinct types since the last reset. */
-  eventCounts: Record<string, number>;
-  /** Events of types past `stats.typeCapacity` (not listed in eventCounts). */
-  eventCountsOverflow: number;
-  totalSubscriptions: number;
-  patterns: string[];
-  historySize: number;
-  maxHistory: number;
-  delivered: number;
-  filteredOut: number;
-  failed: number;
-  /** Asynchronous deliveries started and not yet settled. */
-  inFlight: number;
-  latency: LatencyStats;
-  workers: WorkerStats;
-  bridge?: BridgeStats;
-}
-
 const ZERO_LATENCY: LatencyStats = { samples: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0 };
 
 export interface StatsSources {
-  stats: StatsBlock | null;
-  subscriptions: number;
-  patterns: string[];
-  historySize: number;
-  maxHistory: number;
-  threads: number;
-  queueCapacity: number;
+  stats: MainStatsWriter | null;
+  subscriptions: SubscriptionRegistry;
+  history: History<Event>;
+  options: Pick<ResolvedOptions, "maxHistory" | "workers">;
+  /** The worker pool's dispatcher, once the first delivery was offloaded. */
+  pool: WorkerDispatcher<PendingDelivery> | null;
+  link: BridgeLink | null;
 }
 
+/** What getStats() returns, read from the bus's parts. */
 export function buildStats(src: StatsSources): BusStats {
+  const { pool, link } = src;
+  pool?.publishGauge();
   const c = src.stats?.snapshot();
   return {
     totalEventsEmitted: c?.emitted ?? 0,
     eventCounts: src.stats?.eventCounts() ?? {},
     eventCountsOverflow: src.stats?.overflowCount() ?? 0,
-    totalSubscriptions: src.subscriptions,
-    patterns: src.patterns,
-    historySize: src.historySize,
-    maxHistory: src.maxHistory,
+    totalSubscriptions: src.subscriptions.size,
+    patterns: src.subscriptions.patterns(),
+    historySize: src.history.size,
+    maxHistory: src.options.maxHistory,
     delivered: c?.delivered ?? 0,
     filteredOut: c?.filteredOut ?? 0,
     failed: c?.failed ?? 0,
     inFlight: c?.inFlight ?? 0,
     latency: c?.latency ?? { ...ZERO_LATENCY },
     workers: {
-      threads: src.threads,
+      threads: pool?.threads ?? 0,
       inFlight: c?.workerInFlight ?? 0,
       inFlightPeak: c?.workerInFlightPeak ?? 0,
       completed: c?.workerCompleted ?? 0,
       failed: c?.workerFailed ?? 0,
       followUps: c?.followUps ?? 0,
       followUpsDropped: c?.followUpsDropped ?? 0,
-      queueCapacity: src.queueCapacity,
+      queueCapacity: pool?.started === true ? src.options.workers.maxQueue : 0,
     },
+    ...(link === null ? {} : { bridge: link.stats() }),
   };
 }

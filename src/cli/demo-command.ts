@@ -3,6 +3,7 @@
  * demo with a progress line on stderr, and prints the report (tables, or JSON with --json).
  */
 import { parseArgs } from "node:util";
+import { messageOf } from "../describe-input.js";
 import { renderReport, createProgressView } from "./render.js";
 import { DEFAULT_EVENTS, DEFAULT_SECONDS, runDemo, type DemoOptions } from "./run-demo.js";
 
@@ -59,7 +60,7 @@ export async function demoMain(argv: string[]): Promise<number> {
   try {
     args = parseDemoArgs(argv);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${DEMO_USAGE}`);
+    process.stderr.write(`${messageOf(err)}\n\n${DEMO_USAGE}`);
     return 2;
   }
   if (args.help) {

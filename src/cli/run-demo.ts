@@ -6,6 +6,7 @@ import { EventBus, type BusError, type BusStats, type LatencyStats } from "../in
 import { newTally, subscribeDemoHandlers, type HandlerTally } from "./demo-handlers.js";
 import { LoadDriver, type OutcomeTotals, type SentCounts, type StopReason } from "./load-driver.js";
 import { seededRandom } from "../seeded-random.js";
+import { messageOf } from "../describe-input.js";
 import { AGENTS, runWorkload } from "./workflow.js";
 
 export const DEFAULT_EVENTS = 1_000_000;
@@ -114,7 +115,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const onError = (error: BusError): void => {
     errors.reported++;
     errors.byCode[error.code] = (errors.byCode[error.code] ?? 0) + 1;
-    if (errors.samples.length < SAMPLE_ERRORS) errors.samples.push(`${error.code} [${error.pattern ?? "?"}] ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
+    if (errors.samples.length < SAMPLE_ERRORS) errors.samples.push(`${error.code} [${error.pattern ?? "?"}] ${messageOf(error.cause)}`);
   };
   const bus = new EventBus({ maxHistory: 1000, onError });
   const tally = newTally();

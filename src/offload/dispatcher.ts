@@ -20,7 +20,7 @@
  */
 import type { BusError } from "../errors.js";
 import type { Event } from "../event.js";
-import type { StatsBlock } from "../stats/stats-block.js";
+import type { MainStatsWriter } from "../stats/main-writer.js";
 import { Admission } from "./admission.js";
 import { CostModel, Lanes, type Lane } from "./batching.js";
 import { Job } from "./job.js";
@@ -70,7 +70,7 @@ export class WorkerDispatcher<T> {
 
   constructor(
     private readonly options: DispatcherOptions,
-    private readonly stats: StatsBlock | null,
+    private readonly stats: MainStatsWriter | null,
     private readonly report: (error: BusError) => void,
     private readonly settle: Settle<T>,
   ) {

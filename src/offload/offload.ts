@@ -4,7 +4,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { InvalidHandlerError } from "../errors.js";
+import { z } from "zod";
+import { InvalidHandlerError, formatIssues } from "../errors.js";
 import type { Event } from "../event.js";
 
 /**
@@ -91,6 +92,11 @@ function toFileUrl(module: unknown): string {
   throw new InvalidHandlerError("offload module must be a URL or a string");
 }
 
+const offloadOptionsSchema = z.strictObject({
+  timeoutMs: z.number().positive().optional(),
+  ordered: z.boolean().optional(),
+});
+
 /**
  * Describes a handler that runs in a worker thread: the module's export `exportName` receives the
  * event (rebuilt in the worker) and may be sync or async.
@@ -107,15 +113,9 @@ export function offload(module: URL | string, exportName = "default", options: O
   if (typeof exportName !== "string" || exportName.length === 0) {
     throw new InvalidHandlerError("offload export name must be a non-empty string");
   }
-  if (options === null || typeof options !== "object") throw new InvalidHandlerError("offload options must be an object");
-  for (const key of Object.keys(options)) {
-    if (key !== "timeoutMs" && key !== "ordered") throw new InvalidHandlerError(`unknown offload option "${key}"`);
-  }
-  const { timeoutMs, ordered } = options;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new InvalidHandlerError("offload timeoutMs must be a positive finite number");
-  }
-  if (ordered !== undefined && typeof ordered !== "boolean") throw new InvalidHandlerError("offload ordered must be a boolean");
+  const parsed = offloadOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new InvalidHandlerError(`invalid offload options: ${formatIssues(parsed.error.issues)}`, { cause: parsed.error.issues });
+  const { timeoutMs, ordered } = parsed.data;
   const path = fileURLToPath(href);
   if (!existsSync(path)) throw new InvalidHandlerError(`offload module not found: ${path}`);
   // Refused here rather than at every delivery ("Unknown file extension"), unless this Node strips types.

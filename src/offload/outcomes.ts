@@ -14,6 +14,7 @@ import {
 } from "../errors.js";
 import type { Job } from "./job.js";
 import { BAD_HANDLER, TIMED_OUT, type WorkerError } from "./protocol.js";
+import { messageOf } from "../describe-input.js";
 
 function target(job: Job): string {
   return `offloaded handler "${job.handler.exportName}" of ${job.handler.module} (subscription ${job.subscriptionId}, ${JSON.stringify(job.pattern)}) for event ${job.event.eventId}`;
@@ -44,13 +45,13 @@ export function workerFailure(job: Job, outcome: number, err: WorkerError | null
 export function crashed(job: Job, reason: unknown): BusError {
   // No thread could start because the package is not built: say so, not that a thread died.
   if (reason instanceof WorkerEntryMissingError) return new WorkerEntryMissingError(`${target(job)}: ${reason.message}`, context(job, reason));
-  const detail = reason instanceof Error ? reason.message : String(reason);
+  const detail = messageOf(reason);
   return new WorkerCrashedError(`${target(job)}: its worker thread died while running it (${detail})`, context(job, reason));
 }
 
 /** A job that never started: the pool kept losing its threads before any could run it. */
 export function neverRan(job: Job, reason: unknown): BusError {
-  const detail = reason instanceof Error ? reason.message : String(reason);
+  const detail = messageOf(reason);
   return new WorkerCrashedError(
     `${target(job)}: no worker thread could run it (${detail}); check workers.resourceLimits and what the handler module does when it loads`,
     context(job, reason),
@@ -62,7 +63,7 @@ export function timedOut(job: Job): BusError {
 }
 
 export function notCloneable(job: Job, reason: unknown): BusError {
-  const detail = reason instanceof Error ? reason.message : String(reason);
+  const detail = messageOf(reason);
   return new NotCloneableError(`${target(job)}: the event's data cannot be cloned to a worker thread (${detail})`, context(job, reason));
 }
 

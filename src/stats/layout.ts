@@ -93,3 +93,22 @@ export function typeOffset(params: LayoutParams): number {
 export function totalSlots(params: LayoutParams): number {
   return typeOffset(params) + params.typeCapacity + 1;
 }
+
+/** A new statistics buffer, its header written and every counter zero. */
+export function createBuffer(params: LayoutParams): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(totalSlots(params) * BigInt64Array.BYTES_PER_ELEMENT);
+  const slots = new BigInt64Array(buffer);
+  slots[HDR_MAGIC] = MAGIC;
+  slots[HDR_VERSION] = VERSION;
+  slots[HDR_WORKER_STRIPES] = BigInt(params.workerStripes);
+  slots[HDR_TYPE_CAPACITY] = BigInt(params.typeCapacity);
+  return buffer;
+}
+
+/** The slots of a buffer made by `createBuffer`. @throws TypeError when it is not one, or of another layout version. */
+export function openBuffer(buffer: SharedArrayBuffer): BigInt64Array {
+  const slots = new BigInt64Array(buffer);
+  if (slots[HDR_MAGIC] !== MAGIC) throw new TypeError("not a statistics buffer of @neurectomy/event-bus");
+  if (slots[HDR_VERSION] !== VERSION) throw new TypeError("a statistics buffer of another version of @neurectomy/event-bus");
+  return slots;
+}

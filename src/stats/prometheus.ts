@@ -12,23 +12,10 @@
 import { z } from "zod";
 import { InvalidOptionsError } from "../errors.js";
 import { bucketBounds } from "./histogram.js";
+import type { BridgeStats, BusStats } from "./report.js";
 
-/** The figures the exporter reads (BusStats and the raw latency buckets). */
-export interface MetricsSource {
-  totalEventsEmitted: number;
-  eventCounts: Record<string, number>;
-  eventCountsOverflow: number;
-  totalSubscriptions: number;
-  historySize: number;
-  maxHistory: number;
-  delivered: number;
-  filteredOut: number;
-  failed: number;
-  inFlight: number;
-  latency: { samples: number; meanMs: number };
-  workers: { threads: number; inFlight: number; inFlightPeak: number; completed: number; failed: number; queueCapacity: number };
-  bridge?: { state: string; published: number; received: number; duplicates: number; invalid: number };
-}
+/** The figures the exporter reads: getStats()'s, of which it leaves the bridge's retries out. */
+type MetricsSource = Omit<BusStats, "bridge"> & { bridge?: Omit<BridgeStats, "retries"> };
 
 /**
  * Options of `bus.metrics()`.
