@@ -207,7 +207,7 @@ describe("renderPrometheus", () => {
   it("adds the bridge's counters and state once the bus is bridged", async () => {
     const { renderPrometheus } = await import("../src/stats/prometheus.js");
     const bus = new EventBus();
-    const stats = { ...bus.getStats(), bridge: { state: "connected", published: 5, received: 7, duplicates: 1, invalid: 2 } };
+    const stats = { ...bus.getStats(), bridge: { state: "connected" as const, published: 5, received: 7, duplicates: 1, invalid: 2 } };
     const { samples, types } = parseMetrics(renderPrometheus(stats, null));
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "published" })).toBe(5);
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "received" })).toBe(7);

@@ -25,6 +25,9 @@ export interface WorkerStats {
   queueCapacity: number;
 }
 
+/** Where a bridge's connection stands; `reconnecting` while the client looks for a server. */
+export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
+
 /**
  * The NATS bridge's figures, once bridged.
  *
@@ -35,7 +38,7 @@ export interface WorkerStats {
  * ```
  */
 export interface BridgeStats {
-  state: string;
+  state: BridgeState;
   published: number;
   received: number;
   duplicates: number;

@@ -14,6 +14,7 @@
 import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BridgeStats, LocalEmitOutcome } from "../bus/bridge.js";
+import type { BridgeState } from "../stats/report.js";
 import { TransportError } from "../errors.js";
 import { Event } from "../event.js";
 import { parsePattern } from "../pattern/grammar.js";
@@ -23,8 +24,6 @@ import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
 import { ORIGIN_HEADER } from "./wire-headers.js";
 import { RecentIds } from "./recent-ids.js";
-
-export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();

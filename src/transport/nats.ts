@@ -15,7 +15,7 @@ import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
 
 export type { NatsTransportOptions } from "./nats-options.js";
-export type { BridgeState } from "./nats-link.js";
+export type { BridgeState } from "../stats/report.js";
 export type { Bridge, BridgeHost, BridgeLink, BridgeStats, BusTransport, LocalEmitOutcome } from "../bus/bridge.js";
 export { ORIGIN_HEADER } from "./wire-headers.js";
 export { importSubjects, patternToSubject, subjectCovers } from "./subjects.js";
