@@ -5,9 +5,9 @@
  * Matching a topic collects a few such lists from the trie and merges them into one list in
  * subscription order. A merge that reads `entry.seq` touches every entry object (scattered over
  * the heap: at 10,000 patterns that is most of the cost); reading the packed seqs does not. And
- * the lists are lopsided (at 10,000 mixed patterns, the biggest list holds ~90% of a topic's
- * matches), so the merge binary-searches the few small entries into the big list and copies the
- * big list's runs between them without comparing them.
+ * the lists are lopsided (in the `matcher` bench scenario's 10,000 mixed patterns, the biggest
+ * list holds most of a topic's matches), so the merge binary-searches the few small entries
+ * into the big list and copies the big list's runs between them without comparing them.
  *
  * Lists change in place (an append is amortised O(1); copy-on-write made N subscriptions to one
  * pattern cost O(N^2)). So nothing a list holds is ever handed out: `TopicTrie.match` returns a

@@ -3,7 +3,7 @@
  * differs from a worker thread's), on the path of every emit.
  *
  * It batches its counter writes. An `Atomics.add` on a BigInt64Array costs a BigInt conversion and
- * allocation per call (~40-60 ns here, several per emit): more than the dispatch it counts. So
+ * allocation per call, several per emit: more than the dispatch it counts (the `stats` bench scenario). So
  * this writer keeps its increments in plain numbers and publishes them to its stripe with Atomics
  * (`flush`): before every read through it, after every FLUSH_EVERY events, and FLUSH_DELAY_MS after
  * the first count left unpublished (one unref'd timer per period, not per event or per event-loop

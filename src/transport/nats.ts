@@ -73,7 +73,7 @@ export class NatsTransport implements BusTransport {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         // Otherwise every JetStream publish (a request) builds two Errors for their stack traces:
-        // 28% of the publish path in a profile. Pass `connection: { noAsyncTraces: false }` to debug.
+        // a large share of a CPU profile of bench/nats.ts. Pass `connection: { noAsyncTraces: false }` to debug.
         noAsyncTraces: true,
         name: `neurectomy-bus:${host.nodeId}`,
         ...o.connection,
