@@ -25,7 +25,14 @@ export interface WorkerStats {
   queueCapacity: number;
 }
 
-/** Where a bridge's connection stands; `reconnecting` while the client looks for a server. */
+/**
+ * Where a bridge's connection stands; `reconnecting` while the client looks for a server.
+ *
+ * @example
+ * ```ts
+ * if (bus.getStats().bridge?.state === "reconnecting") console.warn("NATS is unreachable; emits are buffered");
+ * ```
+ */
 export type BridgeState = "connecting" | "connected" | "reconnecting" | "closing" | "closed";
 
 /**
