@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type BusError, type EmitResult } from "../../src/index.js";
-import { LONG, SEED, hops, rng, size } from "./support.js";
+import { LONG, SEED, hops, rng, size } from "../support/reliability.js";
 
 describe("accounting under concurrency", () => {
   it(`every un-awaited emit settles and the counts add up (seed ${SEED})`, { timeout: LONG ? 600_000 : 30_000 }, async () => {

@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../../src/index.js";
-import { hops, size } from "./support.js";
+import { hops, size } from "../support/reliability.js";
 
-const SCRIPT = fileURLToPath(new URL("./scripts/close-under-load.mjs", import.meta.url));
-const STARTING = fileURLToPath(new URL("./scripts/close-while-starting.mjs", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../support/scripts/close-under-load.mjs", import.meta.url));
+const STARTING = fileURLToPath(new URL("../support/scripts/close-while-starting.mjs", import.meta.url));
 /** Generous: the child needs about a second; it only has to exit on its own, not fast. */
 const EXIT_DEADLINE_MS = 25_000;
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Event, EventBus, offload } from "../../src/index.js";
-import { HANDLERS, testBuses, until, type Report } from "../helpers/offload.js";
+import { HANDLERS, testBuses, until, type Report } from "../support/offload.js";
 
 interface Inspection extends Report {
   plainProto: boolean;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Event, offload, type BusError, type EmitResult } from "../../src/index.js";
-import { HANDLERS, countsByN, testBuses, until } from "../helpers/offload.js";
+import { HANDLERS, countsByN, testBuses, until } from "../support/offload.js";
 
 const { setup, closeAll } = testBuses();
 

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Event, EventBus, offload, type EmitResult } from "../../src/index.js";
-import { HANDLERS, countsByN, testBuses, until } from "../helpers/offload.js";
-import { SEED, rng, size } from "./support.js";
+import { HANDLERS, countsByN, testBuses, until } from "../support/offload.js";
+import { SEED, rng, size } from "../support/reliability.js";
 
 const { setup, closeAll } = testBuses();
 

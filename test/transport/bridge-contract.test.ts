@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Event, EventBus, type BusError } from "../../src/index.js";
-import { MemoryNetwork, MemoryTransport, type PublishMode } from "./memory-transport.js";
+import { MemoryNetwork, MemoryTransport, type PublishMode } from "../support/memory-transport.js";
 
 const buses: EventBus[] = [];
 function bus(options: ConstructorParameters<typeof EventBus>[0] = {}): EventBus {

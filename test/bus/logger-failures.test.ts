@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { Event, EventBus, type Logger } from "../../src/index.js";
+
+function throwingLogger(level: "info" | "debug"): Logger {
+  const logger: Logger = { error: () => undefined };
+  logger[level] = () => {
+    throw new Error(`${level} is broken`);
+  };
+  return logger;
+}
+
+describe("a logger that throws", () => {
+  it("does not make emit throw or skip handlers (debug)", async () => {
+    const bus = new EventBus({ logger: throwingLogger("debug") });
+    const seen: string[] = [];
+    bus.subscribe("a.b", (e) => void seen.push(e.eventType));
+    const result = await bus.emit(new Event("a.b", "test"));
+    expect(result.delivered).toBe(1);
+    expect(seen).toEqual(["a.b"]);
+    await bus.close();
+  });
+
+  it("does not make subscribe or unsubscribe throw (info)", async () => {
+    const bus = new EventBus({ logger: throwingLogger("info") });
+    const id = bus.subscribe("a.b", () => undefined);
+    expect(bus.getSubscriptionCount("a.b")).toBe(1);
+    expect(bus.unsubscribe(id)).toBe(true);
+    expect(bus.getSubscriptionCount()).toBe(0);
+    await bus.close();
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { Event, EventBus } from "../../src/index.js";
+import { StatsBlock } from "../../src/stats/stats-block.js";
+
+describe("stats counted in batches on the main thread", () => {
+  it("getStats sees every emit and delivery at once, without waiting for a flush", async () => {
+    const bus = new EventBus({ onError: () => undefined });
+    bus.subscribe("task.*", () => undefined);
+    bus.subscribe("task.failed", () => {
+      throw new Error("boom");
+    }, {});
+    bus.subscribe("task.completed", () => undefined, { filter: () => false });
+    const types = ["task.completed", "task.failed", "task.completed", "agent.heartbeat", "task.completed"];
+    for (const type of types) await bus.emit(new Event(type, "test"));
+    const stats = bus.getStats();
+    expect(stats.totalEventsEmitted).toBe(5);
+    expect(stats.eventCounts).toEqual({ "task.completed": 3, "task.failed": 1, "agent.heartbeat": 1 });
+    expect(stats.delivered).toBe(4);
+    expect(stats.filteredOut).toBe(3);
+    expect(stats.failed).toBe(1);
+    await bus.close();
+  });
+
+  it("publishes the main thread's counts to the shared buffer within a bounded delay", async () => {
+    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 8 });
+    // A second view of the same buffer, as another thread would have it.
+    const other = StatsBlock.attachWorker(block.buffer);
+    block.countEmit("a.b");
+    block.countDeliveries(2, 1, 0);
+    // Poll the other view until the counts appear (they must, without any read on this side).
+    const deadline = Date.now() + 2000;
+    while (other.snapshot().emitted === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const seen = other.snapshot();
+    expect(seen.emitted).toBe(1);
+    expect(seen.delivered).toBe(2);
+    expect(seen.filteredOut).toBe(1);
+  });
+
+  it("resetStats discards counts not yet published", async () => {
+    const bus = new EventBus();
+    await bus.emit(new Event("a.b", "test"));
+    bus.resetStats();
+    await bus.emit(new Event("c.d", "test"));
+    const stats = bus.getStats();
+    expect(stats.totalEventsEmitted).toBe(1);
+    expect(stats.eventCounts).toEqual({ "c.d": 1 });
+    await bus.close();
+  });
+
+  it("counts types past the table's capacity in the overflow slot", async () => {
+    const bus = new EventBus({ stats: { typeCapacity: 2 } });
+    for (const type of ["a.a", "b.b", "c.c", "a.a", "d.d"]) await bus.emit(new Event(type, "test"));
+    const stats = bus.getStats();
+    expect(stats.totalEventsEmitted).toBe(5);
+    expect(stats.eventCounts).toEqual({ "a.a": 2, "b.b": 1 });
+    await bus.close();
+  });
+
+  it("counts exactly across many batches with alternating types (past the flush threshold)", () => {
+    const block = StatsBlock.create({ workerStripes: 1, typeCapacity: 4 });
+    const types = ["a", "a", "b", "a", "c", "d", "e", "e"];
+    for (let i = 0; i < 5000; i++) block.countEmit(types[i % types.length]!);
+    expect(block.snapshot().emitted).toBe(5000);
+    expect(block.eventCounts()).toEqual({ a: 1875, b: 625, c: 625, d: 625 });
+    expect(block.overflowCount()).toBe(1250);
+    for (let i = 0; i < 3000; i++) block.countEmit("a");
+    expect(block.snapshot().emitted).toBe(8000);
+    expect(block.eventCounts()["a"]).toBe(4875);
+  });
+});
