@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Event, EventType, InvalidEventError, type EventDict } from "../src/index.js";
-import { expectCode } from "./support/helpers.js";
+import { expectCode } from "./support/assertions.js";
 
 const SEED_TYPES: Record<string, string> = {
   TASK_STARTED: "task.started",

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { advise } from "../../bench/handler/advice.js";
 import { closedLoop, openLoop, type EmitFn } from "../../bench/handler/load.js";
@@ -10,8 +10,8 @@ import { latencyPercentiles, type HandlerResults, type HandlerRun } from "../../
 import { perRoundEvents, runHandlerBench } from "../../bench/handler/run.js";
 import type { EmitResult } from "../../src/index.js";
 import { CLI, exitOf } from "../support/cli.js";
+import { FIXTURES } from "../support/offload.js";
 
-const FIXTURES = fileURLToPath(new URL("../support/fixtures/", import.meta.url));
 const SILENT = { update() {}, done() {} };
 const OK: EmitResult = { eventId: "e", matched: 1, delivered: 1, filtered: 0, failed: 0, errors: [] };
 

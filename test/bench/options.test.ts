@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { defaultThreads, parseHandlerArgs, type HandlerOptions } from "../../bench/handler/options.js";
 import { BenchUsageError } from "../../bench/usage-error.js";
 import { CLI, exitOf } from "../support/cli.js";
+import { FIXTURES } from "../support/offload.js";
 
-const FIXTURES = fileURLToPath(new URL("../support/fixtures/", import.meta.url));
 const HANDLER = "bench-handlers.mjs#work";
 
 function parsed(args: string[], parallelism = 6): HandlerOptions {

@@ -3,7 +3,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Event, EventBus, EventBusGlobal, type BusError } from "../../src/index.js";
-import { deferred, expectCode, expectRejectCode, ticks, useBuses } from "../support/helpers.js";
+import { expectCode, expectRejectCode } from "../support/assertions.js";
+import { deferred, ticks } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 const noop = (): void => {};

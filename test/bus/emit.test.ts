@@ -3,15 +3,12 @@
  * filters, EmitResult accounting, subscription order, and changes made during an emit.
  */
 import { describe, expect, it } from "vitest";
-import { Event, EventType, HandlerFailedError, type EmitResult } from "../../src/index.js";
-import { deferred, ticks, useBuses } from "../support/helpers.js";
+import { Event, EventType, HandlerFailedError } from "../../src/index.js";
+import { expectBalanced } from "../support/assertions.js";
+import { deferred, ticks } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
-
-function expectBalanced(result: EmitResult): void {
-  expect(result.matched).toBe(result.delivered + result.filtered + result.failed);
-  expect(result.errors).toHaveLength(result.failed);
-}
 
 describe("the seed's examples", () => {
   it("basic subscribe and publish", async () => {

@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BusError, Event, RecursionLimitError, type Logger } from "../../src/index.js";
-import { expectRejectCode, ticks, useBuses } from "../support/helpers.js";
+import { expectRejectCode } from "../support/assertions.js";
+import { ticks } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, type EventBus } from "../../src/index.js";
-import { expectCode, useBuses } from "../support/helpers.js";
+import { expectCode } from "../support/assertions.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 

@@ -3,7 +3,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, InvalidOptionsError } from "../../src/index.js";
-import { expectCode, expectRejectCode, ticks, useBuses } from "../support/helpers.js";
+import { expectCode, expectRejectCode } from "../support/assertions.js";
+import { ticks } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 const noop = (): void => {};

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Event, offload, type BridgeLink, type BusTransport } from "../../src/index.js";
-import { expectCode, expectRejectCode, useBuses } from "../support/helpers.js";
+import { expectCode, expectRejectCode } from "../support/assertions.js";
+import { useBuses } from "../support/buses.js";
 import { HANDLERS } from "../support/offload.js";
 
 const newBus = useBuses();

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event } from "../../src/index.js";
-import { deferred, ticks, useBuses } from "../support/helpers.js";
+import { deferred, ticks } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 

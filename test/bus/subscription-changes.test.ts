@@ -2,15 +2,11 @@
  * Subscriptions that change: subscribe and unsubscribe during an emit, `once`, and `signal`.
  */
 import { describe, expect, it, vi } from "vitest";
-import { Event, type EmitResult } from "../../src/index.js";
-import { useBuses } from "../support/helpers.js";
+import { Event } from "../../src/index.js";
+import { expectBalanced } from "../support/assertions.js";
+import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
-
-function expectBalanced(result: EmitResult): void {
-  expect(result.matched).toBe(result.delivered + result.filtered + result.failed);
-  expect(result.errors).toHaveLength(result.failed);
-}
 
 describe("changes during an emit", () => {
   it("a subscription made by a handler does not receive the event being emitted", async () => {

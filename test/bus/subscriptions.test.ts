@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Event, EventBus } from "../../src/index.js";
+import { Event, offload } from "../../src/index.js";
+import { deferred } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { HANDLERS } from "../support/offload.js";
+
+const newBus = useBuses();
 
 const ev = (type: string, data: Record<string, unknown> = {}): Event => new Event(type, "test", data);
 
-/** A promise with its resolve function, to hold a handler open until the test lets it go. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 describe("on(): an unsubscribe function that is also Disposable", () => {
   it("Symbol.dispose exists on this Node", () => {
@@ -16,7 +15,7 @@ describe("on(): an unsubscribe function that is also Disposable", () => {
   });
 
   it("unsubscribes when called, and reports whether it was subscribed", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const seen: string[] = [];
     const off = bus.on("a.*", (e) => void seen.push(e.eventType));
     expect(bus.getSubscriptionCount("a.*")).toBe(1);
@@ -30,7 +29,7 @@ describe("on(): an unsubscribe function that is also Disposable", () => {
   });
 
   it("unsubscribes at the end of a `using` block", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const seen: string[] = [];
     {
       using _off = bus.on("a.*", (e) => void seen.push(e.eventType));
@@ -44,7 +43,7 @@ describe("on(): an unsubscribe function that is also Disposable", () => {
   });
 
   it("subscribe still returns the id", () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const id = bus.subscribe("a.*", () => undefined);
     expect(typeof id).toBe("string");
     expect(bus.unsubscribe(id)).toBe(true);
@@ -53,8 +52,8 @@ describe("on(): an unsubscribe function that is also Disposable", () => {
 
 describe("concurrency: a per-subscription bound on running handler calls", () => {
   it("runs one call at a time, in emit order, with concurrency 1, while other subscriptions stay concurrent", async () => {
-    const bus = new EventBus();
-    const gates = [gate(), gate(), gate()];
+    const bus = newBus();
+    const gates = [deferred(), deferred(), deferred()];
     let running = 0;
     let peak = 0;
     const order: number[] = [];
@@ -71,7 +70,7 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
       { concurrency: 1 },
     );
     let free = 0;
-    const freeGate = gate();
+    const freeGate = deferred();
     bus.subscribe("job.*", async () => {
       free++;
       await freeGate.promise;
@@ -80,10 +79,10 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     // The unlimited subscription has started all three; the limited one only the first.
     expect(free).toBe(3);
     expect(order).toEqual([0]);
-    freeGate.open();
-    gates[2]!.open();
-    gates[1]!.open();
-    gates[0]!.open();
+    freeGate.resolve();
+    gates[2]!.resolve();
+    gates[1]!.resolve();
+    gates[0]!.resolve();
     const results = await Promise.all(emits);
     expect(order).toEqual([0, 1, 2]);
     expect(peak).toBe(1);
@@ -92,8 +91,8 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
   });
 
   it("lets `concurrency` calls run at once and resolves each emit only after its own call settled", async () => {
-    const bus = new EventBus();
-    const gates = [gate(), gate(), gate()];
+    const bus = newBus();
+    const gates = [deferred(), deferred(), deferred()];
     let running = 0;
     let peak = 0;
     bus.subscribe(
@@ -110,11 +109,11 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     const emits = [0, 1, 2].map((i) => bus.emit(ev("job.run", { i })));
     void emits[2]!.then(() => (thirdDone = true));
     expect(running).toBe(2);
-    gates[0]!.open();
+    gates[0]!.resolve();
     await emits[0];
     expect(thirdDone).toBe(false);
-    gates[2]!.open();
-    gates[1]!.open();
+    gates[2]!.resolve();
+    gates[1]!.resolve();
     await Promise.all(emits);
     expect(peak).toBe(2);
     expect(bus.getStats().inFlight).toBe(0);
@@ -122,7 +121,7 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
   });
 
   it("counts a throwing or rejecting limited handler as failed, and the queue moves on", async () => {
-    const bus = new EventBus({ onError: () => undefined });
+    const bus = newBus({ onError: () => undefined });
     let calls = 0;
     bus.subscribe(
       "x.*",
@@ -148,7 +147,7 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
   });
 
   it("applies after an asynchronous filter too", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     let running = 0;
     let peak = 0;
     bus.subscribe(
@@ -168,19 +167,18 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     await bus.close();
   });
 
-  it("refuses a bad limit, and a limit on an offloaded handler", async () => {
-    const { offload } = await import("../../src/index.js");
-    const bus = new EventBus();
+  it("refuses a bad limit, and a limit on an offloaded handler", () => {
+    const bus = newBus();
     expect(() => bus.subscribe("a.*", () => undefined, { concurrency: 0 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
-    expect(() => bus.subscribe("a.*", offload(new URL("../support/fixtures/handlers.mjs", import.meta.url)), { concurrency: 1 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
+    expect(() => bus.subscribe("a.*", offload(HANDLERS), { concurrency: 1 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
     expect(bus.getSubscriptionCount()).toBe(0);
   });
 });
 
 describe("concurrency and close({ timeoutMs })", () => {
   it("fails queued calls with EBUS_CLOSED and never runs them", async () => {
-    const bus = new EventBus({ onError: () => undefined });
-    const hold = gate();
+    const bus = newBus({ onError: () => undefined });
+    const hold = deferred();
     let calls = 0;
     bus.subscribe(
       "x.*",
@@ -195,7 +193,7 @@ describe("concurrency and close({ timeoutMs })", () => {
     await bus.close({ timeoutMs: 0 });
     const results = await Promise.all([first, queued]);
     expect(results.map((r) => r.errors[0]?.code)).toEqual(["EBUS_CLOSED", "EBUS_CLOSED"]);
-    hold.open();
+    hold.resolve();
     // The running call settles and frees its slot through promise callbacks only: one macrotask
     // turn drains them all, so a queued call that was going to run has run by then.
     await new Promise(setImmediate);

@@ -3,19 +3,18 @@
  * bus, in call order, once the handler has succeeded, each emitted on its own one nesting level
  * deeper than the event that caused it.
  */
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Event, offload, type BridgeHost, type BridgeLink, type BusTransport } from "../../src/index.js";
-import { testBuses, until } from "../support/offload.js";
+import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { FOLLOW_UPS } from "../support/offload.js";
 
-const FOLLOW_UPS = fileURLToPath(new URL("../support/fixtures/follow-ups.mjs", import.meta.url));
 
-const { setup, closeAll } = testBuses();
-afterEach(() => closeAll(2000));
+const { watched } = useBuses({ closeTimeoutMs: 2000 });
 
 /** Subscribes an in-process collector of `pattern`'s events. */
-function collect(bus: ReturnType<typeof setup>["bus"], pattern: string): Event[] {
+function collect(bus: ReturnType<typeof watched>["bus"], pattern: string): Event[] {
   const seen: Event[] = [];
   bus.subscribe(pattern, (e) => {
     seen.push(e);
@@ -25,7 +24,7 @@ function collect(bus: ReturnType<typeof setup>["bus"], pattern: string): Event[]
 
 describe("ctx.emit in an offloaded handler", () => {
   it("emits follow-ups in call order, before the original emit resolves, and counts them", async () => {
-    const { bus, errors } = setup({ workers: { maxThreads: 2 } });
+    const { bus, errors } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("job.run", offload(FOLLOW_UPS, "steps"));
     const steps = collect(bus, "job.step");
     const results = await bus.emitMany([0, 1, 2, 3].map((n) => new Event("job.run", "test", { n, count: 3 })));
@@ -40,7 +39,7 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("takes (type, data?, source?) with the handled event's source by default, or an Event built in the worker", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.run", offload(FOLLOW_UPS, "sources"));
     const steps = collect(bus, "job.step");
     await bus.emit(new Event("job.run", "origin"));
@@ -54,7 +53,7 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("drops the follow-ups of a handler that fails, and counts the drop", async () => {
-    const { bus, errors } = setup();
+    const { bus, errors } = watched();
     bus.subscribe("job.run", offload(FOLLOW_UPS, "failsAfterEmitting"));
     const steps = collect(bus, "job.step");
     const result = await bus.emit(new Event("job.run", "test"));
@@ -65,7 +64,7 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("throws InvalidEventError in the worker for bad input, which the handler can catch", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.run", offload(FOLLOW_UPS, "badInput"));
     const caught = collect(bus, "job.caught");
     const result = await bus.emit(new Event("job.run", "test"));
@@ -76,7 +75,7 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("fails the handler when it does not catch data that cannot cross threads; nothing it sent is emitted", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.run", offload(FOLLOW_UPS, "uncloneable"));
     const steps = collect(bus, "job.step");
     const result = await bus.emit(new Event("job.run", "test"));
@@ -86,7 +85,7 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("applies defined schemas to each follow-up on its own: a refused one is reported, the others go", async () => {
-    const { bus, errors } = setup();
+    const { bus, errors } = watched();
     bus.define("job.step", z.object({ n: z.number(), k: z.number().max(1) }));
     bus.subscribe("job.run", offload(FOLLOW_UPS, "steps"));
     const steps = collect(bus, "job.step");
@@ -98,20 +97,20 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("nests across threads: a handler that answers its own type stops at maxNesting with EBUS_RECURSION_LIMIT", async () => {
-    const { bus, errors } = setup({ maxNesting: 4 });
+    const { bus, errors } = watched({ maxNesting: 4 });
     bus.subscribe("loop.ping", offload(FOLLOW_UPS, "echo"));
     const pings = collect(bus, "loop.ping");
     await bus.emit(new Event("loop.ping", "test", { depth: 0 }));
-    await until(() => errors.length > 0, "the recursion limit to be reported");
+    await until(() => errors.length > 0, { message: "the recursion limit to be reported" });
     // Emitted at depths 0..3; the follow-up at depth 4 is refused.
     expect(pings.map((e) => e.data.depth)).toEqual([0, 1, 2, 3]);
     expect(errors.map((e) => e.code)).toEqual(["EBUS_RECURSION_LIMIT"]);
-    await until(() => bus.getStats().workers.followUpsDropped === 1, "the refused follow-up to be counted");
+    await until(() => bus.getStats().workers.followUpsDropped === 1, { message: "the refused follow-up to be counted" });
     expect(bus.getStats().workers.followUps).toBe(3);
   });
 
   it("exports follow-ups through the bridge like any local emit", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     const published: Event[] = [];
     const transport: BusTransport = {
       attach: (host: BridgeHost): Promise<BridgeLink> =>
@@ -136,19 +135,19 @@ describe("ctx.emit in an offloaded handler", () => {
   });
 
   it("drops and counts what a handler emits after it has returned", async () => {
-    const { bus } = setup({ workers: { maxThreads: 1 } });
+    const { bus } = watched({ workers: { maxThreads: 1 } });
     bus.subscribe("job.run", offload(FOLLOW_UPS, "late"));
     const steps = collect(bus, "job.step");
     // One batch: the first job's late emit fires while the second waits (and the second's own
     // timer fires while it still runs: that one is in time).
     await bus.emitMany([new Event("job.run", "test", { n: 0 }), new Event("job.run", "test", { n: 1, wait: true })]);
-    await until(() => bus.getStats().workers.followUpsDropped === 1, "the late follow-up to be counted as dropped");
+    await until(() => bus.getStats().workers.followUpsDropped === 1, { message: "the late follow-up to be counted as dropped" });
     expect(steps.map((e) => [e.data.k])).toEqual([[0], [0], [1]]);
     expect(bus.getStats().workers.followUps).toBe(3);
   });
 
   it("keeps structured-clone semantics both ways: Date, Map, typed arrays, BigInt, and shared memory", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.run", offload(FOLLOW_UPS, "roundTrip"));
     bus.subscribe("job.touch", offload(FOLLOW_UPS, "touch"));
     const back = collect(bus, "job.back");

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Piscina } from "piscina";
 import { Event, offload, type EmitResult } from "../../src/index.js";
-import { EXITS_ON_LOAD, HANDLERS, countsByN, testBuses, until } from "../support/offload.js";
+import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { countsByN, EXITS_ON_LOAD, HANDLERS } from "../support/offload.js";
 
-const { setup, closeAll } = testBuses();
+const { watched } = useBuses({ closeTimeoutMs: 1000 });
 
-afterEach(async () => {
-  await closeAll(1000);
+afterEach(() => {
   vi.restoreAllMocks();
 });
 
@@ -19,11 +20,11 @@ function codes(results: EmitResult[]): (string | null)[] {
 
 describe("offload: running handlers in the worker pool", () => {
   it("runs the events of one subscription on more than one thread, each exactly once", async () => {
-    const { bus, reports } = setup({ workers: { maxThreads: 2 } });
+    const { bus, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     const results = await bus.emitMany(jobs(Array(40).fill("cpu"), { ms: 3 }));
     expect(results.every((r) => r.matched === 1 && r.delivered === 1)).toBe(true);
-    await until(() => reports.length >= 40, "40 reports");
+    await until(() => reports.length >= 40, { message: "40 reports" });
     expect([...countsByN(reports).values()].every((c) => c === 1)).toBe(true);
     expect(new Set(reports.map((r) => r.thread)).size).toBeGreaterThanOrEqual(2);
     const stats = bus.getStats();
@@ -32,12 +33,12 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("awaits the worker handler before emit resolves and counts it like any handler", async () => {
-    const { bus, reports } = setup();
+    const { bus, reports } = watched();
     bus.subscribe("job.run", offload(HANDLERS));
     bus.subscribe("job.run", () => undefined);
     const result = await bus.emit(new Event("job.run", "test", { n: 1 }));
     expect(result).toMatchObject({ matched: 2, delivered: 2, failed: 0 });
-    await until(() => reports.length === 1, "the worker's report");
+    await until(() => reports.length === 1, { message: "the worker's report" });
     expect(reports[0]!.eventId).toBe(result.eventId);
     const stats = bus.getStats();
     expect(stats.workers.threads).toBeGreaterThanOrEqual(1);
@@ -46,7 +47,7 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("isolates a throwing, an exiting and a hanging handler: only their own events fail", async () => {
-    const { bus, errors, reports } = setup({ workers: { maxThreads: 2 } });
+    const { bus, errors, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("job.*", offload(HANDLERS, "act", { timeoutMs: 150 }));
     const actions = ["ok", "throw", "ok", "exit", "ok", "hang", "ok", "async-hang", "ok", "ok"];
     const results = await bus.emitMany(jobs(actions));
@@ -64,7 +65,7 @@ describe("offload: running handlers in the worker pool", () => {
     ]);
     for (const r of results) expect(r.matched).toBe(r.delivered + r.filtered + r.failed);
     expect(errors.map((e) => e.code).sort()).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_TIMEOUT", "EBUS_HANDLER_TIMEOUT", "EBUS_WORKER_CRASHED"]);
-    await until(() => reports.length >= actions.length, "one report per event");
+    await until(() => reports.length >= actions.length, { message: "one report per event" });
     // Exactly once: the worker counts every run, and every run reported itself once.
     expect([...countsByN(reports).entries()].filter(([, c]) => c !== 1)).toEqual([]);
     const stats = bus.getStats();
@@ -78,7 +79,7 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("wraps a worker handler's throw in EBUS_HANDLER_FAILED with the original error as cause", async () => {
-    const { bus, errors } = setup();
+    const { bus, errors } = watched();
     const id = bus.subscribe("job.*", offload(HANDLERS, "act"));
     const [result] = await bus.emitMany(jobs(["throw"]));
     const failure = result!.errors[0]!;
@@ -88,13 +89,13 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("fails an uncloneable event with EBUS_NOT_CLONEABLE and delivers the rest of its batch", async () => {
-    const { bus, reports } = setup();
+    const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     const events = jobs(Array(9).fill("ok"));
     events.splice(4, 0, new Event("job.run", "test", { n: 100, action: "ok", callback: () => 1 }));
     const results = await bus.emitMany(events);
     expect(codes(results)).toEqual([null, null, null, null, "EBUS_NOT_CLONEABLE", null, null, null, null, null]);
-    await until(() => reports.length >= 9, "nine reports");
+    await until(() => reports.length >= 9, { message: "nine reports" });
     expect(reports.map((r) => r.n).sort((a, b) => a! - b!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
@@ -105,7 +106,7 @@ describe("offload: running handlers in the worker pool", () => {
     expect(() => offload(HANDLERS, "")).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
     expect(() => offload(HANDLERS, "act", { timeoutMs: -1 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
     expect(() => offload(HANDLERS, "act", { retries: 1 } as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "notAFunction"));
     bus.subscribe("job.*", offload(HANDLERS, "missing"));
     const result = await bus.emit(new Event("job.run", "test", { n: 1 }));
@@ -116,14 +117,14 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("fails a module that kills its thread while loading, without resending it forever", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     bus.subscribe("job.*", offload(EXITS_ON_LOAD));
     const result = await bus.emit(new Event("job.run", "test", { n: 1 }));
     expect(result.errors.map((e) => e.code)).toEqual(["EBUS_WORKER_CRASHED"]);
   });
 
   it("never has more than maxQueue events in flight to the pool, and delivers them all", async () => {
-    const { bus } = setup({ workers: { maxThreads: 2, maxQueue: 8, batchSize: 4 } });
+    const { bus } = watched({ workers: { maxThreads: 2, maxQueue: 8, batchSize: 4 } });
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     let peak = 0;
     const pending = jobs(Array(120).fill("slow-async"), { ms: 1 }).map((e) => bus.emit(e));
@@ -145,7 +146,7 @@ describe("offload: running handlers in the worker pool", () => {
 
   it("lets emitMany's offloaded deliveries share Piscina tasks", async () => {
     const run = vi.spyOn(Piscina.prototype, "run");
-    const { bus } = setup({ workers: { maxThreads: 2 } });
+    const { bus } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("job.*", offload(HANDLERS));
     const results = await bus.emitMany(jobs(Array(200).fill("ok")));
     expect(results.every((r) => r.delivered === 1)).toBe(true);
@@ -154,27 +155,27 @@ describe("offload: running handlers in the worker pool", () => {
   });
 
   it("keeps emit order for an ordered subscription", async () => {
-    const { bus, reports } = setup({ workers: { maxThreads: 2, batchSize: 3 } });
+    const { bus, reports } = watched({ workers: { maxThreads: 2, batchSize: 3 } });
     bus.subscribe("job.*", offload(HANDLERS, "act", { ordered: true }));
     const events = Array.from({ length: 30 }, (_, n) => new Event("job.run", "test", { n, action: "slow-async", ms: (n * 7) % 4 }));
     await Promise.all(events.map((e) => bus.emit(e)));
-    await until(() => reports.length >= 30, "thirty reports");
+    await until(() => reports.length >= 30, { message: "thirty reports" });
     expect(reports.map((r) => r.n)).toEqual(events.map((_, n) => n));
   });
 
   it("runs the filter on the main thread: a filtered event never crosses", async () => {
-    const { bus, reports } = setup();
+    const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"), { filter: (e) => e.data["n"] !== 1 });
     const results = await bus.emitMany(jobs(["ok", "ok", "ok"]));
     expect(results.map((r) => [r.delivered, r.filtered])).toEqual([[1, 0], [0, 1], [1, 0]]);
-    await until(() => reports.length >= 2, "two reports");
+    await until(() => reports.length >= 2, { message: "two reports" });
     expect(reports.map((r) => r.n).sort()).toEqual([0, 2]);
   });
 });
 
 describe("offload: closing", () => {
   it("settles every emit called before close(), then rejects emits after it", async () => {
-    const { bus } = setup({ workers: { maxThreads: 2, maxQueue: 16 } });
+    const { bus } = watched({ workers: { maxThreads: 2, maxQueue: 16 } });
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     const pending = jobs(Array(100).fill("slow-async"), { ms: 1 }).map((e) => bus.emit(e));
     await bus.close();
@@ -185,7 +186,7 @@ describe("offload: closing", () => {
   });
 
   it("close({ timeoutMs }) fails what still runs with EBUS_CLOSED and leaves nothing pending", async () => {
-    const { bus } = setup({ workers: { maxThreads: 1, maxQueue: 4, batchSize: 2 } });
+    const { bus } = watched({ workers: { maxThreads: 1, maxQueue: 4, batchSize: 2 } });
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     const pending = jobs(["async-hang", "ok", "ok", "ok", "ok", "ok"]).map((e) => bus.emit(e));
     await bus.close({ timeoutMs: 100 });

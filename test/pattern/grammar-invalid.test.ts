@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, InvalidEventError, InvalidPatternError, MAX_LENGTH, MAX_SEGMENTS, parsePattern } from "../../src/index.js";
-import { expectCode } from "../support/helpers.js";
+import { expectCode } from "../support/assertions.js";
 
 const noop = (): void => {};
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, type BusError, type EmitResult, type EventBus } from "../../src/index.js";
-import { seededRandom, useBuses } from "../support/helpers.js";
+import { useBuses } from "../support/buses.js";
+import { seededRandom } from "../support/random.js";
 
 const newBus = useBuses();
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type BusError, type EmitResult } from "../../src/index.js";
-import { LONG, SEED, hops, rng, size } from "../support/reliability.js";
+import { hops } from "../support/async.js";
+import { LONG, rng, SEED, size } from "../support/random.js";
 
 describe("accounting under concurrency", () => {
   it(`every un-awaited emit settles and the counts add up (seed ${SEED})`, { timeout: LONG ? 600_000 : 30_000 }, async () => {

@@ -7,7 +7,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../../src/index.js";
-import { hops, size } from "../support/reliability.js";
+import { hops } from "../support/async.js";
+import { size } from "../support/random.js";
 
 const SCRIPT = fileURLToPath(new URL("../support/scripts/close-under-load.mjs", import.meta.url));
 const STARTING = fileURLToPath(new URL("../support/scripts/close-while-starting.mjs", import.meta.url));

@@ -6,7 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Event, EventBus, offload } from "../../src/index.js";
-import { HANDLERS, testBuses, until, type Report } from "../support/offload.js";
+import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { HANDLERS, type Report } from "../support/offload.js";
 
 interface Inspection extends Report {
   plainProto: boolean;
@@ -20,10 +22,9 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 beforeAll(() => void process.on("unhandledRejection", onUnhandled));
 afterAll(() => void process.off("unhandledRejection", onUnhandled));
 
-const { setup, closeAll } = testBuses();
-afterEach(async () => {
+const { watched } = useBuses({ closeTimeoutMs: 2000 });
+afterEach(() => {
   unhandled.length = 0;
-  await closeAll(2000);
 });
 
 /** Lets pending rejections surface as unhandled before the check. */
@@ -49,7 +50,7 @@ function cyclic(n: number): Record<string, unknown> {
 
 describe("data with getters that throw", () => {
   it("in-process: the emit goes through; only a handler that reads the getter fails", async () => {
-    const { bus, errors } = setup();
+    const { bus, errors } = watched();
     bus.subscribe("data.*", () => undefined);
     bus.subscribe("data.*", (e) => e.data.secret);
     const result = await bus.emit(new Event("data.getter", "test", withThrowingGetter(0)));
@@ -59,13 +60,13 @@ describe("data with getters that throw", () => {
   });
 
   it("offloaded: fails that delivery with EBUS_NOT_CLONEABLE; the rest of its batch is delivered", async () => {
-    const { bus, errors, reports } = setup({ workers: { maxThreads: 2 } });
+    const { bus, errors, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("data.*", offload(HANDLERS, "act"));
     const events = [0, 1, 2, 3, 4].map((n) => new Event("data.x", "test", n === 2 ? withThrowingGetter(n) : { n, action: "ok" }));
     const results = await bus.emitMany(events);
     expect(results.map((r) => r.errors[0]?.code ?? null)).toEqual([null, null, "EBUS_NOT_CLONEABLE", null, null]);
     expect(errors.map((e) => e.code)).toEqual(["EBUS_NOT_CLONEABLE"]);
-    await until(() => reports.length >= 4, "four reports");
+    await until(() => reports.length >= 4, { message: "four reports" });
     expect(reports.map((r) => r.n).sort()).toEqual([0, 1, 3, 4]);
     const after = await bus.emit(new Event("data.x", "test", { n: 5, action: "ok" }));
     expect(after.delivered).toBe(1);
@@ -75,7 +76,7 @@ describe("data with getters that throw", () => {
 
 describe("cyclic data", () => {
   it("in-process: delivered, in history and counted", async () => {
-    const { bus } = setup();
+    const { bus } = watched();
     let seen: unknown = null;
     bus.subscribe("data.*", (e) => void (seen = e.data.self));
     const event = new Event("data.cycle", "test", cyclic(0));
@@ -85,23 +86,23 @@ describe("cyclic data", () => {
   });
 
   it("offloaded: structured clone keeps the cycle and the worker sees it", async () => {
-    const { bus, reports } = setup();
+    const { bus, reports } = watched();
     bus.subscribe("data.*", offload(HANDLERS, "act"));
     expect(await bus.emit(new Event("data.cycle", "test", cyclic(0)))).toMatchObject({ delivered: 1, failed: 0 });
-    await until(() => reports.length === 1, "the worker's report");
+    await until(() => reports.length === 1, { message: "the worker's report" });
     expect((reports[0] as Inspection).cycle).toBe(true);
   });
 });
 
 describe("prototype-polluting keys, offloaded", () => {
   it("__proto__ and constructor.prototype in data arrive as own keys and pollute no thread", async () => {
-    const { bus, reports } = setup();
+    const { bus, reports } = watched();
     bus.subscribe("data.*", offload(HANDLERS, "act"));
     const protoKeys = Object.getOwnPropertyNames(Object.prototype).length;
     const wire = '{"event_id":"p1","event_type":"data.proto","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"n":0,"action":"inspect","__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}}}';
     const result = await bus.emit(Event.fromDict(JSON.parse(wire)));
     expect(result).toMatchObject({ delivered: 1, failed: 0 });
-    await until(() => reports.length === 1, "the worker's report");
+    await until(() => reports.length === 1, { message: "the worker's report" });
     const seen = reports[0] as Inspection;
     expect(seen.plainProto).toBe(true);
     expect(seen.ownKeys.sort()).toEqual(["__proto__", "action", "constructor", "n"]);
@@ -119,7 +120,7 @@ describe("a handler that re-emits the event it handles", () => {
   ];
   for (const maxNesting of [undefined, 5, 500]) {
     it.each(variants)(`is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s`, async (_, make) => {
-      const { bus, errors } = setup(maxNesting === undefined ? {} : { maxNesting });
+      const { bus, errors } = watched(maxNesting === undefined ? {} : { maxNesting });
       const limit = maxNesting ?? 64;
       let calls = 0;
       const handler = make(bus);

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { LONG, size } from "../support/reliability.js";
+import { LONG, size } from "../support/random.js";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../support/scripts/memory.mjs", import.meta.url));

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type BusError, type EmitResult } from "../../src/index.js";
 import { BusModel, modelMatches, type FilterKind, type HandlerKind, type ModelEvent, type ModelSub } from "../support/bus-model.js";
-import { LONG, SEED, hops, rng, size } from "../support/reliability.js";
+import { hops } from "../support/async.js";
+import { LONG, rng, SEED, size } from "../support/random.js";
 
 const WORDS = ["a", "b", "ab", "task", "x"];
 

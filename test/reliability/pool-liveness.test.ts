@@ -3,20 +3,21 @@
  * emit settles. Regressions of a defect where the pool lost all its threads while batches were
  * queued inside Piscina, and 25-75 emits stayed pending forever (threads 0, inFlight > 0).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Event, offload, type BusError, type EmitResult } from "../../src/index.js";
-import { HANDLERS, countsByN, testBuses, until } from "../support/offload.js";
+import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { countsByN, HANDLERS } from "../support/offload.js";
 
-const { setup, closeAll } = testBuses();
+const { watched } = useBuses({ closeTimeoutMs: 2000 });
 
-afterEach(() => closeAll(2000));
 
 /** The report of a replaced pool (the defence in depth), not of one event. */
 const isReplacement = (e: BusError): boolean => e.subscriptionId === undefined && /no live thread/.test(e.message);
 
 /** Rounds of one thread death, one `fault`, then five plain events, emitted all at once. */
 async function deathsAndHangs(fault: "hang" | "async-hang"): Promise<void> {
-  const { bus, errors, reports } = setup({ workers: { maxThreads: 2, maxQueue: 64, batchSize: 16 } });
+  const { bus, errors, reports } = watched({ workers: { maxThreads: 2, maxQueue: 64, batchSize: 16 } });
   bus.subscribe("job.run", offload(HANDLERS, "act", { timeoutMs: 200 }));
   const rounds = 16;
   const actions: string[] = [];
@@ -29,7 +30,7 @@ async function deathsAndHangs(fault: "hang" | "async-hang"): Promise<void> {
   expect(errors.filter(isReplacement)).toEqual([]);
   expect(bus.getStats().workers.inFlight).toBe(0);
   const ok = [...actions.entries()].filter(([, a]) => a === "ok").map(([n]) => n);
-  await until(() => ok.every((n) => reports.some((r) => r.n === n)), "a report from every plain event");
+  await until(() => ok.every((n) => reports.some((r) => r.n === n)), { message: "a report from every plain event" });
   const counts = countsByN(reports);
   for (const n of ok) expect(counts.get(n)).toBe(1);
   const after = await bus.emit(new Event("job.run", "test", { n: actions.length, action: "ok" }));
@@ -47,7 +48,7 @@ describe("pool liveness under thread deaths and timeouts", () => {
     // Batches of two: [ok, exit] and [ok, hang] take the two running threads and end with them;
     // nothing of theirs is left to send again, and the two batches behind them need a new thread.
     // (Piscina starts one only when a task is submitted or a thread frees up.)
-    const { bus, errors } = setup({ workers: { maxThreads: 2, batchSize: 2 } });
+    const { bus, errors } = watched({ workers: { maxThreads: 2, batchSize: 2 } });
     bus.subscribe("job.run", offload(HANDLERS, "act", { timeoutMs: 200 }));
     await Promise.all([0, 1, 2, 3].map((n) => bus.emit(new Event("job.run", "warm-up", { n: 100 + n, action: "cpu", ms: 20 }))));
     expect(bus.getStats().workers.threads).toBe(2);
@@ -58,7 +59,7 @@ describe("pool liveness under thread deaths and timeouts", () => {
   });
 
   it("both threads dying at once lose no other event", { timeout: 30_000 }, async () => {
-    const { bus, errors, reports } = setup({ workers: { maxThreads: 2, batchSize: 16 } });
+    const { bus, errors, reports } = watched({ workers: { maxThreads: 2, batchSize: 16 } });
     bus.subscribe("job.run", offload(HANDLERS, "act"));
     const barrier = new SharedArrayBuffer(4);
     // One batch per thread, each led by a handler that waits for the other, then both exit.
@@ -69,7 +70,7 @@ describe("pool liveness under thread deaths and timeouts", () => {
     expect(results.map((r) => r.errors[0]?.code ?? null)).toEqual(actions.map((a) => (a === "ok" ? null : "EBUS_WORKER_CRASHED")));
     expect(errors.map((e) => e.code)).toEqual(["EBUS_WORKER_CRASHED", "EBUS_WORKER_CRASHED"]);
     const ok = [...actions.entries()].filter(([, a]) => a === "ok").map(([n]) => n);
-    await until(() => ok.every((n) => reports.some((r) => r.n === n)), "a report from every plain event");
+    await until(() => ok.every((n) => reports.some((r) => r.n === n)), { message: "a report from every plain event" });
     const counts = countsByN(reports);
     for (const n of ok) expect(counts.get(n)).toBe(1);
     expect((await bus.emit(new Event("job.run", "test", { n: 99, action: "ok" }))).delivered).toBe(1);
@@ -78,7 +79,7 @@ describe("pool liveness under thread deaths and timeouts", () => {
 
   it("a pool that can never keep a thread alive fails its emits with EBUS_WORKER_CRASHED instead of hanging", { timeout: 30_000 }, async () => {
     // A 1 MB heap: every thread dies while starting, before it can take a task.
-    const { bus, errors } = setup({ workers: { maxThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } } });
+    const { bus, errors } = watched({ workers: { maxThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } } });
     bus.subscribe("job.run", offload(HANDLERS, "act"));
     const started = Date.now();
     const results = await Promise.all([0, 1, 2].map((n) => bus.emit(new Event("job.run", "test", { n, action: "ok" }))));
@@ -91,11 +92,11 @@ describe("pool liveness under thread deaths and timeouts", () => {
   });
 
   it("close({ timeoutMs }) on a pool with no live thread settles every emit and returns", { timeout: 30_000 }, async () => {
-    const { bus } = setup({ workers: { maxThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } } });
+    const { bus } = watched({ workers: { maxThreads: 2, resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } } });
     bus.subscribe("job.run", offload(HANDLERS, "act"));
     const pending: Promise<EmitResult>[] = [0, 1, 2, 3].map((n) => bus.emit(new Event("job.run", "test", { n, action: "ok" })));
     // Let the pool reach its wedged state: threads dead, batches waiting.
-    await until(() => bus.getStats().workers.inFlight > 0, "the events to reach the pool");
+    await until(() => bus.getStats().workers.inFlight > 0, { message: "the events to reach the pool" });
     const started = Date.now();
     await bus.close({ timeoutMs: 100 });
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -104,12 +105,12 @@ describe("pool liveness under thread deaths and timeouts", () => {
   });
 
   it("close({ timeoutMs }) while every thread is blocked settles every emit and returns", { timeout: 30_000 }, async () => {
-    const { bus } = setup({ workers: { maxThreads: 2, batchSize: 1 } });
+    const { bus } = watched({ workers: { maxThreads: 2, batchSize: 1 } });
     // No timeoutMs: nothing stops the hangs but close().
     bus.subscribe("job.run", offload(HANDLERS, "act"));
     const actions = ["hang", "hang", "ok", "ok", "ok"];
     const pending = actions.map((action, n) => bus.emit(new Event("job.run", "test", { n, action })));
-    await until(() => bus.getStats().workers.inFlight === actions.length, "the events to reach the pool");
+    await until(() => bus.getStats().workers.inFlight === actions.length, { message: "the events to reach the pool" });
     const started = Date.now();
     await bus.close({ timeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(5_000);

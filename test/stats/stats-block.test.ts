@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { bucketBounds, bucketOf, quantileOf } from "../../src/stats/histogram.js";
 import { LAT_BUCKETS, LAT_MIN_EXP, S_DELIVERED, S_WORKER_COMPLETED, stripeOffset } from "../../src/stats/layout.js";
 import { StatsBlock } from "../../src/stats/stats-block.js";
-import { seededRandom } from "../support/helpers.js";
+import { seededRandom } from "../support/random.js";
 
 describe("StatsBlock counters", () => {
   it("are 64-bit: they count past 2^32 without wrapping", () => {

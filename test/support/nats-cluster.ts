@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { freePort, NATS_SERVER_BIN, portAnswers, until } from "./nats.js";
+import { until } from "./async.js";
+import { freePort, NATS_POLL, NATS_SERVER_BIN, portAnswers } from "./nats.js";
 
 interface Node {
   readonly name: string;
@@ -69,7 +70,7 @@ export class NatsCluster {
     await until(async () => {
       if (child.exitCode !== null) throw new Error(`nats-server ${node.name} exited with code ${child.exitCode} (config ${node.config})`);
       return portAnswers(node.port);
-    }, `nats-server ${node.name} on port ${node.port}`);
+    }, { ...NATS_POLL, message: `nats-server ${node.name} on port ${node.port}` });
   }
 
   /** The index of the server leading `stream` now, or null while it has none (or the answer is late). */
@@ -143,6 +144,6 @@ export class NatsCluster {
       } catch {
         return false;
       }
-    }, `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)`, 30_000);
+    }, { ...NATS_POLL, timeoutMs: 30_000, message: `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)` });
   }
 }

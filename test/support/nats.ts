@@ -1,5 +1,5 @@
 /**
- * Test helpers for the NATS bridge: is a server there, unique names, polling with a deadline,
+ * Test helpers for the NATS bridge: is a server there, unique names, how to poll (NATS_POLL),
  * a bus in a child process, and a private nats-server that a test may stop and start.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { until } from "./async.js";
 
 export const NATS_URL = process.env["NATS_URL"] ?? "127.0.0.1:4222";
 export const NATS_SERVER_BIN = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
@@ -40,14 +41,8 @@ export function uniqueName(tag: string): string {
   return `${tag}${process.pid}x${Date.now().toString(36)}x${(counter++).toString(36)}`;
 }
 
-/** Polls `condition` until it is true; fails naming `what` after the deadline. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** How the NATS suites poll with `until`: a 15 s deadline (a busy machine, a server to answer), every 10 ms. */
+export const NATS_POLL = { timeoutMs: 15_000, intervalMs: 10 } as const;
 
 /** Deletes streams, ignoring ones already gone. */
 export async function deleteStreams(url: string, ...streams: string[]): Promise<void> {
@@ -99,7 +94,7 @@ export class ChildBus {
       }
       found = this.lines.slice(after).find((l) => l.kind === kind);
       return found !== undefined;
-    }, `child line "${kind}" (stderr: ${this.stderr.join("").slice(0, 500)})`, timeoutMs);
+    }, { ...NATS_POLL, timeoutMs, message: `child line "${kind}" (stderr: ${this.stderr.join("").slice(0, 500)})` });
     return found!;
   }
 
@@ -122,7 +117,7 @@ export class ChildBus {
     const mark = this.lines.length;
     this.send({ cmd: "close" });
     const line = await this.next("closed", mark);
-    await until(() => this.exited, "child exit");
+    await until(() => this.exited, { ...NATS_POLL, message: "child exit" });
     return line;
   }
 
@@ -178,7 +173,7 @@ export class PrivateNatsServer {
     if (this.process !== null && this.process.exitCode === null) return;
     const child = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], { stdio: "ignore" });
     this.process = child;
-    await until(() => portAnswers(this.port), `nats-server on port ${this.port}`);
+    await until(() => portAnswers(this.port), { ...NATS_POLL, message: `nats-server on port ${this.port}` });
   }
 
   async stop(): Promise<void> {

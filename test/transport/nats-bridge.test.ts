@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Event, EventBus, type BusError } from "../../src/index.js";
 import { NatsTransport, ORIGIN_HEADER, type NatsTransportOptions } from "../../src/transport/nats.js";
-import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName, until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-bridge.test.ts");
 const streams: string[] = [];
@@ -64,9 +65,9 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
 
     expect(resultsA[0]).toMatchObject({ matched: 2, delivered: 2, failed: 0 });
     expect(local).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
-    await until(() => seenA.length >= 41 && seenB.length >= 40, "both buses see all events");
+    await until(() => seenA.length >= 41 && seenB.length >= 40, { ...NATS_POLL, message: "both buses see all events" });
     // Every message, own publishes included, is acked: nothing more will be dispatched.
-    await until(async () => (await settledConsumer(stream, "a")) && (await settledConsumer(stream, "b")), "consumers drained");
+    await until(async () => (await settledConsumer(stream, "a")) && (await settledConsumer(stream, "b")), { ...NATS_POLL, message: "consumers drained" });
 
     const idsA = fromA.map((e) => e.eventId);
     const idsB = fromB.map((e) => e.eventId);
@@ -91,9 +92,9 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     });
     const event = new Event("task.relayed", "origin");
     await origin.emit(event);
-    await until(() => reemitted.length === 1, "the relay re-emits");
+    await until(() => reemitted.length === 1, { ...NATS_POLL, message: "the relay re-emits" });
     expect(await reemitted[0]).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
-    await until(async () => (await settledConsumer(stream, "origin")) && (await settledConsumer(stream, "relay")), "consumers drained");
+    await until(async () => (await settledConsumer(stream, "origin")) && (await settledConsumer(stream, "relay")), { ...NATS_POLL, message: "consumers drained" });
     expect(atOrigin).toEqual([event.eventId]);
     expect(relay.getStats().bridge).toMatchObject({ published: 0, received: 1 });
   });
@@ -118,8 +119,8 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     await js.publish(`${prefix}.task.ok`, JSON.stringify(good));
     await nc.close();
 
-    await until(() => seen.length === 1, "the valid event");
-    await until(() => settledConsumer(stream, "victim"), "every message acked");
+    await until(() => seen.length === 1, { ...NATS_POLL, message: "the valid event" });
+    await until(() => settledConsumer(stream, "victim"), { ...NATS_POLL, message: "every message acked" });
     expect(seen[0]!.eventId).toBe(good.eventId);
     expect(bus.getStats().bridge).toMatchObject({ invalid: 6, received: 1 });
     expect(errors.map((e) => e.code)).toEqual(Array(6).fill("EBUS_TRANSPORT"));
@@ -137,7 +138,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     await jetstream(nc).publish(`${prefix}.task.once`, JSON.stringify(event));
     await jetstream(nc).publish(`${prefix}.task.once`, JSON.stringify(event));
     await nc.close();
-    await until(() => settledConsumer(stream, "dedupe"), "both copies acked");
+    await until(() => settledConsumer(stream, "dedupe"), { ...NATS_POLL, message: "both copies acked" });
     expect(seen).toEqual([event.eventId]);
     expect(bus.getStats().bridge).toMatchObject({ received: 1, duplicates: 1 });
   });
@@ -157,11 +158,11 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     await until(async () => {
       const info = await consumerInfo(stream, "slow");
       return info.ackPending === 4 && info.pending === 36;
-    }, "server holding back all but 4");
+    }, { ...NATS_POLL, message: "server holding back all but 4" });
     expect(calls).toBe(4);
     open();
-    await until(() => calls === 40, "all 40 handled");
-    await until(() => settledConsumer(stream, "slow"), "all acked");
+    await until(() => calls === 40, { ...NATS_POLL, message: "all 40 handled" });
+    await until(() => settledConsumer(stream, "slow"), { ...NATS_POLL, message: "all acked" });
   });
 
   it("close() waits for the handlers, acks, drains; later emits stay local", async () => {
@@ -180,7 +181,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
       finished++;
     });
     await sender.emitMany(Array.from({ length: 5 }, () => new Event("task.slow", "s")));
-    await until(() => started === 5, "5 handlers started");
+    await until(() => started === 5, { ...NATS_POLL, message: "5 handlers started" });
     const closed = bridge.close();
     open();
     await closed;
@@ -200,9 +201,9 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const seenReplay: string[] = [];
     fresh.subscribe("*", (e) => void seenFresh.push(e.eventType));
     replay.subscribe("*", (e) => void seenReplay.push(e.eventType));
-    await until(() => seenReplay.length === 2, "replay of both");
+    await until(() => seenReplay.length === 2, { ...NATS_POLL, message: "replay of both" });
     await early.emit(new Event("task.c", "early"));
-    await until(() => seenFresh.length === 1 && seenReplay.length === 3, "the new event");
+    await until(() => seenFresh.length === 1 && seenReplay.length === 3, { ...NATS_POLL, message: "the new event" });
     expect(seenFresh).toEqual(["task.c"]);
     expect(seenReplay).toEqual(["task.a", "task.b", "task.c"]);
   });
@@ -227,7 +228,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const seen: string[] = [];
     picky.subscribe("*", (e) => void seen.push(e.eventType));
     await sender.emitMany([new Event("tb.x", "out"), new Event("tab.x", "out"), new Event("task.y", "out"), new Event("other", "out")]);
-    await until(() => settledConsumer(stream, "picky"), "all acked");
+    await until(() => settledConsumer(stream, "picky"), { ...NATS_POLL, message: "all acked" });
     expect(seen).toEqual(["tab.x", "task.y"]);
   });
 });
@@ -242,7 +243,7 @@ describe.skipIf(!enabled)("NATS bridge: a stream without a durable", () => {
     const seen: string[] = [];
     receiver.subscribe("*", (e) => void seen.push(e.eventType));
     await sender.emit(new Event("task.eph", "eph-s"));
-    await until(() => seen.length === 1, "the event");
+    await until(() => seen.length === 1, { ...NATS_POLL, message: "the event" });
     const nc = await rawConnection();
     const jsm = await jetstreamManager(nc);
     const count = async () => (await jsm.streams.info(stream)).state.consumer_count;
@@ -264,8 +265,8 @@ describe.skipIf(!enabled)("NATS bridge: one-way nodes", () => {
     talker.subscribe("*", (e) => void heardByTalker.push(e.eventType));
     expect(await listener.emit(new Event("task.quiet", "listener"))).toMatchObject({ matched: 1, delivered: 1 });
     expect(await talker.emit(new Event("task.loud", "talker"))).toMatchObject({ matched: 2, delivered: 2 });
-    await until(() => heardByListener.length === 2, "the listener hears the talker");
-    await until(() => settledConsumer(stream, "listener"), "listener consumer drained");
+    await until(() => heardByListener.length === 2, { ...NATS_POLL, message: "the listener hears the talker" });
+    await until(() => settledConsumer(stream, "listener"), { ...NATS_POLL, message: "listener consumer drained" });
     expect(heardByListener).toEqual(["task.quiet", "task.loud"]);
     expect(heardByTalker).toEqual(["task.loud"]);
     await expect(consumerInfo(stream, "talker")).rejects.toMatchObject({ code: 10014 });
@@ -292,12 +293,12 @@ describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
     const events = [...Array.from({ length: 10 }, () => new Event("task.x", "ca")), new Event("task.last", "ca")];
     const results = await a.emitMany(events);
     expect(results[0]).toMatchObject({ matched: 2, delivered: 2 });
-    await until(() => seenA.length === 12, "the reply comes back to a");
+    await until(() => seenA.length === 12, { ...NATS_POLL, message: "the reply comes back to a" });
     expect(seenA.slice(0, 11)).toEqual(events.map((e) => e.eventId));
     expect(seenB.slice(0, 11)).toEqual(events.map((e) => e.eventId));
     expect(new Set(seenA).size).toBe(12);
     expect(a.getStats().bridge).toMatchObject({ state: "connected", published: 11, received: 1 });
-    await until(() => origins.length === 12, "the watcher sees all 12");
+    await until(() => origins.length === 12, { ...NATS_POLL, message: "the watcher sees all 12" });
     expect(origins).toEqual([...Array(11).fill("ca"), "cb"]);
     await watcher.close();
   });

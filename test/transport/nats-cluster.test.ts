@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../../src/index.js";
 import { NatsTransport, type NatsTransportOptions } from "../../src/transport/nats.js";
-import { NATS_SERVER_BIN, uniqueName, until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { NATS_SERVER_BIN, NATS_POLL, uniqueName } from "../support/nats.js";
 import { NatsCluster } from "../support/nats-cluster.js";
 
 const enabled = existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true";
@@ -83,7 +84,7 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
       const killedAt = Date.now();
       await cluster!.kill(index);
       const restart = new Promise((resolve) => setTimeout(resolve, 2000)).then(() => cluster!.startNode(index));
-      await until(async () => (await cluster!.streamLeader(stream)) !== index && (await cluster!.hasLeaders(stream, "cluster-b")), "leaders for the stream and its consumer again", 30_000);
+      await until(async () => (await cluster!.streamLeader(stream)) !== index && (await cluster!.hasLeaders(stream, "cluster-b")), { ...NATS_POLL, timeoutMs: 30_000, message: "leaders for the stream and its consumer again" });
       const leadersBack = Date.now();
       await restart;
       return { killedAt, leadersBack };
@@ -92,32 +93,32 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     const resumedWithin = async (since: number): Promise<number> => {
       const probe = new Event("task.probe", "cluster-a");
       void a.emit(probe);
-      await until(() => handled.has(probe.eventId), "B receives again (a probe emitted once the leaders were back)", RESUME_WITHIN_MS + 5_000).catch((err: Error) => {
+      await until(() => handled.has(probe.eventId), { ...NATS_POLL, timeoutMs: RESUME_WITHIN_MS + 5_000, message: "B receives again (a probe emitted once the leaders were back)" }).catch((err: Error) => {
         throw new Error(`${err.message}; A: ${JSON.stringify(a.getStats().bridge)}, B: ${JSON.stringify(b.getStats().bridge)}`);
       });
       return arrivedAt.get(probe.eventId)! - since;
     };
 
-    await until(() => emitted.length >= EVENTS / 3, "a third of the events emitted", 30_000);
+    await until(() => emitted.length >= EVENTS / 3, { ...NATS_POLL, timeoutMs: 30_000, message: "a third of the events emitted" });
     const leader = await cluster.streamLeader(stream);
     expect(leader).not.toBeNull();
     const first = await outage(leader!);
     const firstResume = await resumedWithin(first.leadersBack);
 
-    await until(() => emitted.length >= (2 * EVENTS) / 3, "two thirds of the events emitted", 30_000);
+    await until(() => emitted.length >= (2 * EVENTS) / 3, { ...NATS_POLL, timeoutMs: 30_000, message: "two thirds of the events emitted" });
     const nowLeader = await cluster.streamLeader(stream);
     const follower = [0, 1, 2].find((i) => i !== nowLeader)!;
     const second = await outage(follower);
     const secondResume = await resumedWithin(second.leadersBack);
 
     await producing;
-    await until(() => inFlight === 0, "every emit settled", 2 * RETRY_MS + 10_000);
+    await until(() => inFlight === 0, { ...NATS_POLL, timeoutMs: 2 * RETRY_MS + 10_000, message: "every emit settled" });
     const succeededIds = emitted.filter((e) => e.result!.failed === 0).map((e) => e.id);
-    await until(() => succeededIds.every((id) => handled.has(id)), "every published event at B (redeliveries included)", 20_000).catch(() => undefined);
+    await until(() => succeededIds.every((id) => handled.has(id)), { ...NATS_POLL, timeoutMs: 20_000, message: "every published event at B (redeliveries included)" }).catch(() => undefined);
     // A marker after everything: a late copy of any event would have arrived before it.
     const marker = new Event("task.marker", "cluster-a");
     expect((await a.emit(marker)).failed).toBe(0);
-    await until(() => handled.has(marker.eventId), "the marker at B", 20_000);
+    await until(() => handled.has(marker.eventId), { ...NATS_POLL, timeoutMs: 20_000, message: "the marker at B" });
 
     const failed = emitted.filter((e) => e.result!.failed > 0);
     const succeeded = emitted.filter((e) => e.result!.failed === 0);

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Event, EventBus } from "../../src/index.js";
 import { NatsTransport } from "../../src/transport/nats.js";
-import { ChildBus, deleteStreams, NATS_URL, natsTestsEnabled, uniqueName, until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { ChildBus, deleteStreams, NATS_URL, natsTestsEnabled, NATS_POLL, uniqueName } from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-processes.test.ts");
 const streams: string[] = [];
@@ -46,12 +47,12 @@ describe.skipIf(!enabled)("NATS bridge across processes", () => {
     await parent.emitMany(fromParent);
     const parentIds = fromParent.map((e) => e.eventId);
 
-    await until(() => seen.length >= 50 && child.events().length >= 50, "50 events on each side");
+    await until(() => seen.length >= 50 && child.events().length >= 50, { ...NATS_POLL, message: "50 events on each side" });
     // A marker round trip after everything: anything echoed or duplicated would have arrived before it.
     await parent.emit(new Event("marker.ping", "parent-1"));
-    await until(() => child.events().some((e) => e.type === "marker.ping"), "marker at the child");
+    await until(() => child.events().some((e) => e.type === "marker.ping"), { ...NATS_POLL, message: "marker at the child" });
     const marker = await child.emit("marker.pong", 1, "m");
-    await until(() => seen.includes(marker.ids[0]!), "marker back at the parent");
+    await until(() => seen.includes(marker.ids[0]!), { ...NATS_POLL, message: "marker back at the parent" });
 
     const childSeen = child.events().map((e) => e.id as string);
     expect(childSeen.filter((id) => parentIds.includes(id))).toEqual(parentIds);
@@ -76,7 +77,7 @@ describe.skipIf(!enabled)("NATS bridge across processes", () => {
 
     const before = Array.from({ length: 5 }, (_, n) => new Event("task.before", "parent-2", { n }));
     await parent.emitMany(before);
-    await until(() => first.events().length === 5, "the first run sees 5");
+    await until(() => first.events().length === 5, { ...NATS_POLL, message: "the first run sees 5" });
     await first.close();
 
     const missed = Array.from({ length: 30 }, (_, n) => new Event("task.missed", "parent-2", { n }));
@@ -84,10 +85,10 @@ describe.skipIf(!enabled)("NATS bridge across processes", () => {
 
     const second = spawnBus("worker-1", transport);
     await second.ready();
-    await until(() => second.events().length >= 30, "the restart replays 30");
+    await until(() => second.events().length >= 30, { ...NATS_POLL, message: "the restart replays 30" });
     const after = new Event("task.after", "parent-2");
     await parent.emit(after);
-    await until(() => second.events().some((e) => e.id === after.eventId), "the live event after the replay");
+    await until(() => second.events().some((e) => e.id === after.eventId), { ...NATS_POLL, message: "the live event after the replay" });
     expect(second.events().map((e) => e.id)).toEqual([...missed.map((e) => e.eventId), after.eventId]);
     await second.close();
   });

@@ -8,7 +8,8 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { Event, EventBus } from "../../src/index.js";
 import { NatsTransport } from "../../src/transport/nats.js";
-import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, uniqueName, until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-publish.test.ts");
 const streams: string[] = [];
@@ -128,7 +129,7 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
         hdrs.set("Nats-Msg-Id", event_id); // what headers={"Nats-Msg-Id": ...} sends
         await js.publish(`${prefix}.task.completed`, JSON.stringify(dict), { headers: hdrs });
       }
-      await until(() => seen.length === 2, "the two Python events at the bus");
+      await until(() => seen.length === 2, { ...NATS_POLL, message: "the two Python events at the bus" });
       const utc = Date.UTC(2026, 10, 27, 11, 13, 29, 123);
       expect(seen).toEqual([
         { id: "py-1", source: "py-worker", at: utc, data: { task_id: "t1" } },

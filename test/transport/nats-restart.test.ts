@@ -6,7 +6,8 @@ import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../../src/index.js";
 import { NatsTransport, type NatsTransportOptions } from "../../src/transport/nats.js";
-import { NATS_SERVER_BIN, PrivateNatsServer, uniqueName, until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { NATS_SERVER_BIN, PrivateNatsServer, NATS_POLL, uniqueName } from "../support/nats.js";
 
 // Runs its own server, so it needs the binary, not the one on NATS_URL.
 const enabled = existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true";
@@ -53,10 +54,10 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
         results.push(await sender.emit(event));
       }
     })();
-    await until(() => results.length >= 20, "20 events through before the restart");
+    await until(() => results.length >= 20, { ...NATS_POLL, message: "20 events through before the restart" });
     await server.stop();
-    await until(() => sender.getStats().bridge?.state === "reconnecting", "the sender notices");
-    await until(() => small.getStats().bridge?.state === "reconnecting", "the small-buffer bus notices");
+    await until(() => sender.getStats().bridge?.state === "reconnecting", { ...NATS_POLL, message: "the sender notices" });
+    await until(() => small.getStats().bridge?.state === "reconnecting", { ...NATS_POLL, message: "the small-buffer bus notices" });
 
     // While down: two are buffered, the third fails visibly instead of vanishing.
     const buffered = [small.emit(new Event("task.held", "small", { n: 1 })), small.emit(new Event("task.held", "small", { n: 2 }))];
@@ -75,11 +76,11 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     for (const r of results.filter((r) => r.failed > 0)) expect(r.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
     const published = sent.filter((e) => !failedIds.has(e.eventId)).map((e) => e.eventId);
     const expected = [...published, ...heldResults.map((r) => r.eventId)];
-    await until(() => expected.every((id) => seen.includes(id)), "every published event at the receiver", 30_000);
+    await until(() => expected.every((id) => seen.includes(id)), { ...NATS_POLL, timeoutMs: 30_000, message: "every published event at the receiver" });
     // A marker after everything: a late duplicate would have arrived before it.
     const marker = new Event("task.marker", "sender");
     await sender.emit(marker);
-    await until(() => seen.includes(marker.eventId), "the marker");
+    await until(() => seen.includes(marker.eventId), { ...NATS_POLL, message: "the marker" });
     expect(seen.filter((id) => id !== marker.eventId).sort()).toEqual([...expected].sort());
     expect(failedIds.size).toBe(0);
     // One publisher's events in the order published.
@@ -95,7 +96,7 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
       await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("nq"), connection: { maxReconnectAttempts: 1, reconnectTimeWait: 50 } }));
       expect(await bus.emit(new Event("task.before", "quitter"))).toMatchObject({ matched: 1, delivered: 1 });
       await own.stop();
-      await until(() => bus.getStats().bridge?.state === "closed", "the connection gives up");
+      await until(() => bus.getStats().bridge?.state === "closed", { ...NATS_POLL, message: "the connection gives up" });
       const result = await bus.emit(new Event("task.after", "quitter"));
       expect(result).toMatchObject({ matched: 1, delivered: 0, failed: 1 });
       expect(result.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
@@ -112,7 +113,7 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     try {
       const bridge = await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("ns"), stream: uniqueName("NS"), durable: "stranded", publishTimeoutMs: 500, connection: { reconnectTimeWait: 50 } }));
       await own.stop();
-      await until(() => bridge.stats().state === "reconnecting", "the bridge notices");
+      await until(() => bridge.stats().state === "reconnecting", { ...NATS_POLL, message: "the bridge notices" });
       const waiting = bus.emit(new Event("task.stranded", "stranded"));
       await bus.close();
       const result = await waiting;

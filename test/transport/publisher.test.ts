@@ -8,7 +8,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { errors as natsErrors, type NatsConnection } from "@nats-io/transport-node";
 import { Publisher, type PublisherCounters } from "../../src/transport/publisher.js";
 import { originHeaders } from "../../src/transport/wire-headers.js";
-import { until } from "../support/nats.js";
+import { until } from "../support/async.js";
+import { NATS_POLL } from "../support/nats.js";
 
 type Answer = "ack" | "503" | "hang";
 
@@ -106,7 +107,7 @@ describe("Publisher retries (scripted JetStream client)", () => {
     const { js } = scriptedJs(() => "503");
     const { p } = publisher(js, { value: true }, 5000);
     const queued = settle(p.publish("s.x", new Uint8Array(1), "q"));
-    await until(() => p.pending === 1, "the first try failed and is queued");
+    await until(() => p.pending === 1, { ...NATS_POLL, message: "the first try failed and is queued" });
     await p.close("the bridge closed");
     expect((await queued).error?.message).toMatch(/the bridge closed before event q was sent/);
     expect((await settle(p.publish("s.x", new Uint8Array(1), "late"))).error?.message).toMatch(/closing/);

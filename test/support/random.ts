@@ -1,8 +1,10 @@
 /**
- * Shared by the reliability suite: the long-run switch, a seeded random source, and waits
- * that chain real turns of the event loop (no timers), so latency is random but nothing sleeps.
+ * Seeded randomness and run sizes: the seeded generator (mulberry32, from src/), the seed of this
+ * run (RELIABILITY_SEED replays one), and the long-run switch of the reliability suite.
  */
 import { seededRandom } from "../../src/seeded-random.js";
+
+export { seededRandom };
 
 /** `RELIABILITY_LONG=1` runs every scenario at full size (minutes); the default stays quick. */
 export const LONG = process.env.RELIABILITY_LONG === "1";
@@ -20,12 +22,4 @@ export function rng(seed: number): { next: () => number; int: (n: number) => num
   const next = seededRandom(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return { next, int, pick: (items) => items[int(items.length)]! };
-}
-
-/** Waits `turns` hops, alternating microtasks and setImmediate: a random latency with no sleep. */
-export async function hops(turns: number): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (i % 2 === 0) await Promise.resolve();
-    else await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
