@@ -1,27 +1,10 @@
 /**
  * A reference model of the bus's seed semantics, for the model-based fuzzer: who receives what,
  * history and every counter. Deliberately naive (a list scan per emit) and independent of src/:
- * its matcher is written from the pattern grammar of docs/architecture.md, not taken from src/pattern.
+ * it matches with the reference matcher (reference-matcher.ts, written from the pattern grammar
+ * of docs/architecture.md and checked against pattern-table.ts), not with src/pattern.
  */
-
-/**
- * The grammar: a final segment ending in `*` is a character prefix of the rest of the type
- * (any depth, at least one more segment when the star stands alone); a `*` as a whole non-final
- * segment is exactly one segment; anything else must be equal.
- */
-export function modelMatches(pattern: string, type: string): boolean {
-  const pat = pattern.split(".");
-  const segs = type.split(".");
-  const last = pat.length - 1;
-  for (let i = 0; i < last; i++) {
-    if (i >= segs.length) return false;
-    if (pat[i] !== "*" && pat[i] !== segs[i]) return false;
-  }
-  const final = pat[last]!;
-  if (!final.endsWith("*")) return segs.length === pat.length && segs[last] === final;
-  if (segs.length <= last) return false;
-  return segs.slice(last).join(".").startsWith(final.slice(0, -1));
-}
+import { referenceMatches } from "./reference-matcher.js";
 
 export type HandlerKind = "sync" | "async" | "throw" | "async-throw";
 export type FilterKind = "none" | "even" | "throws" | "async-even";
@@ -90,7 +73,7 @@ export class BusModel {
       this.history.push(event);
       if (this.history.length > this.maxHistory) this.history.shift();
     }
-    const matched = this.subs.filter((s) => modelMatches(s.pattern, event.type));
+    const matched = this.subs.filter((s) => referenceMatches(s.pattern, event.type));
     const out: Outcome = { matched: matched.length, delivered: 0, filtered: 0, failed: 0 };
     for (const sub of matched) {
       if (sub.filter === "throws") {

@@ -1,6 +1,7 @@
 /**
  * The conformance table of the pattern grammar (docs/architecture.md): pattern -> topics it must and must not match.
- * Shared by the Event.matches, TopicTrie, bus and reference-matcher tests, so all agree.
+ * The one table of the tests: pattern/conformance.test.ts runs it through the reference matcher,
+ * Event.matches, TopicTrie and the bus, and reliability/model.test.ts through the bus model, so all agree.
  */
 export interface PatternCase {
   match: readonly string[];
@@ -10,7 +11,7 @@ export interface PatternCase {
 export const PATTERN_TABLE: Readonly<Record<string, PatternCase>> = {
   // seed: everything
   "*": {
-    match: ["task.completed", "a", "x.y.z.w", "__proto__", "ünïcødé.事件", "a.b.c.d.e.f.g.h"],
+    match: ["task.completed", "a", "a.b.c", "x.y.z.w", "__proto__", "ünïcødé.事件", "a.b.c.d.e.f.g.h"],
     noMatch: [],
   },
   // seed: exact
@@ -35,7 +36,7 @@ export const PATTERN_TABLE: Readonly<Record<string, PatternCase>> = {
   // interior `*`: exactly one segment
   "*.failed": {
     match: ["task.failed", "agent.failed", "__proto__.failed", "é.failed"],
-    noMatch: ["failed", "a.b.failed", "task.failed.x", "task.failedx", "task.failed.failed"],
+    noMatch: ["failed", "a.b.failed", "a.task.failed", "task.failed.x", "task.failedx", "task.failed.failed"],
   },
   "agent.*.heartbeat": {
     match: ["agent.a1.heartbeat", "agent.heartbeat.heartbeat", "agent.star.heartbeat"],
@@ -66,6 +67,11 @@ export const PATTERN_TABLE: Readonly<Record<string, PatternCase>> = {
   "a.b.c*": {
     match: ["a.b.c", "a.b.cd", "a.b.c.d", "a.b.cd.e.f"],
     noMatch: ["a.b", "a.b.d", "a.bc", "a.b.xc", "a.c.c"],
+  },
+  // a prefix in the last of two segments (from the bus model's own table, merged here)
+  "a.b*": {
+    match: ["a.b", "a.bc", "a.bc.d", "a.b.c"],
+    noMatch: ["a", "a.c", "ab", "a.cb", "x.a.b"],
   },
   "a.b": {
     match: ["a.b"],
