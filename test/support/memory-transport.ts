@@ -1,12 +1,16 @@
 /**
  * An in-memory BusTransport: every bus attached to one MemoryNetwork receives what the others
- * publish, through the wire format (toDict / fromDict), as a network transport would deliver it.
- * `mode` decides what onLocalEmit answers, so the bus's handling of each outcome can be tested
- * without a server.
+ * publish, through the wire format (toDict / fromDict), as a network transport would deliver it,
+ * and counts what it receives as NatsLink does (received once dispatched; invalid, acknowledged
+ * and reported when the event breaks a schema). `mode` decides what onLocalEmit answers, so the
+ * bus's handling of each outcome can be tested without a server. memoryNetwork() is its
+ * ContractNetwork for the transport contract.
  */
-import { Event, type BridgeHost, type BridgeLink, type BridgeStats, type BusTransport, type LocalEmitOutcome } from "../../src/index.js";
+import { Event, TransportError, matchesPattern, type BridgeHost, type BridgeLink, type BridgeStats, type BusTransport, type LocalEmitOutcome } from "../../src/index.js";
+import { ticks } from "./async.js";
+import type { ContractNetwork, FaultMode } from "./transport-contract.js";
 
-export type PublishMode = "sent" | "async" | "reject" | "throw" | "hang";
+export type PublishMode = "sent" | FaultMode;
 
 export class MemoryNetwork {
   readonly links = new Set<MemoryLink>();
@@ -17,11 +21,13 @@ export class MemoryNetwork {
 export class MemoryTransport implements BusTransport {
   constructor(
     private readonly network: MemoryNetwork,
-    private readonly options: { exported?: (type: string) => boolean; mode?: () => PublishMode } = {},
+    private readonly options: { export?: readonly string[]; mode?: () => PublishMode } = {},
   ) {}
 
   attach(host: BridgeHost): Promise<BridgeLink> {
-    const link = new MemoryLink(host, this.network, this.options.exported ?? (() => true), this.options.mode ?? (() => "sent"));
+    const patterns = this.options.export;
+    const exported = patterns === undefined ? () => true : (type: string) => patterns.some((p) => matchesPattern(p, type));
+    const link = new MemoryLink(host, this.network, exported, this.options.mode ?? (() => "sent"));
     this.network.links.add(link);
     return Promise.resolve(link);
   }
@@ -31,6 +37,7 @@ export class MemoryLink implements BridgeLink {
   private state: "connected" | "closed" = "connected";
   private published = 0;
   private received = 0;
+  private invalid = 0;
   /** What the other buses' dispatchRemote resolved or rejected with. */
   readonly remoteOutcomes: Promise<unknown>[] = [];
 
@@ -46,7 +53,7 @@ export class MemoryLink implements BridgeLink {
   }
 
   stats(): BridgeStats {
-    return { state: this.state, published: this.published, received: this.received, duplicates: 0, invalid: 0, retries: 0 };
+    return { state: this.state, published: this.published, received: this.received, duplicates: 0, invalid: this.invalid, retries: 0 };
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
@@ -62,8 +69,17 @@ export class MemoryLink implements BridgeLink {
   }
 
   receive(dict: ReturnType<Event["toDict"]>): void {
-    this.received++;
-    const outcome = this.host.dispatchRemote(Event.fromDict(dict));
+    const event = Event.fromDict(dict);
+    const outcome = this.host.dispatchRemote(event).then(
+      () => void this.received++,
+      (err: unknown) => {
+        if ((err as { code?: unknown } | null)?.code === "EBUS_INVALID_EVENT") {
+          this.invalid++;
+          this.host.reportError(new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }));
+        }
+        throw err;
+      },
+    );
     outcome.catch(() => undefined);
     this.remoteOutcomes.push(outcome);
   }
@@ -73,4 +89,20 @@ export class MemoryLink implements BridgeLink {
     this.network.links.delete(this);
     return Promise.resolve();
   }
+}
+
+/** A fresh in-memory network for the transport contract. */
+export function memoryNetwork(): ContractNetwork {
+  const network = new MemoryNetwork();
+  return {
+    transport: (options = {}) => new MemoryTransport(network, options),
+    faulty: (mode) => new MemoryTransport(network, { mode: () => mode }),
+    // Deliveries are chains of promise callbacks: they have all run after a few event-loop turns.
+    settle: async () => {
+      await ticks(3);
+      await Promise.allSettled([...network.links].flatMap((l) => l.remoteOutcomes));
+    },
+    carried: () => Promise.resolve(network.published.map((e) => e.eventId)),
+    dispose: () => Promise.resolve(),
+  };
 }

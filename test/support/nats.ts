@@ -1,6 +1,7 @@
 /**
  * Test helpers for the NATS bridge: is a server there, unique names, how to poll (NATS_POLL),
- * a bus in a child process, and a private nats-server that a test may stop and start.
+ * a bus in a child process, a private nats-server that a test may stop and start, and the
+ * transport contract's network on NATS.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,9 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { NatsTransport } from "../../src/transport/nats.js";
 import { until } from "./async.js";
+import type { ContractNetwork } from "./transport-contract.js";
 
 export const NATS_URL = process.env["NATS_URL"] ?? "127.0.0.1:4222";
 export const NATS_SERVER_BIN = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
@@ -191,4 +194,66 @@ export class PrivateNatsServer {
     await this.stop();
     rmSync(this.storeDir, { recursive: true, force: true });
   }
+}
+
+// ---- the transport contract on NATS -------------------------------------------------------
+
+/**
+ * A ContractNetwork on the NATS server at NATS_URL: its own subject prefix and JetStream stream
+ * (names no other test uses), each peer with its own durable consumer; dispose() deletes the stream.
+ */
+export function natsContractNetwork(): ContractNetwork {
+  const prefix = uniqueName("contract");
+  const stream = prefix.toUpperCase();
+  let peers = 0;
+  /** Durables of the peers that attached (a transport that was refused has no consumer). */
+  const attached: string[] = [];
+  const withManager = async <T>(fn: (jsm: JetStreamManager) => Promise<T>): Promise<T> => {
+    const nc = await rawConnection();
+    try {
+      return await fn(await jetstreamManager(nc));
+    } finally {
+      await nc.close();
+    }
+  };
+  return {
+    transport(options = {}) {
+      const durable = `peer${peers++}`;
+      const inner = new NatsTransport({ servers: NATS_URL, prefix, stream, durable, ...(options.export === undefined ? {} : { export: options.export }) });
+      return {
+        async attach(host) {
+          const link = await inner.attach(host);
+          attached.push(durable);
+          return link;
+        },
+      };
+    },
+    async settle() {
+      if (attached.length === 0) return;
+      await until(
+        () =>
+          withManager(async (jsm) => {
+            for (const durable of attached) {
+              const info = await jsm.consumers.info(stream, durable);
+              if (info.num_ack_pending !== 0 || info.num_pending !== 0) return false;
+            }
+            return true;
+          }),
+        { ...NATS_POLL, message: `every consumer of ${stream} acked all it was sent` },
+      );
+    },
+    async carried() {
+      return withManager(async (jsm) => {
+        const info = await jsm.streams.info(stream).catch(() => null);
+        if (info === null) return [];
+        const ids: string[] = [];
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+          const msg = await jsm.streams.getMessage(stream, { seq });
+          if (msg !== null) ids.push(msg.json<{ event_id: string }>().event_id);
+        }
+        return ids;
+      });
+    },
+    dispose: () => deleteStreams(NATS_URL, stream),
+  };
 }
