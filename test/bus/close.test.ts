@@ -42,25 +42,6 @@ describe("close", () => {
     expect(bus.getStats().inFlight).toBe(0);
   });
 
-  it("called by a handler during dispatch, waits for that emit's other deliveries", async () => {
-    const bus = new EventBus();
-    const gate = deferred();
-    let closing: Promise<void> | undefined;
-    let closed = false;
-    bus.subscribe("a", () => {
-      closing = bus.close().then(() => {
-        closed = true;
-      });
-    });
-    bus.subscribe("a", () => gate.promise);
-    const pending = bus.emit(new Event("a", "s"));
-    await ticks(3);
-    expect(closed).toBe(false);
-    gate.resolve();
-    await closing;
-    await expect(pending).resolves.toMatchObject({ matched: 2, delivered: 2 });
-  });
-
   it("with timeoutMs, fails deliveries still running with EBUS_CLOSED and resolves", async () => {
     const reported: BusError[] = [];
     const bus = new EventBus({ onError: (e) => void reported.push(e) });
@@ -128,5 +109,27 @@ describe("EventBusGlobal", () => {
     await EventBusGlobal.reset();
     await EventBusGlobal.reset();
     expect(EventBusGlobal.getInstance()).toBeInstanceOf(EventBus);
+  });
+});
+
+describe("regressions", () => {
+  // a22c6c8: close() looked at the active emits synchronously, before the emit calling it was added, and resolved early.
+  it("called by a handler during dispatch, waits for that emit's other deliveries (a22c6c8)", async () => {
+    const bus = new EventBus();
+    const gate = deferred();
+    let closing: Promise<void> | undefined;
+    let closed = false;
+    bus.subscribe("a", () => {
+      closing = bus.close().then(() => {
+        closed = true;
+      });
+    });
+    bus.subscribe("a", () => gate.promise);
+    const pending = bus.emit(new Event("a", "s"));
+    await ticks(3);
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+    await expect(pending).resolves.toMatchObject({ matched: 2, delivered: 2 });
   });
 });

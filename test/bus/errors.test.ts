@@ -64,20 +64,6 @@ describe("isolation", () => {
     for (const err of result.errors) expect(err.code).toBe("EBUS_HANDLER_FAILED");
   });
 
-  it("a handler or filter returning a thenable whose then() throws fails alone; emit still resolves", async () => {
-    const bus = newBus({ onError: () => {} });
-    const broken = { then: () => { throw new Error("broken thenable"); } };
-    let ok = 0;
-    bus.subscribe("a", () => broken);
-    bus.subscribe("a", () => {}, { filter: () => broken as unknown as boolean });
-    bus.subscribe("a", () => void ok++);
-    const result = await bus.emit(new Event("a", "s"));
-    expect(ok).toBe(1);
-    expect(result).toMatchObject({ matched: 3, delivered: 1, failed: 2 });
-    expect(result.errors.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
-    expect(bus.getStats().inFlight).toBe(0);
-  });
-
   it("a failed filter names its subscription and pattern", async () => {
     const bus = newBus({ onError: () => {} });
     const cause = new Error("filter broke");
@@ -151,23 +137,6 @@ describe("error reporting", () => {
     await bus.emit(new Event("a", "s"));
     expect(onError).toHaveBeenCalledTimes(1);
     expect(logger.error).not.toHaveBeenCalled();
-  });
-
-  it("a logger whose error() throws does not break emit, and the error still reaches stderr", async () => {
-    const stderr = spyStderr();
-    const bus = newBus({
-      logger: {
-        error: () => {
-          throw new Error("logger broke");
-        },
-      },
-    });
-    bus.subscribe("a", () => {
-      throw new Error("x");
-    });
-    const result = await bus.emit(new Event("a", "s"));
-    expect(result.failed).toBe(1);
-    expect(stderr.lines().some((line) => line.includes("EBUS_HANDLER_FAILED"))).toBe(true);
   });
 
   it("with neither, writes to stderr once per subscription and code", async () => {
@@ -290,5 +259,40 @@ describe("recursion", () => {
     });
     await bus.emit(new Event("ping", "s"));
     expect(seen).toEqual(["ping", "pong", "ping", "pong"]);
+  });
+});
+
+describe("regressions", () => {
+  // bdb9093: then() ran outside deliver()'s try, so a throwing thenable escaped emit and skipped the other handlers.
+  it("a handler or filter returning a thenable whose then() throws fails alone; emit still resolves (bdb9093)", async () => {
+    const bus = newBus({ onError: () => {} });
+    const broken = { then: () => { throw new Error("broken thenable"); } };
+    let ok = 0;
+    bus.subscribe("a", () => broken);
+    bus.subscribe("a", () => {}, { filter: () => broken as unknown as boolean });
+    bus.subscribe("a", () => void ok++);
+    const result = await bus.emit(new Event("a", "s"));
+    expect(ok).toBe(1);
+    expect(result).toMatchObject({ matched: 3, delivered: 1, failed: 2 });
+    expect(result.errors.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
+    expect(bus.getStats().inFlight).toBe(0);
+  });
+
+  // 89ad0b4: the reporter returned after the logger threw, and the error was lost instead of reaching stderr.
+  it("a logger whose error() throws does not break emit, and the error still reaches stderr (89ad0b4)", async () => {
+    const stderr = spyStderr();
+    const bus = newBus({
+      logger: {
+        error: () => {
+          throw new Error("logger broke");
+        },
+      },
+    });
+    bus.subscribe("a", () => {
+      throw new Error("x");
+    });
+    const result = await bus.emit(new Event("a", "s"));
+    expect(result.failed).toBe(1);
+    expect(stderr.lines().some((line) => line.includes("EBUS_HANDLER_FAILED"))).toBe(true);
   });
 });

@@ -146,20 +146,6 @@ describe("emit and emitMany input", () => {
     expect(bus.getStats().totalEventsEmitted).toBe(0);
   });
 
-  it("emitMany rejects (does not throw) when iterating the events throws, and emits nothing", async () => {
-    const bus = newBus();
-    function* failing(): Generator<Event> {
-      yield new Event("a", "s");
-      throw new Error("iteration failed");
-    }
-    let returned: Promise<unknown> | undefined;
-    expect(() => {
-      returned = bus.emitMany(failing());
-    }).not.toThrow();
-    await expectRejectCode(returned!, "EBUS_INVALID_EVENT");
-    expect(bus.getHistory()).toEqual([]);
-  });
-
   it.each([null, undefined, 5, "ab", new Event("a", "s")])("emitMany rejects the non-iterable %j with EBUS_INVALID_EVENT", async (input) => {
     const bus = newBus();
     await expectRejectCode(bus.emitMany(input as never), "EBUS_INVALID_EVENT");
@@ -168,23 +154,6 @@ describe("emit and emitMany input", () => {
 });
 
 describe("scale", () => {
-  it("20,000 subscriptions to one pattern: all called in order, then all unsubscribed", async () => {
-    const bus = newBus();
-    const order: number[] = [];
-    const ids = Array.from({ length: 20_000 }, (_, i) => bus.subscribe("task.*", () => void order.push(i)));
-    expect(bus.getSubscriptionCount("task.*")).toBe(20_000);
-    const result = await bus.emit(new Event("task.completed", "s"));
-    expect(result.delivered).toBe(20_000);
-    expect(order).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
-    for (const id of ids.filter((_, i) => i % 2 === 0)) expect(bus.unsubscribe(id)).toBe(true);
-    order.length = 0;
-    await bus.emit(new Event("task.completed", "s"));
-    expect(order).toEqual(Array.from({ length: 10_000 }, (_, i) => 2 * i + 1));
-    for (const id of ids) bus.unsubscribe(id);
-    expect(bus.getSubscriptionCount()).toBe(0);
-    expect((await bus.emit(new Event("task.completed", "s"))).matched).toBe(0);
-  });
-
 
   it("20,000 subscriptions with distinct patterns: emit delivers exactly the right ones", async () => {
     const bus = newBus();
@@ -214,5 +183,40 @@ describe("scale", () => {
       expect(hits, topic).toEqual(want);
       expect(result.matched).toBe(want.length);
     }
+  });
+});
+
+describe("regressions", () => {
+  // ee31326: Array.from ran outside any guard, so emitMany threw synchronously.
+  it("emitMany rejects (does not throw) when iterating the events throws, and emits nothing (ee31326)", async () => {
+    const bus = newBus();
+    function* failing(): Generator<Event> {
+      yield new Event("a", "s");
+      throw new Error("iteration failed");
+    }
+    let returned: Promise<unknown> | undefined;
+    expect(() => {
+      returned = bus.emitMany(failing());
+    }).not.toThrow();
+    await expectRejectCode(returned!, "EBUS_INVALID_EVENT");
+    expect(bus.getHistory()).toEqual([]);
+  });
+
+  // 357094c: copy-on-write entry lists made subscribing N handlers to one pattern O(N^2) (~15 s here; pinned by the test timeout).
+  it("20,000 subscriptions to one pattern: all called in order, then all unsubscribed (357094c)", async () => {
+    const bus = newBus();
+    const order: number[] = [];
+    const ids = Array.from({ length: 20_000 }, (_, i) => bus.subscribe("task.*", () => void order.push(i)));
+    expect(bus.getSubscriptionCount("task.*")).toBe(20_000);
+    const result = await bus.emit(new Event("task.completed", "s"));
+    expect(result.delivered).toBe(20_000);
+    expect(order).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    for (const id of ids.filter((_, i) => i % 2 === 0)) expect(bus.unsubscribe(id)).toBe(true);
+    order.length = 0;
+    await bus.emit(new Event("task.completed", "s"));
+    expect(order).toEqual(Array.from({ length: 10_000 }, (_, i) => 2 * i + 1));
+    for (const id of ids) bus.unsubscribe(id);
+    expect(bus.getSubscriptionCount()).toBe(0);
+    expect((await bus.emit(new Event("task.completed", "s"))).matched).toBe(0);
   });
 });

@@ -125,39 +125,6 @@ describe("getStats", () => {
   });
 });
 
-describe("inFlight", () => {
-  it("counts asynchronous deliveries not yet settled, one by one", async () => {
-    const bus = newBus();
-    const gates = [deferred(), deferred(), deferred()];
-    for (const gate of gates) bus.subscribe("a", () => gate.promise);
-    bus.subscribe("a", () => {}); // synchronous: never in flight
-    const pending = bus.emit(new Event("a", "s"));
-    expect(bus.getStats().inFlight).toBe(3);
-    gates[0]!.resolve();
-    await gates[0]!.promise;
-    await Promise.resolve();
-    expect(bus.getStats().inFlight).toBe(2);
-    gates[1]!.resolve();
-    gates[2]!.resolve();
-    await pending;
-    expect(bus.getStats().inFlight).toBe(0);
-  });
-
-  it("does not go negative when a thenable settles synchronously beside a real promise", async () => {
-    const bus = newBus();
-    const gate = deferred();
-    bus.subscribe("a", () => ({ then: (ok: () => void) => ok() })); // settles during dispatch
-    bus.subscribe("a", () => gate.promise);
-    const pending = bus.emit(new Event("a", "s"));
-    expect(bus.getStats().inFlight).toBeGreaterThanOrEqual(1);
-    await ticks(2);
-    expect(bus.getStats().inFlight).toBe(1); // the thenable has settled, the gate has not
-    gate.resolve();
-    await expect(pending).resolves.toMatchObject({ delivered: 2 });
-    expect(bus.getStats().inFlight).toBe(0);
-  });
-});
-
 describe("resetStats", () => {
   it("zeroes counters and event counts; keeps subscriptions, history and the inFlight gauge", async () => {
     const bus = newBus({ onError: () => {}, stats: { sampleEvery: 1 } });
@@ -228,5 +195,40 @@ describe("stats: false", () => {
     expect(stats.latency.samples).toBe(0);
     bus.resetStats(); // harmless
     expect(bus.getStats().totalSubscriptions).toBe(1);
+  });
+});
+
+describe("regressions", () => {
+  // 781ccdf: the gauge rose by an emit's pending deliveries and fell by all of them at the last one (2 shown for one hung delivery).
+  it("inFlight counts asynchronous deliveries not yet settled, one by one (781ccdf)", async () => {
+    const bus = newBus();
+    const gates = [deferred(), deferred(), deferred()];
+    for (const gate of gates) bus.subscribe("a", () => gate.promise);
+    bus.subscribe("a", () => {}); // synchronous: never in flight
+    const pending = bus.emit(new Event("a", "s"));
+    expect(bus.getStats().inFlight).toBe(3);
+    gates[0]!.resolve();
+    await gates[0]!.promise;
+    await Promise.resolve();
+    expect(bus.getStats().inFlight).toBe(2);
+    gates[1]!.resolve();
+    gates[2]!.resolve();
+    await pending;
+    expect(bus.getStats().inFlight).toBe(0);
+  });
+
+  // 781ccdf: a thenable settled during dispatch beside a real promise left the gauge at -1.
+  it("inFlight does not go negative when a thenable settles synchronously beside a real promise (781ccdf)", async () => {
+    const bus = newBus();
+    const gate = deferred();
+    bus.subscribe("a", () => ({ then: (ok: () => void) => ok() })); // settles during dispatch
+    bus.subscribe("a", () => gate.promise);
+    const pending = bus.emit(new Event("a", "s"));
+    expect(bus.getStats().inFlight).toBeGreaterThanOrEqual(1);
+    await ticks(2);
+    expect(bus.getStats().inFlight).toBe(1); // the thenable has settled, the gate has not
+    gate.resolve();
+    await expect(pending).resolves.toMatchObject({ delivered: 2 });
+    expect(bus.getStats().inFlight).toBe(0);
   });
 });

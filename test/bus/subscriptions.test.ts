@@ -8,7 +8,6 @@ const newBus = useBuses();
 
 const ev = (type: string, data: Record<string, unknown> = {}): Event => new Event(type, "test", data);
 
-
 describe("on(): an unsubscribe function that is also Disposable", () => {
   it("Symbol.dispose exists on this Node", () => {
     expect(typeof Symbol.dispose).toBe("symbol");
@@ -175,8 +174,9 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
   });
 });
 
-describe("concurrency and close({ timeoutMs })", () => {
-  it("fails queued calls with EBUS_CLOSED and never runs them", async () => {
+describe("regressions", () => {
+  // 0b7729a: a queued call whose delivery close({ timeoutMs }) had already failed still ran.
+  it("concurrency and close({ timeoutMs }): queued calls fail with EBUS_CLOSED and never run (0b7729a)", async () => {
     const bus = newBus({ onError: () => undefined });
     const hold = deferred();
     let calls = 0;

@@ -10,7 +10,6 @@ import { until } from "../support/async.js";
 import { useBuses } from "../support/buses.js";
 import { FOLLOW_UPS } from "../support/offload.js";
 
-
 const { watched } = useBuses({ closeTimeoutMs: 2000 });
 
 /** Subscribes an in-process collector of `pattern`'s events. */

@@ -13,7 +13,6 @@ import { rng, SEED, size } from "../support/random.js";
 
 const { watched } = useBuses({ closeTimeoutMs: 2000 });
 
-
 const HEAP_LIMIT = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 
 const EXPECTED_CODE: Record<string, string | null> = {
