@@ -1,3 +1,8 @@
+/**
+ * `neurobus bench compare` (bench/compare.ts): a change is flagged only beyond the runs' own
+ * spread; two --handler runs compare mode by mode and two suite runs task by task; files that
+ * cannot be compared exit with status 2.
+ */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,9 @@
+/**
+ * `neurobus bench --handler` (bench/handler/): the JSON it writes and the table it prints, the
+ * inline handler's context, rounds and exact percentiles; the advice rule (offload or stay inline,
+ * and how many threads); and the open and closed load loops (a stall shows in every event due
+ * during it; a window bounds what is in flight; the deadline stops them).
+ */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,8 @@
+/**
+ * The options of `neurobus bench --handler` (bench/handler/options.ts): the defaults the help
+ * text states, every option's value, each bad value refused with a clear error; and the built
+ * CLI's usage errors (exit status 2), --version and help.
+ */
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

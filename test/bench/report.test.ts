@@ -1,3 +1,9 @@
+/**
+ * The benchmark's HTML report (bench/report/): one self-contained document (no script, no
+ * external style, font or image), a chart per figure with labelled axes, the table and advice as
+ * text, the markdown subset; and the document rendered in headless Chromium (skipped where none
+ * is installed, except under CI=true, where it must run).
+ */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,8 @@
+/**
+ * `neurobus bench` from an installed package without its devDependencies (the package copied as
+ * npm would install it): the scenarios that need a peer are skipped, saying how to add it, and
+ * the others run.
+ */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

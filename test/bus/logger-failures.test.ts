@@ -1,3 +1,7 @@
+/**
+ * The bus with a logger that throws (src/bus/reporter.ts): a logger's failure never breaks
+ * subscribe, unsubscribe or emit. Every test here pins one past bug (see `regressions`).
+ */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type Logger } from "../../src/index.js";
 

@@ -1,3 +1,9 @@
+/**
+ * Payload schemas (src/bus/schemas.ts, src/schemas/seed.ts): define() checks payloads at emit and
+ * at validate(), refusing a bad one with EBUS_INVALID_EVENT before anything is dispatched, stored
+ * or counted; seedSchemas has one schema per seed type, accepts the documented examples and every
+ * event of the demo workload, and refuses payloads without their identifying key.
+ */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BusError, Event, EventBus, EventType, seedSchemas, type SeedEvents } from "../../src/index.js";

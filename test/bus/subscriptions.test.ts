@@ -1,3 +1,9 @@
+/**
+ * Subscription handles and per-subscription concurrency (src/bus/subscription.ts,
+ * src/bus/concurrency.ts): on() returns an unsubscribe function that is also Disposable (`using`);
+ * `concurrency` bounds the running calls of one subscription, in emit order, after async filters
+ * too, failures moving the queue on; close({ timeoutMs }) fails the queued calls.
+ */
 import { describe, expect, it } from "vitest";
 import { Event, offload } from "../../src/index.js";
 import { deferred } from "../support/async.js";

@@ -1,3 +1,9 @@
+/**
+ * Waiting for events (src/bus/waiting.ts, src/bus/stream.ts): waitFor resolves with the first
+ * match and unsubscribes, or rejects on its timeout, an abort, a throwing filter or close; stream
+ * yields matches in order with drop-oldest, drop-newest or wait (backpressure) buffers, and ends
+ * on abort or close.
+ */
 import { describe, expect, it } from "vitest";
 import { BusError, Event, EventBus, WaitTimeoutError } from "../../src/index.js";
 

@@ -1,3 +1,9 @@
+/**
+ * The demo (src/cli/run-demo.ts, src/cli/demo-command.ts) and the built `neurobus` CLI: runDemo
+ * sends exactly the events asked for and its report adds up against the bus (matched, filtered,
+ * failed, once, history queries, self-checks, same seed same mix); the CLI's help, a JSON run,
+ * usage errors (exit status 2) and npm start's table output.
+ */
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchesPattern } from "../../src/index.js";

@@ -1,3 +1,7 @@
+/**
+ * The demo's progress view (src/cli/render.ts): the bar and percentage of the nearer budget
+ * (--events or --seconds), and one line per sample when writing to a pipe.
+ */
 import { describe, expect, it } from "vitest";
 import { createProgressView, progressFraction, progressLine } from "../../src/cli/render.js";
 import type { ProgressSample } from "../../src/cli/run-demo.js";

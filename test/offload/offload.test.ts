@@ -1,3 +1,10 @@
+/**
+ * Offloaded handlers (src/offload/): events of one subscription run on several threads, each
+ * once, awaited before emit resolves and counted like any handler; a throwing, exiting, hanging
+ * or uncloneable case fails only its own event; bad descriptors and modules are refused; maxQueue
+ * bounds what is in flight; emitMany shares tasks; ordered subscriptions keep emit order; filters
+ * run on the main thread; close() settles every emit called before it.
+ */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Piscina } from "piscina";
 import { Event, offload, type EmitResult } from "../../src/index.js";

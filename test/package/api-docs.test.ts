@@ -1,3 +1,10 @@
+/**
+ * The API reference: every export of src/index.ts carries a TSDoc @example (read with the
+ * TypeScript compiler API).
+ *
+ * In test/package/, not beside a part of src/: it checks the package as a whole (what it ships,
+ * its documentation), as a user meets it.
+ */
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 

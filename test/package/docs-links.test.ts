@@ -1,6 +1,9 @@
 /**
  * The documentation stands on its own: every relative link of README.md and docs/*.md points at a
  * file of the repository, and every `#anchor` at a heading of its target page.
+ *
+ * In test/package/, not beside a part of src/: it checks the package as a whole (what it ships,
+ * its documentation), as a user meets it.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

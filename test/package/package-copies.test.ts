@@ -3,6 +3,9 @@
  * offload() descriptor made by one copy is accepted by the other's bus, because both are
  * recognised by a brand (Symbol.for), not by their class. The second copy is the built package
  * copied to a temporary directory, so its modules (and classes) are distinct from src/'s.
+ *
+ * In test/package/, not beside a part of src/: it checks the package as a whole (what it ships,
+ * its documentation), as a user meets it.
  */
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -4,6 +4,9 @@
  * imports it, runs the README's quick start and an offloaded handler, and type-checks against the
  * shipped types. Slow-ish (a build and an install, ~30-60 s on a busy 2-core machine); it needs
  * no network when the npm cache holds the dependencies, as it does after `npm ci`.
+ *
+ * In test/package/, not beside a part of src/: it checks the package as a whole (what it ships,
+ * its documentation), as a user meets it.
  */
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

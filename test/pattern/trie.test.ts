@@ -1,3 +1,8 @@
+/**
+ * TopicTrie (src/pattern/trie.ts) on small alphabets: matches what the grammar says, in
+ * subscription order, with and without its cache; forgets removed entries keeping the order of
+ * the rest; merges the lists of the exact, prefix, below and star paths of one topic.
+ */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { matchesSegments, parsePattern } from "../../src/pattern/grammar.js";

@@ -1,3 +1,8 @@
+/**
+ * Stats counted in batches on the main thread (src/stats/stats-block.ts): getStats sees every
+ * emit and delivery at once; the counts reach the shared buffer within a bounded delay; resetStats
+ * drops counts not yet published; types past the table's capacity count in the overflow slot.
+ */
 import { describe, expect, it } from "vitest";
 import { Event, EventBus } from "../../src/index.js";
 import { StatsBlock } from "../../src/stats/stats-block.js";

@@ -1,3 +1,9 @@
+/**
+ * Metrics and logging (src/stats/prometheus.ts, the bus's logger option): metrics() in the
+ * Prometheus text format, parsed back and checked against getStats (counters, per-type counts,
+ * gauges, the latency histogram, prefixes, buckets, the bridge's section), its options refused
+ * with EBUS_INVALID_OPTIONS; a pino-compatible logger gets each level, and the bus is silent by default.
+ */
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_METRICS_BUCKETS, Event, EventBus, InvalidOptionsError, type Logger } from "../../src/index.js";
 

@@ -1,3 +1,7 @@
+/**
+ * For the CLI suites (test/cli/, test/bench/): the path of the built `neurobus` command and a
+ * child process's exit code and output.
+ */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";

@@ -1,3 +1,9 @@
+/**
+ * The NATS bridge without a server (src/transport/subjects.ts, nats-options.ts,
+ * recent-ids.ts): bus patterns as NATS subjects and which subject covers which; NatsTransport's
+ * option defaults and refusals, bridge() failing visibly when no server answers, nodeIds; and the
+ * bounded dedupe window.
+ */
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../src/index.js";
 import { importSubjects, NatsTransport, patternToSubject, subjectCovers } from "../../src/transport/nats.js";

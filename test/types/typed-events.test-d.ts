@@ -1,3 +1,8 @@
+/**
+ * Type tests of typed event maps (vitest typecheck): subscribe, filters, on(), waitFor() and
+ * stream() give the payloads a pattern can match; emit accepts only fitting payloads; define()
+ * schemas are checked against the map; the 19 seed types are typed from their schemas.
+ */
 import { describe, expectTypeOf, it } from "vitest";
 import { Event, EventBus, EventType, offload, type EventStream, type SeedEvents, type Unsubscribe } from "../../src/index.js";
 
