@@ -6,13 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { BusError, Event, EventBus, EventType, seedSchemas, type SeedEvents } from "../../src/index.js";
-
-function expectCode(err: unknown, code: string): BusError {
-  expect(err).toBeInstanceOf(BusError);
-  expect((err as BusError).code).toBe(code);
-  return err as BusError;
-}
+import { Event, EventBus, EventType, seedSchemas, type SeedEvents } from "../../src/index.js";
+import { expectRejectCode } from "../support/assertions.js";
 
 describe("define(): payload schemas checked at emit", () => {
   it("rejects a bad payload with EBUS_INVALID_EVENT, zod issues as cause, and dispatches, stores and counts nothing", async () => {
@@ -20,8 +15,7 @@ describe("define(): payload schemas checked at emit", () => {
     bus.define("task.completed", z.looseObject({ task_id: z.string() }));
     const seen: Event[] = [];
     bus.subscribe("*", (e) => void seen.push(e));
-    const err = await bus.emit(new Event("task.completed", "w1", { task_id: 42 })).catch((e: unknown) => e);
-    const busError = expectCode(err, "EBUS_INVALID_EVENT");
+    const busError = await expectRejectCode(bus.emit(new Event("task.completed", "w1", { task_id: 42 })), "EBUS_INVALID_EVENT");
     expect(Array.isArray(busError.cause)).toBe(true);
     expect((busError.cause as { path: unknown[] }[])[0]?.path).toEqual(["task_id"]);
     expect(seen).toEqual([]);
@@ -45,8 +39,7 @@ describe("define(): payload schemas checked at emit", () => {
   it("emitMany rejects before emitting any event when one fails its schema", async () => {
     const bus = new EventBus();
     bus.define("a.b", z.object({ n: z.number() }));
-    const err = await bus.emitMany([new Event("a.b", "s", { n: 1 }), new Event("a.b", "s", { n: "x" })]).catch((e: unknown) => e);
-    expectCode(err, "EBUS_INVALID_EVENT");
+    await expectRejectCode(bus.emitMany([new Event("a.b", "s", { n: 1 }), new Event("a.b", "s", { n: "x" })]), "EBUS_INVALID_EVENT");
     expect(bus.getHistory()).toEqual([]);
     await bus.close();
   });
@@ -69,8 +62,7 @@ describe("define(): payload schemas checked at emit", () => {
   it("rejects, rather than throws, when a schema cannot run synchronously", async () => {
     const bus = new EventBus();
     bus.define("a.b", z.object({ n: z.number() }).refine(async () => true));
-    const err = await bus.emit(new Event("a.b", "s", { n: 1 })).catch((e: unknown) => e);
-    expectCode(err, "EBUS_INVALID_EVENT");
+    await expectRejectCode(bus.emit(new Event("a.b", "s", { n: 1 })), "EBUS_INVALID_EVENT");
     await bus.close();
   });
 });
@@ -101,7 +93,7 @@ describe("seedSchemas", () => {
       new Event(EventType.TASK_COMPLETED, "w", { task_id: "t", duration: "5s" } as never),
       new Event(EventType.WARNING_ISSUED, "w", {} as never),
     ]) {
-      expectCode(await bus.emit(event).catch((e: unknown) => e), "EBUS_INVALID_EVENT");
+      await expectRejectCode(bus.emit(event), "EBUS_INVALID_EVENT");
     }
     expect(bus.getStats().totalEventsEmitted).toBe(0);
     await bus.close();

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Event, EventBus } from "../../src/index.js";
 import { StatsBlock } from "../../src/stats/stats-block.js";
+import { until } from "../support/async.js";
 
 describe("stats counted in batches on the main thread", () => {
   it("getStats sees every emit and delivery at once, without waiting for a flush", async () => {
@@ -33,8 +34,7 @@ describe("stats counted in batches on the main thread", () => {
     block.countEmit("a.b");
     block.countDeliveries(2, 1, 0);
     // Poll the other view until the counts appear (they must, without any read on this side).
-    const deadline = Date.now() + 2000;
-    while (other.snapshot().emitted === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => other.snapshot().emitted !== 0, { timeoutMs: 2000, intervalMs: 5, message: "the counts in the other view" });
     const seen = other.snapshot();
     expect(seen.emitted).toBe(1);
     expect(seen.delivered).toBe(2);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Event, EventBus, type BusError } from "../../src/index.js";
 import { NatsTransport, ORIGIN_HEADER, type NatsTransportOptions } from "../../src/transport/nats.js";
-import { until } from "../support/async.js";
+import { deferred, until } from "../support/async.js";
 import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-bridge.test.ts");
@@ -128,12 +128,11 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const { prefix, stream } = names();
     const sender = await bridged("sender", { prefix, stream, durable: "sender" });
     const slow = await bridged("slow", { prefix, stream, durable: "slow", maxAckPending: 4 });
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = deferred();
     let calls = 0;
     slow.subscribe("task.*", async () => {
       calls++;
-      await gate;
+      await gate.promise;
     });
     await sender.emitMany(Array.from({ length: 40 }, (_, n) => new Event("task.queued", "sender", { n })));
     await until(async () => {
@@ -141,7 +140,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
       return info.ackPending === 4 && info.pending === 36;
     }, { ...NATS_POLL, message: "server holding back all but 4" });
     expect(calls).toBe(4);
-    open();
+    gate.resolve();
     await until(() => calls === 40, { ...NATS_POLL, message: "all 40 handled" });
     await until(() => settledConsumer(stream, "slow"), { ...NATS_POLL, message: "all acked" });
   });
@@ -152,19 +151,18 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const receiver = new EventBus({ nodeId: "r" });
     buses.push(receiver);
     const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, durable: "r" }));
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = deferred();
     let started = 0;
     let finished = 0;
     receiver.subscribe("task.*", async () => {
       started++;
-      await gate;
+      await gate.promise;
       finished++;
     });
     await sender.emitMany(Array.from({ length: 5 }, () => new Event("task.slow", "s")));
     await until(() => started === 5, { ...NATS_POLL, message: "5 handlers started" });
     const closed = bridge.close();
-    open();
+    gate.resolve();
     await closed;
     expect(finished).toBe(5);
     expect(bridge.stats()).toMatchObject({ state: "closed", received: 5 });
