@@ -8,10 +8,13 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Event, EventBus, EventType, seedSchemas, type SeedEvents } from "../../src/index.js";
 import { expectRejectCode } from "../support/assertions.js";
+import { useBuses } from "../support/buses.js";
+
+const newBus = useBuses();
 
 describe("define(): payload schemas checked at emit", () => {
   it("rejects a bad payload with EBUS_INVALID_EVENT, zod issues as cause, and dispatches, stores and counts nothing", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     bus.define("task.completed", z.looseObject({ task_id: z.string() }));
     const seen: Event[] = [];
     bus.subscribe("*", (e) => void seen.push(e));
@@ -27,7 +30,7 @@ describe("define(): payload schemas checked at emit", () => {
   });
 
   it("lets valid payloads, extra keys with a loose schema, and types without a schema through", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     bus.define("task.completed", z.looseObject({ task_id: z.string() }));
     const ok = await bus.emit(new Event("task.completed", "w1", { task_id: "t1", extra: 1 }));
     expect(ok.eventId).toBeTypeOf("string");
@@ -37,7 +40,7 @@ describe("define(): payload schemas checked at emit", () => {
   });
 
   it("emitMany rejects before emitting any event when one fails its schema", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     bus.define("a.b", z.object({ n: z.number() }));
     await expectRejectCode(bus.emitMany([new Event("a.b", "s", { n: 1 }), new Event("a.b", "s", { n: "x" })]), "EBUS_INVALID_EVENT");
     expect(bus.getHistory()).toEqual([]);
@@ -45,7 +48,7 @@ describe("define(): payload schemas checked at emit", () => {
   });
 
   it("validate() checks a wire event for a transport and throws the same error", () => {
-    const bus = new EventBus();
+    const bus = newBus();
     bus.define("a.b", z.object({ n: z.number() }));
     const good = Event.fromDict({ event_id: "1", event_type: "a.b", source: "s", timestamp: "2026-01-01T00:00:00Z", data: { n: 1 } });
     expect(bus.validate(good)).toBe(good);
@@ -54,13 +57,13 @@ describe("define(): payload schemas checked at emit", () => {
   });
 
   it("refuses a non-schema and an invalid type", () => {
-    const bus = new EventBus();
+    const bus = newBus();
     expect(() => bus.define("a.b", {} as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
     expect(() => bus.define("a..b", z.object({}))).toThrow(expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error);
   });
 
   it("rejects, rather than throws, when a schema cannot run synchronously", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     bus.define("a.b", z.object({ n: z.number() }).refine(async () => true));
     await expectRejectCode(bus.emit(new Event("a.b", "s", { n: 1 })), "EBUS_INVALID_EVENT");
     await bus.close();
@@ -105,7 +108,7 @@ describe("seedSchemas against the demo workload", () => {
     const { LoadDriver } = await import("../../src/cli/load-driver.js");
     const { runWorkload } = await import("../../src/cli/workflow.js");
     const { seededRandom } = await import("../../src/seeded-random.js");
-    const bus = new EventBus().defineAll(seedSchemas);
+    const bus = newBus().defineAll(seedSchemas);
     const driver = new LoadDriver(bus, { events: 3000, deadline: Number.POSITIVE_INFINITY, maxConcurrent: 64 });
     await runWorkload(driver, seededRandom(7));
     await driver.drain();

@@ -5,13 +5,16 @@
  * on abort or close.
  */
 import { describe, expect, it } from "vitest";
-import { BusError, Event, EventBus, WaitTimeoutError } from "../../src/index.js";
+import { BusError, Event, WaitTimeoutError } from "../../src/index.js";
+import { useBuses } from "../support/buses.js";
+
+const newBus = useBuses();
 
 const ev = (type: string, data: Record<string, unknown> = {}): Event => new Event(type, "test", data);
 
 describe("waitFor", () => {
   it("resolves with the first event matching the pattern and filter, then unsubscribes", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const waiting = bus.waitFor("task.*", { filter: (e) => e.data["task_id"] === "t2" });
     expect(bus.getSubscriptionCount("task.*")).toBe(1);
     await bus.emit(ev("task.completed", { task_id: "t1" }));
@@ -24,7 +27,7 @@ describe("waitFor", () => {
   });
 
   it("rejects with EBUS_WAIT_TIMEOUT (not a handler timeout) after timeoutMs and unsubscribes", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const err = await bus.waitFor("never.*", { timeoutMs: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err).toBeInstanceOf(BusError);
@@ -34,7 +37,7 @@ describe("waitFor", () => {
   });
 
   it("rejects with an AbortError carrying the reason when the signal aborts, and unsubscribes", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const controller = new AbortController();
     const waiting = bus.waitFor("a.*", { signal: controller.signal });
     controller.abort("stop");
@@ -51,7 +54,7 @@ describe("waitFor", () => {
 
   it("rejects with the filter's error when the filter throws (and the bus counts a failed delivery)", async () => {
     const errors: BusError[] = [];
-    const bus = new EventBus({ onError: (e) => errors.push(e) });
+    const bus = newBus({ onError: (e) => errors.push(e) });
     const boom = new Error("bad filter");
     const waiting = bus.waitFor("a.*", {
       filter: () => {
@@ -67,11 +70,11 @@ describe("waitFor", () => {
   });
 
   it("rejects with EBUS_CLOSED when the bus closes first, and refuses bad options", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const waiting = bus.waitFor("a.*");
     await bus.close();
     await expect(waiting).rejects.toMatchObject({ code: "EBUS_CLOSED" });
-    const open = new EventBus();
+    const open = newBus();
     await expect(open.waitFor("a.*", { timeoutMs: -1 })).rejects.toMatchObject({ code: "EBUS_INVALID_OPTIONS" });
     await expect(open.waitFor("a.*", { nope: 1 } as never)).rejects.toMatchObject({ code: "EBUS_INVALID_OPTIONS" });
     await expect(open.waitFor("a..b")).rejects.toMatchObject({ code: "EBUS_INVALID_PATTERN" });
@@ -82,7 +85,7 @@ describe("waitFor", () => {
 
 describe("stream", () => {
   it("yields matching events in order and unsubscribes when the loop breaks", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("task.*");
     expect(bus.getSubscriptionCount("task.*")).toBe(1);
     for (const id of ["t1", "t2", "t3"]) await bus.emit(ev("task.done", { id }));
@@ -98,7 +101,7 @@ describe("stream", () => {
   });
 
   it("hands an event straight to a waiting reader", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("a.*");
     const next = stream.next();
     const event = ev("a.b");
@@ -110,7 +113,7 @@ describe("stream", () => {
   });
 
   it("drop-oldest (default) keeps the newest bufferSize events and counts the dropped", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("n.*", { bufferSize: 2 });
     for (let i = 0; i < 5; i++) await bus.emit(ev("n.x", { i }));
     expect(stream.dropped).toBe(3);
@@ -123,7 +126,7 @@ describe("stream", () => {
   });
 
   it("drop-newest keeps the first bufferSize events", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("n.*", { bufferSize: 2, overflow: "drop-newest" });
     for (let i = 0; i < 5; i++) await bus.emit(ev("n.x", { i }));
     expect(stream.dropped).toBe(3);
@@ -134,7 +137,7 @@ describe("stream", () => {
   });
 
   it("wait holds the emit until the reader makes room (backpressure), losing nothing", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("n.*", { bufferSize: 1, overflow: "wait" });
     await bus.emit(ev("n.x", { i: 0 }));
     let settled = false;
@@ -152,7 +155,7 @@ describe("stream", () => {
   });
 
   it("throws an AbortError in the loop when the signal aborts, and unsubscribes", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const controller = new AbortController();
     const stream = bus.stream("a.*", { signal: controller.signal });
     const loop = (async () => {
@@ -165,7 +168,7 @@ describe("stream", () => {
   });
 
   it("ends after the buffered events when the bus closes, releasing emits blocked on it", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const stream = bus.stream("a.*", { bufferSize: 1, overflow: "wait" });
     await bus.emit(ev("a.b", { i: 0 }));
     const blocked = bus.emit(ev("a.b", { i: 1 }));
@@ -178,7 +181,7 @@ describe("stream", () => {
   });
 
   it("refuses bad options without subscribing", () => {
-    const bus = new EventBus();
+    const bus = newBus();
     expect(() => bus.stream("a.*", { bufferSize: 0 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
     expect(() => bus.stream("a.*", { overflow: "error" as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
     expect(bus.getSubscriptionCount()).toBe(0);

@@ -3,9 +3,12 @@
  * the bus (subscribe + emit). They must all agree, pattern by pattern and topic by topic.
  */
 import { describe, expect, it } from "vitest";
-import { Event, EventBus, TopicTrie, matchesPattern, parsePattern } from "../../src/index.js";
+import { Event, TopicTrie, matchesPattern, parsePattern } from "../../src/index.js";
+import { useBuses } from "../support/buses.js";
 import { PATTERN_TABLE, TABLE_PATTERNS, TABLE_TOPICS } from "../support/pattern-table.js";
 import { referenceMatches } from "../support/reference-matcher.js";
+
+const newBus = useBuses();
 
 const cases = Object.entries(PATTERN_TABLE);
 
@@ -68,7 +71,7 @@ describe("TopicTrie", () => {
 
 describe("EventBus (subscribe + emit)", () => {
   it.each(cases)("%s", async (pattern, { match, noMatch }) => {
-    const bus = new EventBus();
+    const bus = newBus();
     const seen: string[] = [];
     bus.subscribe(pattern, (event) => {
       seen.push(event.eventType);
@@ -82,7 +85,7 @@ describe("EventBus (subscribe + emit)", () => {
   });
 
   it("with every pattern subscribed, each emit reaches exactly the reference's subscribers, in subscription order", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     let got: string[] = [];
     for (const pattern of TABLE_PATTERNS) {
       bus.subscribe(pattern, () => {
@@ -101,7 +104,7 @@ describe("EventBus (subscribe + emit)", () => {
   });
 
   it("getHistory({ pattern }) filters with the same grammar", async () => {
-    const bus = new EventBus({ maxHistory: TABLE_TOPICS.length });
+    const bus = newBus({ maxHistory: TABLE_TOPICS.length });
     for (const topic of TABLE_TOPICS) await bus.emit(new Event(topic, "test"));
     for (const pattern of TABLE_PATTERNS) {
       const types = bus.getHistory({ pattern }).map((e) => e.eventType);

@@ -4,13 +4,16 @@
  * drops counts not yet published; types past the table's capacity count in the overflow slot.
  */
 import { describe, expect, it } from "vitest";
-import { Event, EventBus } from "../../src/index.js";
+import { Event } from "../../src/index.js";
 import { StatsBlock } from "../../src/stats/stats-block.js";
 import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+
+const newBus = useBuses();
 
 describe("stats counted in batches on the main thread", () => {
   it("getStats sees every emit and delivery at once, without waiting for a flush", async () => {
-    const bus = new EventBus({ onError: () => undefined });
+    const bus = newBus({ onError: () => undefined });
     bus.subscribe("task.*", () => undefined);
     bus.subscribe("task.failed", () => {
       throw new Error("boom");
@@ -42,7 +45,7 @@ describe("stats counted in batches on the main thread", () => {
   });
 
   it("resetStats discards counts not yet published", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     await bus.emit(new Event("a.b", "test"));
     bus.resetStats();
     await bus.emit(new Event("c.d", "test"));
@@ -53,7 +56,7 @@ describe("stats counted in batches on the main thread", () => {
   });
 
   it("counts types past the table's capacity in the overflow slot", async () => {
-    const bus = new EventBus({ stats: { typeCapacity: 2 } });
+    const bus = newBus({ stats: { typeCapacity: 2 } });
     for (const type of ["a.a", "b.b", "c.c", "a.a", "d.d"]) await bus.emit(new Event(type, "test"));
     const stats = bus.getStats();
     expect(stats.totalEventsEmitted).toBe(5);

@@ -5,7 +5,10 @@
  * with EBUS_INVALID_OPTIONS; a pino-compatible logger gets each level, and the bus is silent by default.
  */
 import { describe, expect, it, vi } from "vitest";
-import { DEFAULT_METRICS_BUCKETS, Event, EventBus, InvalidOptionsError, type Logger } from "../../src/index.js";
+import { DEFAULT_METRICS_BUCKETS, Event, InvalidOptionsError, type Logger } from "../../src/index.js";
+import { useBuses } from "../support/buses.js";
+
+const newBus = useBuses();
 
 interface Sample {
   name: string;
@@ -43,7 +46,7 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 
 describe("metrics(): Prometheus text exposition", () => {
   it("exposes counters, per-type counts, outcomes, gauges and the latency histogram with the bus's values", async () => {
-    const bus = new EventBus({ stats: { sampleEvery: 1 }, onError: () => undefined });
+    const bus = newBus({ stats: { sampleEvery: 1 }, onError: () => undefined });
     bus.subscribe("task.*", () => undefined);
     bus.subscribe("task.failed", () => {
       throw new Error("boom");
@@ -88,7 +91,7 @@ describe("metrics(): Prometheus text exposition", () => {
   });
 
   it("counts are zero with stats off, and a prefix renames every family", async () => {
-    const bus = new EventBus({ stats: false });
+    const bus = newBus({ stats: false });
     await bus.emit(new Event("a.b", "w", {}));
     const { samples } = parseMetrics(bus.metrics({ prefix: "app_" }));
     expect(samples.every((s) => s.name.startsWith("app_"))).toBe(true);
@@ -98,7 +101,7 @@ describe("metrics(): Prometheus text exposition", () => {
   });
 
   it("the prefix is prepended as is: end it in '_'", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const { samples } = parseMetrics(bus.metrics({ prefix: "myapp" }));
     expect(value(samples, "myappevents_emitted_total")).toBe(0);
     expect(value(samples, "myapp_events_emitted_total")).toBeUndefined();
@@ -106,7 +109,7 @@ describe("metrics(): Prometheus text exposition", () => {
   });
 
   it("refuses bad options with a BusError (EBUS_INVALID_OPTIONS), never a TypeError or silence", async () => {
-    const bus = new EventBus();
+    const bus = newBus();
     const cases: [unknown, RegExp][] = [
       [{ prefix: "bad prefix!" }, /prefix: must be empty or a valid start of a Prometheus name/],
       [{ prefx: "a_" }, /Unrecognized key: "prefx"/],
@@ -129,7 +132,7 @@ describe("metrics(): Prometheus text exposition", () => {
   });
 
   it("the handler-duration histogram has the few default buckets, and takes others", async () => {
-    const bus = new EventBus({ stats: { sampleEvery: 1 } });
+    const bus = newBus({ stats: { sampleEvery: 1 } });
     bus.subscribe("a.*", () => undefined);
     for (let i = 0; i < 50; i++) await bus.emit(new Event("a.b", "w", {}));
     const bucketsOf = (text: string) => parseMetrics(text).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
@@ -146,7 +149,7 @@ describe("metrics(): Prometheus text exposition", () => {
   });
 
   it("places samples on the right side of a bound: handlers of ~20 ms land between 10 ms and 50 ms", async () => {
-    const bus = new EventBus({ stats: { sampleEvery: 1 } });
+    const bus = newBus({ stats: { sampleEvery: 1 } });
     bus.subscribe("slow.*", () => {
       const end = performance.now() + 20;
       while (performance.now() < end); // a synchronous handler of 20 ms
@@ -168,7 +171,7 @@ describe("logger option", () => {
 
   it("accepts a pino-compatible logger: subscribe and unsubscribe at info, emit at debug, handler errors at error", async () => {
     const logger = pinoLike();
-    const bus = new EventBus({ logger });
+    const bus = newBus({ logger });
     const id = bus.subscribe("a.*", () => {
       throw new Error("boom");
     });
@@ -185,7 +188,7 @@ describe("logger option", () => {
   });
 
   it("accepts a logger with only error(), and is silent by default", async () => {
-    const bus = new EventBus({ logger: { error: () => undefined } });
+    const bus = newBus({ logger: { error: () => undefined } });
     bus.subscribe("a.*", () => undefined);
     await bus.emit(new Event("a.b", "w", {}));
     await bus.close();
@@ -193,7 +196,7 @@ describe("logger option", () => {
     const writes = [vi.spyOn(process.stdout, "write"), vi.spyOn(process.stderr, "write")];
     const logs = (["log", "info", "debug", "warn", "error"] as const).map((m) => vi.spyOn(console, m));
     try {
-      const quiet = new EventBus();
+      const quiet = newBus();
       const id = quiet.subscribe("a.*", () => undefined);
       await quiet.emit(new Event("a.b", "w", {}));
       const stream = quiet.stream("a.*");
@@ -205,14 +208,14 @@ describe("logger option", () => {
     } finally {
       for (const spy of [...writes, ...logs]) spy.mockRestore();
     }
-    expect(() => new EventBus({ logger: { info: () => undefined } as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
+    expect(() => newBus({ logger: { info: () => undefined } as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
   });
 });
 
 describe("renderPrometheus", () => {
   it("adds the bridge's counters and state once the bus is bridged", async () => {
     const { renderPrometheus } = await import("../../src/stats/prometheus.js");
-    const bus = new EventBus();
+    const bus = newBus();
     const stats = { ...bus.getStats(), bridge: { state: "connected", published: 5, received: 7, duplicates: 1, invalid: 2 } };
     const { samples, types } = parseMetrics(renderPrometheus(stats, null));
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "published" })).toBe(5);
