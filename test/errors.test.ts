@@ -2,6 +2,8 @@
  * Every error class, driven by one table (as undici's test/errors.js): its class, its literal
  * code, its name, and a sample message. The table is keyed by code, so a code added to
  * BusErrorCode without a row does not compile; the README's error table must list every code.
+ *
+ * At the top of test/, as src/errors.ts is at the top of src/ (shared by every part of the code).
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,9 @@
+/**
+ * Event ids (src/event-id.ts): 21 URL-safe characters, unique across many events and pool
+ * refills, every position using the whole alphabet; an id given to the constructor is kept.
+ *
+ * At the top of test/, as src/event-id.ts is at the top of src/ (shared by every part of the code).
+ */
 import { describe, expect, it } from "vitest";
 import { Event } from "../src/index.js";
 

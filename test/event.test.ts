@@ -1,10 +1,12 @@
 /**
  * Events (docs/architecture.md: events and the wire format): the 19 seed types, constructor defaults, the snake_case wire
  * format, fromDict's validation and timestamps, and prototype-pollution safety.
+ *
+ * At the top of test/, as src/event.ts is at the top of src/ (shared by every part of the code).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Event, EventType, InvalidEventError, type EventDict } from "../src/index.js";
-import { expectCode } from "./helpers.js";
+import { expectCode } from "./support/assertions.js";
 
 const SEED_TYPES: Record<string, string> = {
   TASK_STARTED: "task.started",

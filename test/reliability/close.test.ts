@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Event, EventBus, type EmitResult } from "../../src/index.js";
-import { hops, size } from "./support.js";
+import { hops } from "../support/async.js";
+import { size } from "../support/random.js";
 
-const SCRIPT = fileURLToPath(new URL("./scripts/close-under-load.mjs", import.meta.url));
-const STARTING = fileURLToPath(new URL("./scripts/close-while-starting.mjs", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../support/scripts/close-under-load.mjs", import.meta.url));
+const STARTING = fileURLToPath(new URL("../support/scripts/close-while-starting.mjs", import.meta.url));
 /** Generous: the child needs about a second; it only has to exit on its own, not fast. */
 const EXIT_DEADLINE_MS = 25_000;
 
@@ -97,10 +98,13 @@ describe("close() under load", () => {
     expect(r.afterCloseCount).toBe(events - r.accepted);
     expect({ inFlight: r.inFlight, workerInFlight: r.workerInFlight }).toEqual({ inFlight: 0, workerInFlight: 0 });
   });
+});
 
-  it("a bus closed while its threads are still loading does not take the process down", async () => {
-    // On Node 20.19+, Piscina's require() of an ES-module entry loads it synchronously, and a
-    // thread terminated meanwhile aborted the process (FATAL ERROR: v8::Module::IsGraphAsync).
+describe("regressions", () => {
+  it("a bus closed while its threads are still loading does not take the process down (60ed7b3)", async () => {
+    // 60ed7b3: on Node 20.19+, Piscina's require() of an ES-module entry loads it synchronously,
+    // and a thread terminated meanwhile aborted the process (FATAL ERROR: v8::Module::IsGraphAsync);
+    // the pool's entry is CommonJS since.
     const buses = size(30, 150);
     const { code, report, stderr } = await runChild<{ buses: number; settled: number; codes: Record<string, number> }>([String(buses)], STARTING);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
@@ -109,7 +113,8 @@ describe("close() under load", () => {
     expect(Object.keys(report!.codes).filter((c) => c !== "EBUS_CLOSED")).toEqual([]);
   });
 
-  it("close({ timeoutMs }) fails what is still running with EBUS_CLOSED, and the child still exits by itself", async () => {
+  // 56a7bcc: close({ timeoutMs }) reported EBUS_WORKER_CRASHED for the queued batches that Piscina's destroy() rejects.
+  it("close({ timeoutMs }) fails what is still running with EBUS_CLOSED, and the child still exits by itself (56a7bcc)", async () => {
     const events = size(2000, 20_000);
     const { code, report, stderr } = await runChild(["timeout", String(events)]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });

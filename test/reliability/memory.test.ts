@@ -8,10 +8,10 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { LONG, size } from "./support.js";
+import { LONG, size } from "../support/random.js";
 
 const run = promisify(execFile);
-const SCRIPT = fileURLToPath(new URL("./scripts/memory.mjs", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../support/scripts/memory.mjs", import.meta.url));
 
 interface MemoryReport {
   mode: string;

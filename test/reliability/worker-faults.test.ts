@@ -4,14 +4,14 @@
  * stays up, each event runs at most once and is accounted for exactly once, and the pool gets its
  * threads back.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Event, EventBus, offload, type EmitResult } from "../../src/index.js";
-import { HANDLERS, countsByN, testBuses, until } from "../helpers/offload.js";
-import { SEED, rng, size } from "./support.js";
+import { until } from "../support/async.js";
+import { useBuses } from "../support/buses.js";
+import { countsByN, HANDLERS } from "../support/offload.js";
+import { rng, SEED, size } from "../support/random.js";
 
-const { setup, closeAll } = testBuses();
-
-afterEach(() => closeAll(2000));
+const { watched } = useBuses({ closeTimeoutMs: 2000 });
 
 const HEAP_LIMIT = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 
@@ -35,13 +35,13 @@ describe("workers.resourceLimits", () => {
   });
 
   it("a heap-exhausting handler fails only its own event, and the pool recovers", async () => {
-    const { bus, errors, reports } = setup({ workers: { maxThreads: 2, resourceLimits: HEAP_LIMIT } });
+    const { bus, errors, reports } = watched({ workers: { maxThreads: 2, resourceLimits: HEAP_LIMIT } });
     bus.subscribe("job.*", offload(HANDLERS, "act"));
     const actions = ["ok", "ok", "oom", "ok", "ok", "ok"];
     const results = await bus.emitMany(actions.map((action, n) => new Event("job.run", "test", { n, action })));
     expect(results.map((r) => r.errors[0]?.code ?? null)).toEqual([null, null, "EBUS_WORKER_CRASHED", null, null, null]);
     expect(errors.map((e) => e.code)).toEqual(["EBUS_WORKER_CRASHED"]);
-    await until(() => reports.length >= actions.length, "one report per event");
+    await until(() => reports.length >= actions.length, { message: "one report per event" });
     expect([...countsByN(reports).values()].every((c) => c === 1)).toBe(true);
     const after = await bus.emit(new Event("job.run", "test", { n: 99, action: "ok" }));
     expect(after.delivered).toBe(1);
@@ -76,7 +76,7 @@ describe("a storm of worker faults at load", () => {
       const j = random.int(i + 1);
       [actions[i], actions[j]] = [actions[j]!, actions[i]!];
     }
-    const { bus, errors, reports } = setup({ workers: { maxThreads: 2, maxQueue: 64, batchSize: 16, resourceLimits: HEAP_LIMIT } });
+    const { bus, errors, reports } = watched({ workers: { maxThreads: 2, maxQueue: 64, batchSize: 16, resourceLimits: HEAP_LIMIT } });
     // Filling 32 MB takes longer than the hang timeout: heap exhaustion gets a subscription of its
     // own with no timeout, so it dies of the heap limit and not of the watchdog.
     bus.subscribe("job.run", offload(HANDLERS, "act", { timeoutMs: 400 }));
@@ -124,7 +124,7 @@ describe("a storm of worker faults at load", () => {
     await until(() => {
       const seen = new Set(reports.map((r) => r.n));
       return delivered.every((n) => seen.has(n));
-    }, "a report from every delivered event", 20_000);
+    }, { timeoutMs: 20_000, message: "a report from every delivered event" });
     const counts = countsByN(reports);
     expect([...counts.entries()].filter(([, c]) => c > 1)).toEqual([]);
     for (const [n, action] of actions.entries()) if (EXPECTED_CODE[action] === null) expect(counts.get(n)).toBe(1);

@@ -1,0 +1,176 @@
+/**
+ * `neurobus bench --handler` (bench/handler/): the JSON it writes and the table it prints, the
+ * inline handler's context, rounds and exact percentiles; the advice rule (offload or stay inline,
+ * and how many threads); and the open and closed load loops (a stall shows in every event due
+ * during it; a window bounds what is in flight; the deadline stops them).
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { advise } from "../../bench/handler/advice.js";
+import { closedLoop, openLoop, type EmitFn } from "../../bench/handler/load.js";
+import type { HandlerOptions } from "../../bench/handler/options.js";
+import { latencyPercentiles, type HandlerResults, type HandlerRun } from "../../bench/handler/result.js";
+import { perRoundEvents, runHandlerBench } from "../../bench/handler/run.js";
+import type { EmitResult } from "../../src/index.js";
+import { CLI, exitOf } from "../support/cli.js";
+import { FIXTURES } from "../support/offload.js";
+
+const SILENT = { update() {}, done() {} };
+const OK: EmitResult = { eventId: "e", matched: 1, delivered: 1, filtered: 0, failed: 0, errors: [] };
+
+/** A run with the figures that matter to the advice; the others are plausible fillers. */
+function run(mode: "inline" | "offload", threads: number, eventsPerSec: number, delayMs: number, delaySamples = 500): HandlerRun {
+  return {
+    mode,
+    threads,
+    events: 10_000,
+    eventsPerSec,
+    latencyMs: { p50: 1, p90: 2, p99: 3, p999: 4, max: 5 },
+    eventLoopDelayP99Ms: delayMs,
+    eventLoopDelaySamples: delaySamples,
+    eventLoopDelayTooFewSamples: delaySamples < 20,
+    mainThreadUsPerEvent: 10,
+    cpuCores: 1,
+    failed: 0,
+    firstError: null,
+    rounds: 3,
+    perRound: { eventsPerSec: [eventsPerSec], latencyP50Ms: [1], latencyP99Ms: [3], eventLoopDelayP99Ms: [delayMs], mainThreadUsPerEvent: [10] },
+  };
+}
+
+describe("neurobus bench --handler: the JSON and the table", () => {
+  it("writes the documented JSON shape, a table row per mode, and the advice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-json-"));
+    const json = join(dir, "out.json");
+    const args = [CLI, "bench", "--handler", `${FIXTURES}bench-handlers.mjs#trivial`, "--events", "600", "--threads", "1,2", "--rounds", "2", "--warmup", "50", "--json", json];
+    const { code, stdout, stderr } = await exitOf(args);
+    expect(code, stderr).toBe(0);
+    const results = JSON.parse(readFileSync(json, "utf8")) as HandlerResults;
+    expect(results).toMatchObject({ handler: expect.stringMatching(/bench-handlers\.mjs#trivial$/), node: process.version, cpus: expect.any(Number), package: expect.any(String) });
+    expect(results.runs.map((r) => [r.mode, r.threads])).toEqual([["inline", 0], ["offload", 1], ["offload", 2]]);
+    for (const r of results.runs) {
+      expect(r.events).toBe(600);
+      expect(r.eventsPerSec).toBeGreaterThan(0);
+      const l = r.latencyMs;
+      expect(Object.keys(l).sort()).toEqual(["max", "p50", "p90", "p99", "p999"]);
+      expect(l.p50).toBeLessThanOrEqual(l.p90);
+      expect(l.p90).toBeLessThanOrEqual(l.p99);
+      expect(l.p99).toBeLessThanOrEqual(l.p999);
+      expect(l.p999).toBeLessThanOrEqual(l.max);
+      expect(typeof r.eventLoopDelayP99Ms).toBe("number");
+      expect(Number.isInteger(r.eventLoopDelaySamples)).toBe(true);
+      expect(r.eventLoopDelayTooFewSamples).toBe(r.eventLoopDelaySamples < 20);
+      expect(r.mainThreadUsPerEvent).toBeGreaterThan(0);
+      expect(r.failed).toBe(0);
+      expect(r.perRound.eventsPerSec).toHaveLength(2);
+    }
+    expect(["inline", "offload"]).toContain(results.recommendation.mode);
+    expect(results.recommendation.reason).toMatch(/^(stay inline|offload with \d+ threads?)/);
+    expect(stdout).toMatch(/^\| mode \| events \| events\/s \(median\) \| spread \| p50 \| p90 \| p99 \| p99\.9 \| max \| event-loop delay p99 \| main thread µs\/event \| CPU \(cores\) \|$/m);
+    expect(stdout).toMatch(/^\| inline \| 600 \|/m);
+    expect(stdout).toMatch(/^\| offload ×2 \| 600 \|/m);
+    expect(stdout).toMatch(/2 rounds per mode/);
+    expect(stdout).toContain(`**Advice:** ${results.recommendation.reason}.`);
+    // No TTY here: no progress bar in the output.
+    expect(stderr).not.toMatch(/\[#*-*\]/);
+  });
+
+  it("gives an inline handler a context whose emit goes to the bus, and counts handler failures", async () => {
+    const module = pathToFileURL(join(FIXTURES, "bench-handlers.mjs"));
+    const fixtures = (await import(module.href)) as { forwardedResults: EmitResult[] };
+    const base: HandlerOptions = { spec: "forwards", module, exportName: "forwards", payloads: [{}], type: "bench.event", events: 40, seconds: 30, threads: [], rate: null, window: 8, warmup: 0, rounds: 2, json: undefined, report: undefined };
+    const forwarded = await runHandlerBench(base, SILENT, "test");
+    expect(forwarded.runs.map((r) => r.failed)).toEqual([0]);
+    // The fixture keeps every EmitResult its ctx.emit returned: each reached the bus (no subscriber).
+    expect(fixtures.forwardedResults.length).toBeGreaterThanOrEqual(41);
+    expect(fixtures.forwardedResults.every((r) => typeof r.eventId === "string" && r.matched === 0)).toBe(true);
+    const failing = await runHandlerBench({ ...base, spec: "fails", exportName: "fails" }, SILENT, "test");
+    expect(failing.runs[0]!.failed).toBe(40);
+    expect(failing.runs[0]!.firstError).toMatch(/handler failure for the test/);
+    expect(failing.recommendation).toEqual({ mode: "inline", threads: 0, reason: "stay inline: no offloaded thread count was measured" });
+  });
+
+  it("splits the events over the rounds exactly", () => {
+    expect(perRoundEvents(10, 3)).toEqual([4, 3, 3]);
+    expect(perRoundEvents(9, 3)).toEqual([3, 3, 3]);
+  });
+
+  it("computes exact, ordered percentiles from the recorded latencies", () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => 1000 - i);
+    expect(latencyPercentiles(values)).toEqual({ p50: 500, p90: 900, p99: 990, p999: 999, max: 1000 });
+  });
+});
+
+describe("the advice rule", () => {
+  it("offloads a ~1 ms CPU handler on 2 cores, with the fewest threads near the best rate", () => {
+    // Figures of the shape such a handler gives: inline ~950/s with the loop blocked per window,
+    // 1 thread about the inline rate, 2 threads nearly twice it, the loop free.
+    const advice = advise([run("inline", 0, 950, 270, 30), run("offload", 1, 930, 4), run("offload", 2, 1750, 6)]);
+    expect(advice.mode).toBe("offload");
+    expect(advice.threads).toBe(2);
+    expect(advice.reason).toMatch(/^offload with 2 threads: 1\.8x the inline rate .* event-loop delay p99 6\.0 ms instead of 270 ms$/);
+  });
+
+  it("keeps a trivial handler inline, and prefers fewer threads within 10% of the best", () => {
+    const trivial = advise([run("inline", 0, 400_000, 0.5), run("offload", 1, 60_000, 1), run("offload", 2, 64_000, 1)]);
+    expect(trivial).toMatchObject({ mode: "inline", threads: 0 });
+    expect(trivial.reason).toMatch(/^stay inline: 6\.7x the best offloaded rate .* with 1 thread\)/);
+    const fewer = advise([run("inline", 0, 1000, 10), run("offload", 2, 1900, 1), run("offload", 4, 2000, 1)]);
+    expect(fewer).toMatchObject({ mode: "offload", threads: 2 });
+  });
+
+  it("offloads for responsiveness only on delays measured on enough samples", () => {
+    const blocking = [run("inline", 0, 1000, 300), run("offload", 2, 800, 5)];
+    expect(advise(blocking)).toMatchObject({ mode: "offload", threads: 2, reason: expect.stringMatching(/for responsiveness/) });
+    const fewSamples = [run("inline", 0, 1000, 300, 5), run("offload", 2, 800, 5)];
+    expect(advise(fewSamples)).toMatchObject({ mode: "inline", reason: expect.stringMatching(/too few samples: 5/) });
+  });
+});
+
+describe("load loops", () => {
+  it("open loop: a stall shows in the latency of every event due during it (no coordinated omission)", async () => {
+    const rate = 1000;
+    const stallMs = 150;
+    const emit: EmitFn = (i) => {
+      if (i === 20) {
+        const until = performance.now() + stallMs;
+        while (performance.now() < until);
+      }
+      return Promise.resolve(OK);
+    };
+    const outcome = await openLoop(emit, { events: 300, deadline: performance.now() + 60_000, rate });
+    expect(outcome.events).toBe(300);
+    // Events 21..~170 fell due during the stall: each waited for it to end. Timed from its own
+    // send (the closed-loop way), each would look instant.
+    const late = [...outcome.latencies].filter((ms) => ms >= 20);
+    expect(late.length).toBeGreaterThanOrEqual(100);
+    // The first one due after the stall began waited close to the whole stall.
+    expect(Math.max(...outcome.latencies)).toBeGreaterThanOrEqual(stallMs * 0.8);
+  });
+
+  it("closed loop: keeps at most a window in flight and times each event from its emit", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const emit: EmitFn = () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      return new Promise((resolve) => setTimeout(() => {
+        inFlight--;
+        resolve(OK);
+      }, 2));
+    };
+    const outcome = await closedLoop(emit, { events: 50, deadline: performance.now() + 60_000, window: 8 });
+    expect(outcome.events).toBe(50);
+    expect(peak).toBe(8);
+    expect(Math.min(...outcome.latencies)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("stops at the deadline", async () => {
+    const outcome = await openLoop(() => Promise.resolve(OK), { events: 1_000_000, deadline: performance.now() + 50, rate: 1000 });
+    expect(outcome.events).toBeLessThan(1000);
+    expect(outcome.latencies).toHaveLength(outcome.events);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The mistakes a newcomer makes, each refused at once with a stable code and a message that names
+ * the rule, what was received, and the fix (never accepted silently, never a message for another
+ * rule).
+ */
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Event, offload, type BridgeLink, type BusTransport } from "../../src/index.js";
+import { expectCode, expectRejectCode } from "../support/assertions.js";
+import { useBuses } from "../support/buses.js";
+import { HANDLERS } from "../support/offload.js";
+
+const newBus = useBuses();
+
+describe("patterns from other libraries", () => {
+  it.each([
+    ["task.#", `'#' is not a wildcard in this grammar: "task.*" already matches every depth below "task"`],
+    ["task.**", `'**' is not a wildcard in this grammar: "task.*" already matches every depth below "task"`],
+    ["#", `"*" matches every event`],
+    ["a.#.b", `use '*' for exactly one segment ("a.*.b")`],
+    ["a.**.b", `use '*' for exactly one segment ("a.*.b")`],
+  ])("subscribe(%j) is refused with EBUS_INVALID_PATTERN and the hint", (pattern, hint) => {
+    const bus = newBus();
+    const err = expectCode(() => bus.subscribe(pattern, () => undefined), "EBUS_INVALID_PATTERN");
+    expect(err.message).toContain(JSON.stringify(pattern));
+    expect(err.message).toContain(hint);
+    expect(bus.getSubscriptionCount()).toBe(0);
+  });
+
+  it("task.* already matches what task.# would in MQTT: every depth", async () => {
+    const bus = newBus();
+    const seen: string[] = [];
+    bus.subscribe("task.*", (e) => void seen.push(e.eventType));
+    for (const type of ["task.x", "task.x.y", "task.x.y.z"]) await bus.emit(new Event(type, "s"));
+    expect(seen).toEqual(["task.x", "task.x.y", "task.x.y.z"]);
+  });
+});
+
+describe("options are strict everywhere", () => {
+  it.each([[{ timeout: 5 }, /Unrecognized key: "timeout"/], ["soon", /expected object, received string/], [{ timeoutMs: -1 }, /timeoutMs/]])(
+    "close(%j) rejects with EBUS_INVALID_OPTIONS and leaves the bus open",
+    async (options, message) => {
+      const bus = newBus();
+      const err = await expectRejectCode(bus.close(options as never), "EBUS_INVALID_OPTIONS");
+      expect(err.message).toMatch(message);
+      expect(err.message).toContain("close takes { timeoutMs?: number }");
+      expect(bus.isClosed).toBe(false);
+      await bus.emit(new Event("a.b", "s"));
+    },
+  );
+
+  it("close({ timeoutMs }) and close() still work", async () => {
+    await newBus().close({ timeoutMs: 10 });
+    await newBus().close();
+  });
+});
+
+describe("offload of a TypeScript module", () => {
+  it("is refused at offload() with EBUS_INVALID_HANDLER and the fix, not at every delivery", () => {
+    const err = expectCode(() => offload(fileURLToPath(import.meta.url), "handle"), "EBUS_INVALID_HANDLER");
+    expect(err.message).toContain("is TypeScript");
+    expect(err.message).toContain("compile it (tsc) and offload the .js file");
+  });
+
+  it("a JavaScript module is still accepted", () => {
+    expect(offload(HANDLERS, "act").module.endsWith(".mjs")).toBe(true);
+  });
+});
+
+describe("messages that name the rule, what was received, and the fix", () => {
+  it("an event type with '*' names the event-type rule, not the pattern rule", () => {
+    const err = expectCode(() => new Event("task.*", "s"), "EBUS_INVALID_EVENT");
+    expect(err.message).toBe(
+      `invalid event: event_type: an event type holds no '*': wildcards belong in subscribe() patterns, an event has one concrete type; got a string ("task.*")`,
+    );
+    expect(err.message).not.toContain("whole segment");
+  });
+
+  it("define() of a pattern says the same", () => {
+    const err = expectCode(() => newBus().define("task.*" as never, z.object({})), "EBUS_INVALID_EVENT");
+    expect(err.message).toContain("wildcards belong in subscribe() patterns");
+  });
+
+  it.each([
+    ["hello", `got a string ("hello")`],
+    [["a"], "got an array"],
+    [42, "got a number (42)"],
+  ])("new Event(type, source, %j) names what data was", (data, got) => {
+    const err = expectCode(() => new Event("a.b", "s", data as never), "EBUS_INVALID_EVENT");
+    expect(err.message).toContain("data: must be an object of the event's fields, not an array or a primitive");
+    expect(err.message).toContain(got);
+  });
+
+  it("Event.fromDict with the Event's own camelCase names hints at the snake_case wire keys", () => {
+    const event = new Event("a.b", "s", { n: 1 });
+    const camel = { eventId: event.eventId, eventType: event.eventType, source: "s", timestamp: event.timestamp.toISOString(), data: {} };
+    const err = expectCode(() => Event.fromDict(camel), "EBUS_INVALID_EVENT");
+    expect(err.message).toContain("event_id");
+    expect(err.message).toContain("the wire format's keys are snake_case");
+    expect(err.message).toContain("eventId -> event_id, eventType -> event_type");
+    expect(err.message).toContain("event.toDict()");
+    expect(Event.fromDict(event.toDict()).eventId).toBe(event.eventId);
+  });
+
+  it("a schema failure inside emitMany names the event that failed", async () => {
+    const bus = newBus();
+    bus.define("task.completed", z.looseObject({ task_id: z.string() }));
+    const seen: string[] = [];
+    bus.subscribe("*", (e) => void seen.push(e.eventId));
+    const events = [new Event("task.completed", "s", { task_id: "t1" }), new Event("task.started", "s"), new Event("task.completed", "s", { task_id: 7 })];
+    const err = await expectRejectCode(bus.emitMany(events), "EBUS_INVALID_EVENT");
+    expect(err.message).toMatch(/^invalid event: events\[2\]\.data\.task_id: .*schema of "task\.completed"/);
+    expect(seen).toEqual([]);
+  });
+
+  it("emit and emitMany of a non-Event say what they got", async () => {
+    const bus = newBus();
+    const one = await expectRejectCode(bus.emit({ eventType: "a.b" } as never), "EBUS_INVALID_EVENT");
+    expect(one.message).toContain("must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input; got an object");
+    const many = await expectRejectCode(bus.emitMany([new Event("a.b", "s"), "a.b"] as never), "EBUS_INVALID_EVENT");
+    expect(many.message).toContain(`events[1]: must be an Event`);
+    expect(many.message).toContain(`got a string ("a.b")`);
+  });
+
+  it("subscribe of something that is not a handler says what it got", () => {
+    const err = expectCode(() => newBus().subscribe("a.b", "handler" as never), "EBUS_INVALID_HANDLER");
+    expect(err.message).toBe(`handler must be a function or an offload() descriptor; got a string ("handler")`);
+  });
+});
+
+describe("a second bridge", () => {
+  /** A transport that needs no server: its link publishes nothing. */
+  function fakeTransport(): BusTransport & { closed: number } {
+    const transport = {
+      closed: 0,
+      attach: async (): Promise<BridgeLink> => {
+        let state: "connected" | "closed" = "connected";
+        return {
+          nodeId: "fake",
+          stats: () => ({ state, published: 0, received: 0, duplicates: 0, invalid: 0, retries: 0 }),
+          close: async () => {
+            state = "closed";
+            transport.closed++;
+          },
+          onLocalEmit: () => "skipped",
+        };
+      },
+    };
+    return transport;
+  }
+
+  it("is refused with EBUS_ALREADY_BRIDGED while the first is open, and accepted once it is closed", async () => {
+    const bus = newBus();
+    const first = await bus.bridge(fakeTransport());
+    const err = await expectRejectCode(bus.bridge(fakeTransport()), "EBUS_ALREADY_BRIDGED");
+    expect(err.message).toContain("close it (await bridge.close()) before bridging again");
+    await first.close();
+    const second = await bus.bridge(fakeTransport());
+    expect(second.stats().state).toBe("connected");
+  });
+});

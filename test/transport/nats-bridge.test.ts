@@ -1,0 +1,306 @@
+/**
+ * The NATS bridge against a real nats-server (JetStream) on NATS_URL: two buses in this process,
+ * each with its own connection. The two-process and server-restart cases are in their own files.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Event, EventBus, type BusError } from "../../src/index.js";
+import { NatsTransport, ORIGIN_HEADER, type NatsTransportOptions } from "../../src/transport/nats.js";
+import { deferred, until } from "../support/async.js";
+import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
+
+const enabled = await natsTestsEnabled("transport/nats-bridge.test.ts");
+const streams: string[] = [];
+const buses: EventBus[] = [];
+
+function names(): { prefix: string; stream: string } {
+  const prefix = uniqueName("nb");
+  const stream = prefix.toUpperCase();
+  streams.push(stream);
+  return { prefix, stream };
+}
+
+async function bridged(nodeId: string, options: Omit<NatsTransportOptions, "servers">, errors: BusError[] = []): Promise<EventBus> {
+  const bus = new EventBus({ nodeId, onError: (e) => errors.push(e) });
+  buses.push(bus);
+  await bus.bridge(new NatsTransport({ servers: NATS_URL, ...options }));
+  return bus;
+}
+
+async function consumerInfo(stream: string, durable: string): Promise<{ ackPending: number; pending: number }> {
+  const nc = await rawConnection();
+  try {
+    const info = await (await jetstreamManager(nc)).consumers.info(stream, durable);
+    return { ackPending: info.num_ack_pending, pending: info.num_pending };
+  } finally {
+    await nc.close();
+  }
+}
+
+const settledConsumer = async (stream: string, durable: string): Promise<boolean> => {
+  const info = await consumerInfo(stream, durable);
+  return info.ackPending === 0 && info.pending === 0;
+};
+
+afterAll(async () => {
+  await Promise.all(buses.map((b) => b.close()));
+  if (enabled) await deleteStreams(NATS_URL, ...streams);
+});
+
+describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
+  it("exchanges exported events exactly once, without echo, and counts the bridge as one delivery target", async () => {
+    const { prefix, stream } = names();
+    const a = await bridged("a", { prefix, stream, durable: "a", export: ["task.*"] });
+    const b = await bridged("b", { prefix, stream, durable: "b" });
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    a.subscribe("*", (e) => void seenA.push(e.eventId));
+    b.subscribe("*", (e) => void seenB.push(e.eventId));
+
+    const fromA = Array.from({ length: 20 }, (_, n) => new Event("task.started", "a", { n }));
+    const resultsA = await a.emitMany(fromA);
+    const local = await a.emit(new Event("other.thing", "a"));
+    const fromB = Array.from({ length: 20 }, (_, n) => new Event("agent.heartbeat", "b", { n }));
+    await b.emitMany(fromB);
+
+    expect(resultsA[0]).toMatchObject({ matched: 2, delivered: 2, failed: 0 });
+    expect(local).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
+    await until(() => seenA.length >= 41 && seenB.length >= 40, { ...NATS_POLL, message: "both buses see all events" });
+    // Every message, own publishes included, is acked: nothing more will be dispatched.
+    await until(async () => (await settledConsumer(stream, "a")) && (await settledConsumer(stream, "b")), { ...NATS_POLL, message: "consumers drained" });
+
+    const idsA = fromA.map((e) => e.eventId);
+    const idsB = fromB.map((e) => e.eventId);
+    expect([...seenA].sort()).toEqual([...idsA, local.eventId, ...idsB].sort());
+    expect([...seenB].sort()).toEqual([...idsA, ...idsB].sort());
+    expect(seenB).toEqual(expect.arrayContaining(idsA));
+    // One publisher's events are dispatched in the order published.
+    expect(seenB.filter((id) => idsA.includes(id))).toEqual(idsA);
+    expect(a.getStats().bridge).toEqual({ state: "connected", published: 20, received: 20, duplicates: 0, invalid: 0, retries: 0 });
+    expect(b.getStats().bridge).toMatchObject({ state: "connected", published: 20, received: 20 });
+  });
+
+  it("counts, reports, acks and drops invalid wire messages; none reaches a handler", async () => {
+    const { prefix, stream } = names();
+    const errors: BusError[] = [];
+    const bus = await bridged("victim", { prefix, stream, durable: "victim", maxEventBytes: 2048 }, errors);
+    const seen: Event[] = [];
+    bus.subscribe("*", (e) => void seen.push(e));
+
+    const nc = await rawConnection();
+    const js = jetstream(nc);
+    const good = new Event("task.ok", "raw", { fine: true });
+    const dict = (type: string, data: object = {}) => JSON.stringify({ ...good.toDict(), event_id: uniqueName("id"), event_type: type, data });
+    await js.publish(`${prefix}.task.a`, "not json {");
+    await js.publish(`${prefix}.task.a`, JSON.stringify({ hello: "world" }));
+    await js.publish(`${prefix}.bad`, dict("bad type"));
+    await js.publish(`${prefix}.task.a`, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    await js.publish(`${prefix}.task.big`, dict("task.big", { blob: "x".repeat(3000) }));
+    await js.publish(`${prefix}.task.b`, dict("task.a"));
+    await js.publish(`${prefix}.task.ok`, JSON.stringify(good));
+    await nc.close();
+
+    await until(() => seen.length === 1, { ...NATS_POLL, message: "the valid event" });
+    await until(() => settledConsumer(stream, "victim"), { ...NATS_POLL, message: "every message acked" });
+    expect(seen[0]!.eventId).toBe(good.eventId);
+    expect(bus.getStats().bridge).toMatchObject({ invalid: 6, received: 1 });
+    expect(errors.map((e) => e.code)).toEqual(Array(6).fill("EBUS_TRANSPORT"));
+    expect((await bus.emit(new Event("task.after", "victim"))).failed).toBe(0);
+  });
+
+  it("drops a redelivered event it has already dispatched", async () => {
+    const { prefix, stream } = names();
+    const bus = await bridged("dedupe", { prefix, stream, durable: "dedupe" });
+    const seen: string[] = [];
+    bus.subscribe("*", (e) => void seen.push(e.eventId));
+    const event = new Event("task.once", "raw");
+    const nc = await rawConnection();
+    // Past the stream's duplicate window the same event can be stored twice (here: no msgID).
+    await jetstream(nc).publish(`${prefix}.task.once`, JSON.stringify(event));
+    await jetstream(nc).publish(`${prefix}.task.once`, JSON.stringify(event));
+    await nc.close();
+    await until(() => settledConsumer(stream, "dedupe"), { ...NATS_POLL, message: "both copies acked" });
+    expect(seen).toEqual([event.eventId]);
+    expect(bus.getStats().bridge).toMatchObject({ received: 1, duplicates: 1 });
+  });
+
+  it("slows consumption to maxAckPending while a handler is slow, then catches up", async () => {
+    const { prefix, stream } = names();
+    const sender = await bridged("sender", { prefix, stream, durable: "sender" });
+    const slow = await bridged("slow", { prefix, stream, durable: "slow", maxAckPending: 4 });
+    const gate = deferred();
+    let calls = 0;
+    slow.subscribe("task.*", async () => {
+      calls++;
+      await gate.promise;
+    });
+    await sender.emitMany(Array.from({ length: 40 }, (_, n) => new Event("task.queued", "sender", { n })));
+    await until(async () => {
+      const info = await consumerInfo(stream, "slow");
+      return info.ackPending === 4 && info.pending === 36;
+    }, { ...NATS_POLL, message: "server holding back all but 4" });
+    expect(calls).toBe(4);
+    gate.resolve();
+    await until(() => calls === 40, { ...NATS_POLL, message: "all 40 handled" });
+    await until(() => settledConsumer(stream, "slow"), { ...NATS_POLL, message: "all acked" });
+  });
+
+  it("close() waits for the handlers, acks, drains; later emits stay local", async () => {
+    const { prefix, stream } = names();
+    const sender = await bridged("s", { prefix, stream, durable: "s" });
+    const receiver = new EventBus({ nodeId: "r" });
+    buses.push(receiver);
+    const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, durable: "r" }));
+    const gate = deferred();
+    let started = 0;
+    let finished = 0;
+    receiver.subscribe("task.*", async () => {
+      started++;
+      await gate.promise;
+      finished++;
+    });
+    await sender.emitMany(Array.from({ length: 5 }, () => new Event("task.slow", "s")));
+    await until(() => started === 5, { ...NATS_POLL, message: "5 handlers started" });
+    const closed = bridge.close();
+    gate.resolve();
+    await closed;
+    expect(finished).toBe(5);
+    expect(bridge.stats()).toMatchObject({ state: "closed", received: 5 });
+    expect(await consumerInfo(stream, "r")).toEqual({ ackPending: 0, pending: 0 });
+    expect(await receiver.emit(new Event("task.local", "r"))).toMatchObject({ matched: 1, delivered: 1 });
+  });
+
+  it("replays the stream from its start for a new consumer with startAt: first, not without", async () => {
+    const { prefix, stream } = names();
+    const early = await bridged("early", { prefix, stream, durable: "early" });
+    await early.emitMany([new Event("task.a", "early"), new Event("task.b", "early")]);
+    const fresh = await bridged("fresh", { prefix, stream, durable: "fresh" });
+    const replay = await bridged("replay", { prefix, stream, durable: "replay", startAt: "first" });
+    const seenFresh: string[] = [];
+    const seenReplay: string[] = [];
+    fresh.subscribe("*", (e) => void seenFresh.push(e.eventType));
+    replay.subscribe("*", (e) => void seenReplay.push(e.eventType));
+    await until(() => seenReplay.length === 2, { ...NATS_POLL, message: "replay of both" });
+    await early.emit(new Event("task.c", "early"));
+    await until(() => seenFresh.length === 1 && seenReplay.length === 3, { ...NATS_POLL, message: "the new event" });
+    expect(seenFresh).toEqual(["task.c"]);
+    expect(seenReplay).toEqual(["task.a", "task.b", "task.c"]);
+  });
+
+  it("shows a publish that cannot be made as a failed delivery (EBUS_TRANSPORT)", async () => {
+    const { prefix, stream } = names();
+    const errors: BusError[] = [];
+    const bus = await bridged("big", { prefix, stream, durable: "big", maxEventBytes: 512 }, errors);
+    bus.subscribe("task.*", () => undefined);
+    const result = await bus.emit(new Event("task.huge", "big", { blob: "x".repeat(1000) }));
+    expect(result).toMatchObject({ matched: 2, delivered: 1, failed: 1 });
+    expect(result.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
+    const unencodable = await bus.emit(new Event("task.bigint", "big", { n: 1n }));
+    expect(unencodable).toMatchObject({ matched: 2, delivered: 1, failed: 1 });
+    expect(errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT", "EBUS_TRANSPORT"]);
+  });
+
+  it("lets in only imported types, a character prefix matched locally (ta* takes tab.x, not tb.x)", async () => {
+    const { prefix, stream } = names();
+    const sender = await bridged("out", { prefix, stream, durable: "out" });
+    const picky = await bridged("picky", { prefix, stream, durable: "picky", import: ["ta*"] });
+    const seen: string[] = [];
+    picky.subscribe("*", (e) => void seen.push(e.eventType));
+    await sender.emitMany([new Event("tb.x", "out"), new Event("tab.x", "out"), new Event("task.y", "out"), new Event("other", "out")]);
+    await until(() => settledConsumer(stream, "picky"), { ...NATS_POLL, message: "all acked" });
+    expect(seen).toEqual(["tab.x", "task.y"]);
+  });
+});
+
+describe.skipIf(!enabled)("NATS bridge: a stream without a durable", () => {
+  it("uses an ephemeral consumer, and deletes it on close", async () => {
+    const { prefix, stream } = names();
+    const sender = await bridged("eph-s", { prefix, stream, import: [] });
+    const receiver = new EventBus({ nodeId: "eph-r" });
+    buses.push(receiver);
+    const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream }));
+    const seen: string[] = [];
+    receiver.subscribe("*", (e) => void seen.push(e.eventType));
+    await sender.emit(new Event("task.eph", "eph-s"));
+    await until(() => seen.length === 1, { ...NATS_POLL, message: "the event" });
+    const nc = await rawConnection();
+    const jsm = await jetstreamManager(nc);
+    const count = async () => (await jsm.streams.info(stream)).state.consumer_count;
+    expect(await count()).toBe(1);
+    await bridge.close();
+    expect(await count()).toBe(0);
+    await nc.close();
+  });
+});
+
+describe.skipIf(!enabled)("NATS bridge: one-way nodes", () => {
+  it("export: [] publishes nothing; import: [] creates no consumer and receives nothing", async () => {
+    const { prefix, stream } = names();
+    const listener = await bridged("listener", { prefix, stream, durable: "listener", export: [] });
+    const talker = await bridged("talker", { prefix, stream, durable: "talker", import: [] });
+    const heardByListener: string[] = [];
+    const heardByTalker: string[] = [];
+    listener.subscribe("*", (e) => void heardByListener.push(e.eventType));
+    talker.subscribe("*", (e) => void heardByTalker.push(e.eventType));
+    expect(await listener.emit(new Event("task.quiet", "listener"))).toMatchObject({ matched: 1, delivered: 1 });
+    expect(await talker.emit(new Event("task.loud", "talker"))).toMatchObject({ matched: 2, delivered: 2 });
+    await until(() => heardByListener.length === 2, { ...NATS_POLL, message: "the listener hears the talker" });
+    await until(() => settledConsumer(stream, "listener"), { ...NATS_POLL, message: "listener consumer drained" });
+    expect(heardByListener).toEqual(["task.quiet", "task.loud"]);
+    expect(heardByTalker).toEqual(["task.loud"]);
+    await expect(consumerInfo(stream, "talker")).rejects.toMatchObject({ code: 10014 });
+    expect(listener.getStats().bridge).toMatchObject({ published: 0, received: 1 });
+  });
+});
+
+describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
+  it("exchanges events once each, without echo", async () => {
+    const prefix = uniqueName("nc");
+    const watcher = await rawConnection();
+    const origins: (string | undefined)[] = [];
+    watcher.subscribe(`${prefix}.>`, { callback: (_err, msg) => void origins.push(msg.headers?.get(ORIGIN_HEADER)) });
+    await watcher.flush();
+    const a = await bridged("ca", { prefix });
+    const b = await bridged("cb", { prefix });
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    a.subscribe("*", (e) => void seenA.push(e.eventId));
+    b.subscribe("*", (e) => {
+      seenB.push(e.eventId);
+      if (e.eventType === "task.last") void b.emit(new Event("task.reply", "cb"));
+    });
+    const events = [...Array.from({ length: 10 }, () => new Event("task.x", "ca")), new Event("task.last", "ca")];
+    const results = await a.emitMany(events);
+    expect(results[0]).toMatchObject({ matched: 2, delivered: 2 });
+    await until(() => seenA.length === 12, { ...NATS_POLL, message: "the reply comes back to a" });
+    expect(seenA.slice(0, 11)).toEqual(events.map((e) => e.eventId));
+    expect(seenB.slice(0, 11)).toEqual(events.map((e) => e.eventId));
+    expect(new Set(seenA).size).toBe(12);
+    expect(a.getStats().bridge).toMatchObject({ state: "connected", published: 11, received: 1 });
+    await until(() => origins.length === 12, { ...NATS_POLL, message: "the watcher sees all 12" });
+    expect(origins).toEqual([...Array(11).fill("ca"), "cb"]);
+    await watcher.close();
+  });
+});
+
+describe.skipIf(!enabled)("regressions", () => {
+  // 9d89bf2: a remote event that a handler re-emitted later was published again.
+  it("does not publish again a remote event that a handler re-emits later (9d89bf2)", async () => {
+    const { prefix, stream } = names();
+    const origin = await bridged("origin", { prefix, stream, durable: "origin" });
+    const relay = await bridged("relay", { prefix, stream, durable: "relay" });
+    const atOrigin: string[] = [];
+    const reemitted: Promise<unknown>[] = [];
+    origin.subscribe("*", (e) => void atOrigin.push(e.eventId));
+    relay.subscribe("task.*", (e) => {
+      if (reemitted.length === 0) reemitted.push(new Promise((resolve) => setImmediate(() => resolve(relay.emit(e)))));
+    });
+    const event = new Event("task.relayed", "origin");
+    await origin.emit(event);
+    await until(() => reemitted.length === 1, { ...NATS_POLL, message: "the relay re-emits" });
+    expect(await reemitted[0]).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
+    await until(async () => (await settledConsumer(stream, "origin")) && (await settledConsumer(stream, "relay")), { ...NATS_POLL, message: "consumers drained" });
+    expect(atOrigin).toEqual([event.eventId]);
+    expect(relay.getStats().bridge).toMatchObject({ published: 0, received: 1 });
+  });
+});
