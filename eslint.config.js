@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
+import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", "docs/**"] },
@@ -19,4 +20,6 @@ export default tseslint.config(
     files: ["**/*.js", "**/*.mjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
+  // Layout is Prettier's (npm run format): no rule here may argue with it.
+  prettier,
 );
