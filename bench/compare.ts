@@ -32,7 +32,10 @@ export interface Change {
 }
 
 interface SuiteJson {
-  scenarios: Record<string, { tables: { title: string; rows: { name: string; medianNs: number; roundMediansNs: number[] }[] }[] }>;
+  scenarios: Record<
+    string,
+    { tables: { title: string; rows: { name: string; medianNs: number; roundMediansNs: number[] }[] }[] }
+  >;
 }
 
 function figuresOfHandler(before: HandlerResults, after: HandlerResults): Figure[] {
@@ -42,11 +45,41 @@ function figuresOfHandler(before: HandlerResults, after: HandlerResults): Figure
     if (a === undefined) continue;
     const label = runLabel(b);
     out.push(
-      { label: `${label}: events/s`, before: b.perRound.eventsPerSec, after: a.perRound.eventsPerSec, higherIsBetter: true, format: formatRate },
-      { label: `${label}: latency p50`, before: b.perRound.latencyP50Ms, after: a.perRound.latencyP50Ms, higherIsBetter: false, format: formatMs },
-      { label: `${label}: latency p99`, before: b.perRound.latencyP99Ms, after: a.perRound.latencyP99Ms, higherIsBetter: false, format: formatMs },
-      { label: `${label}: event-loop delay p99`, before: b.perRound.eventLoopDelayP99Ms, after: a.perRound.eventLoopDelayP99Ms, higherIsBetter: false, format: formatMs },
-      { label: `${label}: main thread µs/event`, before: b.perRound.mainThreadUsPerEvent, after: a.perRound.mainThreadUsPerEvent, higherIsBetter: false, format: (v) => `${v.toFixed(1)} µs` },
+      {
+        label: `${label}: events/s`,
+        before: b.perRound.eventsPerSec,
+        after: a.perRound.eventsPerSec,
+        higherIsBetter: true,
+        format: formatRate,
+      },
+      {
+        label: `${label}: latency p50`,
+        before: b.perRound.latencyP50Ms,
+        after: a.perRound.latencyP50Ms,
+        higherIsBetter: false,
+        format: formatMs,
+      },
+      {
+        label: `${label}: latency p99`,
+        before: b.perRound.latencyP99Ms,
+        after: a.perRound.latencyP99Ms,
+        higherIsBetter: false,
+        format: formatMs,
+      },
+      {
+        label: `${label}: event-loop delay p99`,
+        before: b.perRound.eventLoopDelayP99Ms,
+        after: a.perRound.eventLoopDelayP99Ms,
+        higherIsBetter: false,
+        format: formatMs,
+      },
+      {
+        label: `${label}: main thread µs/event`,
+        before: b.perRound.mainThreadUsPerEvent,
+        after: a.perRound.mainThreadUsPerEvent,
+        higherIsBetter: false,
+        format: (v) => `${v.toFixed(1)} µs`,
+      },
     );
   }
   return out;
@@ -60,7 +93,13 @@ function figuresOfSuite(before: SuiteJson, after: SuiteJson): Figure[] {
       for (const row of table.rows) {
         const match = other?.rows.find((r) => r.name === row.name);
         if (match === undefined) continue;
-        out.push({ label: `${table.title}: ${row.name}`, before: row.roundMediansNs, after: match.roundMediansNs, higherIsBetter: false, format: (ns) => `${formatNs(ns)}/op` });
+        out.push({
+          label: `${table.title}: ${row.name}`,
+          before: row.roundMediansNs,
+          after: match.roundMediansNs,
+          higherIsBetter: false,
+          format: (ns) => `${formatNs(ns)}/op`,
+        });
       }
     }
   }
@@ -83,7 +122,9 @@ function read(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new BenchUsageError(`bench compare: cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BenchUsageError(
+      `bench compare: cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -92,7 +133,9 @@ function kind(json: unknown, file: string): "handler" | "suite" {
     if ("runs" in json && "recommendation" in json) return "handler";
     if ("scenarios" in json && "environment" in json) return "suite";
   }
-  throw new BenchUsageError(`bench compare: ${file} is neither the JSON of \`neurobus bench --handler ... --json\` nor of \`neurobus bench --json\``);
+  throw new BenchUsageError(
+    `bench compare: ${file} is neither the JSON of \`neurobus bench --handler ... --json\` nor of \`neurobus bench --json\``,
+  );
 }
 
 /** Compares two result files. @throws BenchUsageError on unreadable or mismatched files. */
@@ -100,14 +143,24 @@ export function compareFiles(beforeFile: string, afterFile: string): Change[] {
   const before = read(beforeFile);
   const after = read(afterFile);
   const k = kind(before, beforeFile);
-  if (kind(after, afterFile) !== k) throw new BenchUsageError(`bench compare: ${beforeFile} and ${afterFile} are results of different kinds (a --handler run and a suite run)`);
-  const figures = k === "handler" ? figuresOfHandler(before as HandlerResults, after as HandlerResults) : figuresOfSuite(before as SuiteJson, after as SuiteJson);
-  if (figures.length === 0) throw new BenchUsageError(`bench compare: ${beforeFile} and ${afterFile} have no figure in common (different modes, thread counts or scenarios)`);
+  if (kind(after, afterFile) !== k)
+    throw new BenchUsageError(
+      `bench compare: ${beforeFile} and ${afterFile} are results of different kinds (a --handler run and a suite run)`,
+    );
+  const figures =
+    k === "handler"
+      ? figuresOfHandler(before as HandlerResults, after as HandlerResults)
+      : figuresOfSuite(before as SuiteJson, after as SuiteJson);
+  if (figures.length === 0)
+    throw new BenchUsageError(
+      `bench compare: ${beforeFile} and ${afterFile} have no figure in common (different modes, thread counts or scenarios)`,
+    );
   return figures.map(judge);
 }
 
 export function renderComparison(changes: readonly Change[], beforeFile: string, afterFile: string): string {
-  const mark = (c: Change): string => (c.verdict === "better" ? "**better**" : c.verdict === "worse" ? "**worse**" : c.verdict);
+  const mark = (c: Change): string =>
+    c.verdict === "better" ? "**better**" : c.verdict === "worse" ? "**worse**" : c.verdict;
   const rounds = (values: number[]): string => `${values.length}`;
   const flagged = changes.filter((c) => c.verdict === "better" || c.verdict === "worse");
   return [
@@ -115,7 +168,10 @@ export function renderComparison(changes: readonly Change[], beforeFile: string,
     "",
     "| figure | before | after | change | rounds (before / after) | beyond the runs' spread? |",
     "| --- | ---: | ---: | ---: | ---: | --- |",
-    ...changes.map((c) => `| ${c.figure.label} | ${c.figure.format(c.before)} | ${c.figure.format(c.after)} | ${c.relative >= 0 ? "+" : ""}${(c.relative * 100).toFixed(1)}% | ${rounds(c.figure.before)} / ${rounds(c.figure.after)} | ${mark(c)} |`),
+    ...changes.map(
+      (c) =>
+        `| ${c.figure.label} | ${c.figure.format(c.before)} | ${c.figure.format(c.after)} | ${c.relative >= 0 ? "+" : ""}${(c.relative * 100).toFixed(1)}% | ${rounds(c.figure.before)} / ${rounds(c.figure.after)} | ${mark(c)} |`,
+    ),
     "",
     `- Figures are medians over each run's rounds. A change is flagged when the ranges of per-round figures do not overlap; with a single round on either side the spread is unknown and nothing is flagged (rerun with more rounds).`,
     `- ${flagged.length} of ${changes.length} figures changed beyond the spread${flagged.length > 0 ? `: ${flagged.map((c) => `${c.figure.label} (${mark(c).replaceAll("*", "")})`).join("; ")}` : ""}.`,

@@ -27,7 +27,9 @@ function acrossRuns(runs: readonly SuiteRun[]): string[] {
     const m = median(values);
     const spread = (Math.max(...values) - Math.min(...values)) / m;
     spreads.push(spread);
-    lines.push(`| ${key} | ${formatNs(m)} | ${formatNs(Math.min(...values))} | ${formatNs(Math.max(...values))} | ${(spread * 100).toFixed(0)}% |`);
+    lines.push(
+      `| ${key} | ${formatNs(m)} | ${formatNs(Math.min(...values))} | ${formatNs(Math.max(...values))} | ${(spread * 100).toFixed(0)}% |`,
+    );
   }
   const summary =
     spreads.length === 0
@@ -42,17 +44,28 @@ function goalsAcrossRuns(runs: readonly SuiteRun[]): string[] {
   return [
     `| goal | ${runs.map((_, i) => `run ${i + 1}`).join(" | ")} |`,
     `| --- | ${runs.map(() => "---").join(" | ")} |`,
-    ...goals.map((goal) => `| ${goal} | ${runs.map((r) => {
-      const g = r.goals.find((x) => x.goal === goal);
-      return g === undefined ? "" : `${g.measured}${g.met ? "" : " (not met)"}`;
-    }).join(" | ")} |`),
+    ...goals.map(
+      (goal) =>
+        `| ${goal} | ${runs
+          .map((r) => {
+            const g = r.goals.find((x) => x.goal === goal);
+            return g === undefined ? "" : `${g.measured}${g.met ? "" : " (not met)"}`;
+          })
+          .join(" | ")} |`,
+    ),
   ];
 }
 
 export function writeDocsPage(runs: readonly SuiteRun[]): string {
   const last = runs.at(-1)!;
   const quick = last.config.quick ? " --quick" : "";
-  const skipped = last.skipped.length === 0 ? [] : ["", `Skipped in these runs (peer not installed): ${last.skipped.map((s) => `${s.name} (${s.missing.join(", ")})`).join("; ")}.`];
+  const skipped =
+    last.skipped.length === 0
+      ? []
+      : [
+          "",
+          `Skipped in these runs (peer not installed): ${last.skipped.map((s) => `${s.name} (${s.missing.join(", ")})`).join("; ")}.`,
+        ];
   return [
     "# Benchmarks",
     "",

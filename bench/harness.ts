@@ -37,7 +37,10 @@ export interface Environment {
 
 /** This package's name and version (dist/bench/ sits two levels below package.json). */
 export function ownPackage(): { name: string; version: string } {
-  return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { name: string; version: string };
+  return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    name: string;
+    version: string;
+  };
 }
 
 export function environment(): Environment {
@@ -149,10 +152,19 @@ async function calibrate(spec: TaskSpec): Promise<number> {
  * median and p99 are the medians of its per-round figures. Ratios are against `reference` (a task
  * name of the group) as `reference median / task median` (above 1: faster).
  */
-export async function measure(config: RunConfig, title: string, reference: string, specs: TaskSpec[], notes: string[] = [], rounds = config.rounds): Promise<Table> {
+export async function measure(
+  config: RunConfig,
+  title: string,
+  reference: string,
+  specs: TaskSpec[],
+  notes: string[] = [],
+  rounds = config.rounds,
+): Promise<Table> {
   const batches = new Map<string, number>();
   for (const spec of specs) batches.set(spec.name, await calibrate(spec));
-  const perRound = new Map<string, { p50: number[]; p99: number[]; samples: number }>(specs.map((s) => [s.name, { p50: [], p99: [], samples: 0 }]));
+  const perRound = new Map<string, { p50: number[]; p99: number[]; samples: number }>(
+    specs.map((s) => [s.name, { p50: [], p99: [], samples: 0 }]),
+  );
   const roundMs = config.timeMs / rounds;
   for (let round = 0; round < rounds; round++) {
     for (const spec of specs) {
@@ -191,7 +203,11 @@ export async function measure(config: RunConfig, title: string, reference: strin
  * summarised: a paired comparison, so a burst of load from other tenants that hits one round
  * hits both tasks.
  */
-export function pairedSpeedup(table: Table, task: string, reference: string): { median: number; min: number; max: number } {
+export function pairedSpeedup(
+  table: Table,
+  task: string,
+  reference: string,
+): { median: number; min: number; max: number } {
   const of = (name: string): number[] => table.rows.find((r) => r.name === name)!.roundMediansNs;
   const mine = of(task);
   const ratios = of(reference).map((ref, i) => ref / mine[i]!);
@@ -269,9 +285,14 @@ export function renderTable(env: Environment, table: Table): string {
   ];
   for (const r of table.rows) {
     const ratio = r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`;
-    lines.push(`| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${describeSpread(r.roundMediansNs)} | ${r.samples} | ${ratio} |`);
+    lines.push(
+      `| ${r.name} | ${libraryLabel(env, r.library)} | ${formatNs(r.medianNs)} | ${formatNs(r.p99Ns)} | ${formatRate(r.opsPerSec)} | ${describeSpread(r.roundMediansNs)} | ${r.samples} | ${ratio} |`,
+    );
   }
-  const notes = [`${table.rounds} round${table.rounds === 1 ? "" : "s"} per task (with one round there is no spread to give: each figure is a single measurement); spread = ± half the range of the per-round medians, relative to their median.`, ...table.notes];
+  const notes = [
+    `${table.rounds} round${table.rounds === 1 ? "" : "s"} per task (with one round there is no spread to give: each figure is a single measurement); spread = ± half the range of the per-round medians, relative to their median.`,
+    ...table.notes,
+  ];
   lines.push("", ...notes.map((n) => `- ${n}`));
   return lines.join("\n");
 }

@@ -43,7 +43,10 @@ function compareMain(args: string[]): number {
     process.stdout.write(COMPARE_USAGE);
     return 0;
   }
-  if (args.length !== 2) throw new BenchUsageError(`bench compare takes two JSON files, got ${args.length} argument${args.length === 1 ? "" : "s"}`);
+  if (args.length !== 2)
+    throw new BenchUsageError(
+      `bench compare takes two JSON files, got ${args.length} argument${args.length === 1 ? "" : "s"}`,
+    );
   const [before, after] = args as [string, string];
   process.stdout.write(renderComparison(compareFiles(before, after), before, after));
   return 0;

@@ -57,7 +57,8 @@ function counter(): { hit(): void; arrived(count: number): Promise<void> } {
 }
 
 const payload = { task_id: "t-000123", workflow: "compress-and-upload", attempt: 1, shard: 7, note: "benchmark event" };
-const makeEvents = (count: number): Event[] => Array.from({ length: count }, () => new Event("task.completed", "bench-sender", payload));
+const makeEvents = (count: number): Event[] =>
+  Array.from({ length: count }, () => new Event("task.completed", "bench-sender", payload));
 
 async function rawPair(stream: string | null, prefix: string, json: boolean): Promise<Pair> {
   // The bridge's own connection options, so that the comparison is of the bridge, not of them.
@@ -83,8 +84,16 @@ async function rawPair(stream: string | null, prefix: string, json: boolean): Pr
   } else {
     const jsm = await jetstreamManager(sub);
     const name = `raw${json ? "j" : "b"}`;
-    await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New, filter_subject: `${prefix}.>`, max_ack_pending: MAX_ACK_PENDING });
-    const messages = await (await jetstream(sub).consumers.get(stream, name)).consume({
+    await jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: `${prefix}.>`,
+      max_ack_pending: MAX_ACK_PENDING,
+    });
+    const messages = await (
+      await jetstream(sub).consumers.get(stream, name)
+    ).consume({
       max_messages: 256,
       callback: (m) => {
         onData(m.data);
@@ -95,7 +104,12 @@ async function rawPair(stream: string | null, prefix: string, json: boolean): Pr
     const js = jetstream(pub);
     sender = { send: (e) => js.publish(subject, encode(e), { msgID: e.eventId }) };
   }
-  return { sender, windowed: stream !== null, arrived: c.arrived, close: async () => (await stop(), await pub.drain(), await sub.drain()) };
+  return {
+    sender,
+    windowed: stream !== null,
+    arrived: c.arrived,
+    close: async () => (await stop(), await pub.drain(), await sub.drain()),
+  };
 }
 
 /**
@@ -113,7 +127,12 @@ async function bridgePair(stream: string | null, prefix: string, oneWay = true):
     new NatsTransport(stream === null ? { ...common, ...way } : { ...common, ...way, stream, durable: d });
   await b.bridge(transport("bench-b", oneWay ? { export: [] } : {}));
   await a.bridge(transport("bench-a", oneWay ? { import: [] } : {}));
-  return { sender: { send: (e) => a.emit(e) }, windowed: stream !== null, arrived: c.arrived, close: async () => (await a.close(), await b.close()) };
+  return {
+    sender: { send: (e) => a.emit(e) },
+    windowed: stream !== null,
+    arrived: c.arrived,
+    close: async () => (await a.close(), await b.close()),
+  };
 }
 
 /** Events per second, and this process's CPU microseconds per event (sender and receiver both). */
@@ -196,7 +215,8 @@ async function main(): Promise<void> {
   ];
   // MODES=core (or jetstream, bridge...) keeps only the rows whose name contains it.
   const only = process.env["MODES"];
-  if (only !== undefined) setups.splice(0, setups.length, ...setups.filter(([name]) => name.includes(only) || name.includes("raw + JSON")));
+  if (only !== undefined)
+    setups.splice(0, setups.length, ...setups.filter(([name]) => name.includes(only) || name.includes("raw + JSON")));
   const pairs: Pair[] = [];
   const rows: Row[] = [];
   for (const [name, count, make] of setups) {
@@ -213,23 +233,30 @@ async function main(): Promise<void> {
       rows[i]!.cpuUs.push(cpuUs);
     }
   }
-  for (let i = 0; i < setups.length; i++) Object.assign(rows[i]!, await latency(pairs[i]!, makeEvents(LATENCY_SAMPLES)));
+  for (let i = 0; i < setups.length; i++)
+    Object.assign(rows[i]!, await latency(pairs[i]!, makeEvents(LATENCY_SAMPLES)));
   for (const pair of pairs) await pair.close();
   for (const stream of streams) await jsm.streams.delete(stream);
   await admin.close();
 
-  console.log(`NATS bridge benchmark: node ${process.version}, nats-server ${version} at ${URL}; ${N} events a round (core ${N * 2}), ${ROUNDS} rounds interleaved, median shown; JetStream window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`);
+  console.log(
+    `NATS bridge benchmark: node ${process.version}, nats-server ${version} at ${URL}; ${N} events a round (core ${N * 2}), ${ROUNDS} rounds interleaved, median shown; JetStream window ${WINDOW}, max_ack_pending ${MAX_ACK_PENDING}`,
+  );
   // CPU per event is this process's (client) time, less swayed by load from elsewhere than ev/s.
   // "vs raw + JSON" is the ratio of the medians; "per round" pairs each round with the raw run
   // of the same round (interleaved, so both met the same load): its median and range.
-  console.log("mode                     median ev/s  (min..max)             p50 ms   p99 ms   vs raw + JSON   per round (min..max)   client CPU us/event");
+  console.log(
+    "mode                     median ev/s  (min..max)             p50 ms   p99 ms   vs raw + JSON   per round (min..max)   client CPU us/event",
+  );
   for (const row of rows) {
     const kind = row.name.split(" ")[0]!;
     const base = rows.find((r) => r.name.startsWith(kind) && r.name.endsWith("raw + JSON"))!;
     const range = `(${Math.round(Math.min(...row.rates))}..${Math.round(Math.max(...row.rates))})`;
     const perRound = row.rates.map((rate, i) => (rate / base.rates[i]!) * 100);
     const paired = `${median(perRound).toFixed(0)}% (${Math.min(...perRound).toFixed(0)}..${Math.max(...perRound).toFixed(0)})`;
-    console.log(`${row.name.padEnd(24)} ${Math.round(median(row.rates)).toString().padStart(11)}  ${range.padEnd(20)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((median(row.rates) / median(base.rates)) * 100).toFixed(0).padStart(5)}%   ${paired.padEnd(22)} ${median(row.cpuUs).toFixed(1).padStart(10)}`);
+    console.log(
+      `${row.name.padEnd(24)} ${Math.round(median(row.rates)).toString().padStart(11)}  ${range.padEnd(20)} ${row.p50.toFixed(3).padStart(8)} ${row.p99.toFixed(3).padStart(8)}   ${((median(row.rates) / median(base.rates)) * 100).toFixed(0).padStart(5)}%   ${paired.padEnd(22)} ${median(row.cpuUs).toFixed(1).padStart(10)}`,
+    );
   }
 }
 

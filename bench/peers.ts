@@ -21,7 +21,8 @@ export function peerVersion(name: string): string | undefined {
     try {
       // Packages whose "exports" hide package.json: walk up from the resolved entry instead.
       const entry = require.resolve(name);
-      file = entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length) + "package.json";
+      file =
+        entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length) + "package.json";
     } catch {
       return undefined;
     }

@@ -22,15 +22,30 @@ export function findChromium(): string | null {
 }
 
 // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-dev-shm-usage", "--no-first-run"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--hide-scrollbars",
+  "--disable-dev-shm-usage",
+  "--no-first-run",
+];
 
 export function screenshot(chromium: string, htmlFile: string, pngFile: string, size = "1100,2400"): void {
-  execFileSync(chromium, [...FLAGS, `--window-size=${size}`, `--screenshot=${resolve(pngFile)}`, pathToFileURL(resolve(htmlFile)).href], { stdio: "pipe", timeout: 60_000 });
+  execFileSync(
+    chromium,
+    [...FLAGS, `--window-size=${size}`, `--screenshot=${resolve(pngFile)}`, pathToFileURL(resolve(htmlFile)).href],
+    { stdio: "pipe", timeout: 60_000 },
+  );
 }
 
 /** The document as the browser parsed it, serialised. */
 export function dumpDom(chromium: string, htmlFile: string): string {
-  return execFileSync(chromium, [...FLAGS, "--dump-dom", pathToFileURL(resolve(htmlFile)).href], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  return execFileSync(chromium, [...FLAGS, "--dump-dom", pathToFileURL(resolve(htmlFile)).href], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000,
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -78,15 +78,34 @@ export function parseSuiteArgs(args: string[]): SuiteArgs | { help: true } {
   if (values.help) return { help: true };
   const only = values.only ?? [];
   const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
-  if (unknown.length > 0) throw new BenchUsageError(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
-  if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
-  if (values.repeat !== undefined && values["write-docs"] === undefined) throw new BenchUsageError("--repeat is for --write-docs (the runs the page's spread is measured over)");
-  return { quick: values.quick, only, json: values.json, report: values.report, writeDocs: values["write-docs"], repeat: values.repeat === undefined ? 3 : positiveInt("repeat", values.repeat) };
+  if (unknown.length > 0)
+    throw new BenchUsageError(
+      `unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+    );
+  if (values.report !== undefined && !/\.html?$/i.test(values.report))
+    throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
+  if (values.repeat !== undefined && values["write-docs"] === undefined)
+    throw new BenchUsageError("--repeat is for --write-docs (the runs the page's spread is measured over)");
+  return {
+    quick: values.quick,
+    only,
+    json: values.json,
+    report: values.report,
+    writeDocs: values["write-docs"],
+    repeat: values.repeat === undefined ? 3 : positiveInt("repeat", values.repeat),
+  };
 }
 
 /** One run of the selected scenarios; prints its markdown on stdout as it goes. */
-export async function runSuite(quick: boolean, only: readonly string[], progress: Progress, print: (text: string) => void = (t) => process.stdout.write(t)): Promise<SuiteRun> {
-  const config: RunConfig = quick ? { quick: true, timeMs: 60, warmupMs: 15, rounds: 1 } : { quick: false, timeMs: 1500, warmupMs: 100, rounds: 3 };
+export async function runSuite(
+  quick: boolean,
+  only: readonly string[],
+  progress: Progress,
+  print: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<SuiteRun> {
+  const config: RunConfig = quick
+    ? { quick: true, timeMs: 60, warmupMs: 15, rounds: 1 }
+    : { quick: false, timeMs: 1500, warmupMs: 100, rounds: 3 };
   const env = environment();
   const loadAverage = loadavg()[0] ?? 0;
   const chunks: string[] = [];
@@ -119,7 +138,8 @@ export async function runSuite(quick: boolean, only: readonly string[], progress
     for (const text of output.text ?? []) out(`${text}\n\n`);
     goals.push(...(output.goals ?? []));
     progress.update((i + 1) / selected.length, scenario.name);
-    if (process.stderr.isTTY !== true) process.stderr.write(`(${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+    if (process.stderr.isTTY !== true)
+      process.stderr.write(`(${scenario.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   }
   progress.done();
   if (goals.length > 0) {
@@ -130,7 +150,9 @@ export async function runSuite(quick: boolean, only: readonly string[], progress
         : "Speed goals are judged on the median over rounds of the ratio measured within each round (both tasks measured close together in time).\n\n",
     );
     const verdict = (met: boolean): string => (quick ? (met ? "rough: yes" : "rough: no") : met ? "yes" : "**no**");
-    out(`| goal | measured | ${quick ? "not judged" : "met"} |\n| --- | --- | --- |\n${goals.map((g) => `| ${g.goal} | ${g.measured} | ${verdict(g.met)} |`).join("\n")}\n\n`);
+    out(
+      `| goal | measured | ${quick ? "not judged" : "met"} |\n| --- | --- | --- |\n${goals.map((g) => `| ${g.goal} | ${g.measured} | ${verdict(g.met)} |`).join("\n")}\n\n`,
+    );
   }
   return { environment: env, config, markdown: chunks.join(""), scenarios, skipped, goals, loadAverage };
 }
@@ -150,7 +172,10 @@ export async function suiteMain(args: string[], progress: Progress): Promise<num
   }
   const last = runs.at(-1)!;
   if (parsed.json !== undefined) {
-    writeFileSync(parsed.json, `${JSON.stringify({ environment: last.environment, config: last.config, scenarios: last.scenarios, skipped: last.skipped, goals: last.goals }, null, 2)}\n`);
+    writeFileSync(
+      parsed.json,
+      `${JSON.stringify({ environment: last.environment, config: last.config, scenarios: last.scenarios, skipped: last.skipped, goals: last.goals }, null, 2)}\n`,
+    );
     process.stderr.write(`wrote ${parsed.json}\n`);
   }
   if (parsed.report !== undefined) {

@@ -78,7 +78,11 @@ export class InvalidPatternError extends BusError {
   readonly input: unknown;
   readonly rule: string;
   constructor(input: unknown, rule: string) {
-    super("EBUS_INVALID_PATTERN", `invalid pattern ${describe(input)}: ${rule}`, typeof input === "string" ? { pattern: input } : {});
+    super(
+      "EBUS_INVALID_PATTERN",
+      `invalid pattern ${describe(input)}: ${rule}`,
+      typeof input === "string" ? { pattern: input } : {},
+    );
     this.input = input;
     this.rule = rule;
   }
@@ -100,7 +104,11 @@ export class InvalidEventError extends BusError {
   readonly rule: string;
   /** `got` says what was received (see `received()`); it goes into the message only. */
   constructor(field: string, rule: string, cause?: unknown, got?: string) {
-    super("EBUS_INVALID_EVENT", `invalid event: ${field}: ${rule}${got === undefined ? "" : `; got ${got}`}`, cause === undefined ? {} : { cause });
+    super(
+      "EBUS_INVALID_EVENT",
+      `invalid event: ${field}: ${rule}${got === undefined ? "" : `; got ${got}`}`,
+      cause === undefined ? {} : { cause },
+    );
     this.field = field;
     this.rule = rule;
   }
@@ -123,7 +131,10 @@ export class InvalidOptionsError extends BusError {
 
   /** @internal `invalid <what>: <each issue as path: message>`, the issues as `cause`, then the fix if any. */
   static fromIssues(what: string, issues: readonly OptionIssue[], fix?: string): InvalidOptionsError {
-    return new InvalidOptionsError(`invalid ${what}: ${formatIssues(issues)}${fix === undefined ? "" : ` (${fix})`}`, issues);
+    return new InvalidOptionsError(
+      `invalid ${what}: ${formatIssues(issues)}${fix === undefined ? "" : ` (${fix})`}`,
+      issues,
+    );
   }
 }
 
@@ -135,7 +146,9 @@ export interface OptionIssue {
 
 /** @internal Validation issues for a message: each as `path: message`, joined with "; ". */
 export function formatIssues(issues: readonly OptionIssue[]): string {
-  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message)).join("; ");
+  return issues
+    .map((i) => (i.path.length > 0 ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
+    .join("; ");
 }
 
 /**
@@ -288,7 +301,9 @@ export class WaitTimeoutError extends BusError {
  */
 export class AlreadyBridgedError extends BusError {
   declare readonly code: "EBUS_ALREADY_BRIDGED";
-  constructor(message = "this bus is already bridged: one bridge at a time; close it (await bridge.close()) before bridging again") {
+  constructor(
+    message = "this bus is already bridged: one bridge at a time; close it (await bridge.close()) before bridging again",
+  ) {
     super("EBUS_ALREADY_BRIDGED", message);
   }
 }

@@ -18,7 +18,8 @@ const FORM =
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 const daysIn = (year: number, month: number): number => (month === 2 && leap(year) ? 29 : DAYS[month - 1]!);
-const millis = (fraction: string | undefined): number => (fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0")));
+const millis = (fraction: string | undefined): number =>
+  fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"));
 
 /** What a person should send instead, for error messages. */
 export const TIMESTAMP_RULE =
@@ -31,7 +32,8 @@ export function parseEventTime(text: string): number | null {
   const [year, month, day, hour] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
   const minute = Number(m[5] ?? 0);
   const second = Number(m[6] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59)
+    return null;
   let offsetMs = 0;
   if (m[9] !== undefined) {
     const [oh, om, os] = [Number(m[10]), Number(m[11] ?? 0), Number(m[12] ?? 0)];

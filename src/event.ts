@@ -101,7 +101,13 @@ export function isEvent(value: unknown): value is Event {
 }
 
 /** The snake_case wire key of each Event property, for the hint when a dict uses the latter. */
-const WIRE_KEYS: Readonly<Record<string, string>> = { eventId: "event_id", eventType: "event_type", timestamp: "timestamp", source: "source", data: "data" };
+const WIRE_KEYS: Readonly<Record<string, string>> = {
+  eventId: "event_id",
+  eventType: "event_type",
+  timestamp: "timestamp",
+  source: "source",
+  data: "data",
+};
 
 /** The hint for a dict written with the Event's own (camelCase) property names. */
 function camelCaseHint(input: unknown): string | null {
@@ -140,15 +146,31 @@ export class Event<T extends string = string, D extends object = Record<string, 
    */
   constructor(eventType: T, source: string, data?: D, timestamp?: Date, eventId?: string) {
     assertEventType(eventType);
-    if (typeof source !== "string" || source.length === 0) throw new InvalidEventError("source", "source is required", undefined, received(source));
+    if (typeof source !== "string" || source.length === 0)
+      throw new InvalidEventError("source", "source is required", undefined, received(source));
     if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
-      throw new InvalidEventError("data", "must be an object of the event's fields, not an array or a primitive: such as { task_id: \"t1\" }, or omitted for {}", undefined, received(data));
+      throw new InvalidEventError(
+        "data",
+        'must be an object of the event\'s fields, not an array or a primitive: such as { task_id: "t1" }, or omitted for {}',
+        undefined,
+        received(data),
+      );
     }
     if (timestamp !== undefined && !(timestamp instanceof Date && !Number.isNaN(timestamp.getTime()))) {
-      throw new InvalidEventError("timestamp", "must be a valid Date (or omitted for now)", undefined, received(timestamp));
+      throw new InvalidEventError(
+        "timestamp",
+        "must be a valid Date (or omitted for now)",
+        undefined,
+        received(timestamp),
+      );
     }
     if (eventId !== undefined && (typeof eventId !== "string" || eventId.length === 0)) {
-      throw new InvalidEventError("event_id", "must be a non-empty string (or omitted for a new id)", undefined, received(eventId));
+      throw new InvalidEventError(
+        "event_id",
+        "must be a non-empty string (or omitted for a new id)",
+        undefined,
+        received(eventId),
+      );
     }
     this.eventType = eventType;
     this.source = source;
@@ -208,7 +230,8 @@ export class Event<T extends string = string, D extends object = Record<string, 
     }
     const dict = input as EventDict;
     const timestamp = new Date(parseEventTime(dict.timestamp)!);
-    if (Number.isNaN(timestamp.getTime())) throw new InvalidEventError("timestamp", "is out of the range of a JavaScript Date");
+    if (Number.isNaN(timestamp.getTime()))
+      throw new InvalidEventError("timestamp", "is out of the range of a JavaScript Date");
     return new Event(dict.event_type, dict.source, dict.data, timestamp, dict.event_id);
   }
 }

@@ -20,7 +20,14 @@ export {
 export { EventBus } from "./bus/event-bus.js";
 export { EventBusGlobal } from "./bus/global.js";
 export type { EmitResult } from "./bus/emit-state.js";
-export type { BusOptions, CloseOptions, Logger, StatsOptions, WorkerOptions, WorkerResourceLimits } from "./bus/options.js";
+export type {
+  BusOptions,
+  CloseOptions,
+  Logger,
+  StatsOptions,
+  WorkerOptions,
+  WorkerResourceLimits,
+} from "./bus/options.js";
 export type { HistoryQuery } from "./bus/queries.js";
 export type { BusStats, BridgeState, BridgeStats, WorkerStats } from "./stats/report.js";
 export type { Bridge, BridgeHost, BridgeLink, BusTransport, LocalEmitOutcome } from "./bus/bridge.js";

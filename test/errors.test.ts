@@ -51,7 +51,12 @@ const table: { [C in BusErrorCode]: Row } = {
   EBUS_INVALID_OPTIONS: {
     Class: InvalidOptionsError,
     name: "InvalidOptionsError",
-    make: () => InvalidOptionsError.fromIssues("close options", [{ path: [], message: 'Unrecognized key: "timeout"' }], "close takes { timeoutMs }"),
+    make: () =>
+      InvalidOptionsError.fromIssues(
+        "close options",
+        [{ path: [], message: 'Unrecognized key: "timeout"' }],
+        "close takes { timeoutMs }",
+      ),
     message: `invalid close options: Unrecognized key: "timeout" (close takes { timeoutMs })`,
   },
   EBUS_INVALID_HANDLER: {
@@ -60,19 +65,54 @@ const table: { [C in BusErrorCode]: Row } = {
     make: () => new InvalidHandlerError("handler must be a function or an offload() descriptor; got a number (1)"),
     message: "handler must be a function or an offload() descriptor; got a number (1)",
   },
-  EBUS_CLOSED: { Class: BusClosedError, name: "BusClosedError", make: () => new BusClosedError(), message: "the event bus is closed" },
+  EBUS_CLOSED: {
+    Class: BusClosedError,
+    name: "BusClosedError",
+    make: () => new BusClosedError(),
+    message: "the event bus is closed",
+  },
   EBUS_RECURSION_LIMIT: {
     Class: RecursionLimitError,
     name: "RecursionLimitError",
     make: () => new RecursionLimitError(64, "a.b"),
     message: `emit of "a.b" nested deeper than 64 synchronous re-emits`,
   },
-  EBUS_HANDLER_FAILED: { Class: HandlerFailedError, name: "HandlerFailedError", make: () => new HandlerFailedError("handler threw", context), message: "handler threw" },
-  EBUS_HANDLER_TIMEOUT: { Class: HandlerTimeoutError, name: "HandlerTimeoutError", make: () => new HandlerTimeoutError("ran past 5 ms", context), message: "ran past 5 ms" },
-  EBUS_WORKER_CRASHED: { Class: WorkerCrashedError, name: "WorkerCrashedError", make: () => new WorkerCrashedError("thread exited", context), message: "thread exited" },
-  EBUS_NOT_CLONEABLE: { Class: NotCloneableError, name: "NotCloneableError", make: () => new NotCloneableError("a function", context), message: "a function" },
-  EBUS_TRANSPORT: { Class: TransportError, name: "TransportError", make: () => new TransportError("publish failed", context), message: "publish failed" },
-  EBUS_WAIT_TIMEOUT: { Class: WaitTimeoutError, name: "WaitTimeoutError", make: () => new WaitTimeoutError("no event within 5 ms", context), message: "no event within 5 ms" },
+  EBUS_HANDLER_FAILED: {
+    Class: HandlerFailedError,
+    name: "HandlerFailedError",
+    make: () => new HandlerFailedError("handler threw", context),
+    message: "handler threw",
+  },
+  EBUS_HANDLER_TIMEOUT: {
+    Class: HandlerTimeoutError,
+    name: "HandlerTimeoutError",
+    make: () => new HandlerTimeoutError("ran past 5 ms", context),
+    message: "ran past 5 ms",
+  },
+  EBUS_WORKER_CRASHED: {
+    Class: WorkerCrashedError,
+    name: "WorkerCrashedError",
+    make: () => new WorkerCrashedError("thread exited", context),
+    message: "thread exited",
+  },
+  EBUS_NOT_CLONEABLE: {
+    Class: NotCloneableError,
+    name: "NotCloneableError",
+    make: () => new NotCloneableError("a function", context),
+    message: "a function",
+  },
+  EBUS_TRANSPORT: {
+    Class: TransportError,
+    name: "TransportError",
+    make: () => new TransportError("publish failed", context),
+    message: "publish failed",
+  },
+  EBUS_WAIT_TIMEOUT: {
+    Class: WaitTimeoutError,
+    name: "WaitTimeoutError",
+    make: () => new WaitTimeoutError("no event within 5 ms", context),
+    message: "no event within 5 ms",
+  },
   EBUS_ALREADY_BRIDGED: {
     Class: AlreadyBridgedError,
     name: "AlreadyBridgedError",
@@ -103,7 +143,14 @@ describe("error classes", () => {
   }
 
   it("delivery errors carry the subscription, its pattern and the cause", () => {
-    for (const Class of [HandlerFailedError, HandlerTimeoutError, WorkerCrashedError, NotCloneableError, TransportError, WaitTimeoutError]) {
+    for (const Class of [
+      HandlerFailedError,
+      HandlerTimeoutError,
+      WorkerCrashedError,
+      NotCloneableError,
+      TransportError,
+      WaitTimeoutError,
+    ]) {
       const err = new Class("m", context);
       expect(err).toMatchObject({ subscriptionId: "sub-1", pattern: "task.*", cause: context.cause });
     }
@@ -117,6 +164,7 @@ describe("error classes", () => {
 
   it("the README's error table lists every code with its class", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    for (const [code, row] of Object.entries(table)) expect(readme).toMatch(new RegExp(`\\| \`${code}\` \\| \`${row.name}\` \\|`));
+    for (const [code, row] of Object.entries(table))
+      expect(readme).toMatch(new RegExp(`\\| \`${code}\` \\| \`${row.name}\` \\|`));
   });
 });

@@ -88,7 +88,13 @@ describe("new Event", () => {
 
 describe("wire format", () => {
   it("toDict writes the snake_case EventDict", () => {
-    const event = new Event(EventType.TASK_COMPLETED, "workflow_1", { task_id: "t1" }, new Date("2026-11-27T11:13:29.123Z"), "abc");
+    const event = new Event(
+      EventType.TASK_COMPLETED,
+      "workflow_1",
+      { task_id: "t1" },
+      new Date("2026-11-27T11:13:29.123Z"),
+      "abc",
+    );
     expect(event.toDict()).toStrictEqual({
       event_id: "abc",
       event_type: "task.completed",
@@ -168,7 +174,12 @@ describe("fromDict timestamps", () => {
     expect(at("2024-02-29T00:00:00Z")).toBe(Date.UTC(2024, 1, 29));
     expect(at("2026-11-27T11:13:29.1Z")).toBe(Date.UTC(2026, 10, 27, 11, 13, 29, 100));
     expect(at("2026-11-27T11:13:29.123456789Z")).toBe(Date.UTC(2026, 10, 27, 11, 13, 29, 123));
-    for (const bad of ["2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T11:13:60Z"]) {
+    for (const bad of [
+      "2026-02-29T00:00:00Z",
+      "2026-02-30T00:00:00Z",
+      "2026-11-27T24:00:00Z",
+      "2026-11-27T11:13:60Z",
+    ]) {
       expect((expectCode(() => at(bad), "EBUS_INVALID_EVENT") as InvalidEventError).field).toBe("timestamp");
     }
   });
@@ -204,13 +215,27 @@ describe("fromDict timestamps", () => {
     expect(new Date(at("0099-03-01T00:00:00Z")).getUTCFullYear()).toBe(99);
   });
 
-  it.each(["2026-11-27", "11:13:29", "yesterday", "2026-13-01T00:00:00Z", "2026-11-27T25:00:00Z", "", "1732706009", "2026-11-27T11:13:29+24:00", "2026-11-27T11:13:29+05:30:60", "2026-11-27T11:1", "2026-11-27  11:13:29", "2026-11-27T11:13:29.Z", "2026-11-27t11:13:29"])(
-    "rejects %j naming the timestamp field",
-    (timestamp) => {
-      const err = expectCode(() => Event.fromDict({ ...validDict(), timestamp }), "EBUS_INVALID_EVENT") as InvalidEventError;
-      expect(err.field).toBe("timestamp");
-    },
-  );
+  it.each([
+    "2026-11-27",
+    "11:13:29",
+    "yesterday",
+    "2026-13-01T00:00:00Z",
+    "2026-11-27T25:00:00Z",
+    "",
+    "1732706009",
+    "2026-11-27T11:13:29+24:00",
+    "2026-11-27T11:13:29+05:30:60",
+    "2026-11-27T11:1",
+    "2026-11-27  11:13:29",
+    "2026-11-27T11:13:29.Z",
+    "2026-11-27t11:13:29",
+  ])("rejects %j naming the timestamp field", (timestamp) => {
+    const err = expectCode(
+      () => Event.fromDict({ ...validDict(), timestamp }),
+      "EBUS_INVALID_EVENT",
+    ) as InvalidEventError;
+    expect(err.field).toBe("timestamp");
+  });
 });
 
 describe("fromDict rejects wrong shapes with EBUS_INVALID_EVENT naming the field", () => {
@@ -247,7 +272,10 @@ describe("fromDict rejects wrong shapes with EBUS_INVALID_EVENT naming the field
   });
 
   it("an empty source breaks the rule `source is required`", () => {
-    const err = expectCode(() => Event.fromDict({ ...validDict(), source: "" }), "EBUS_INVALID_EVENT") as InvalidEventError;
+    const err = expectCode(
+      () => Event.fromDict({ ...validDict(), source: "" }),
+      "EBUS_INVALID_EVENT",
+    ) as InvalidEventError;
     expect(err.rule).toBe("source is required");
   });
 
@@ -267,7 +295,8 @@ describe("prototype pollution", () => {
   });
 
   it("keeps a `__proto__` key in data as an own property, through fromDict and the wire", () => {
-    const wire = '{"event_id":"x","event_type":"a.b","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}';
+    const wire =
+      '{"event_id":"x","event_type":"a.b","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}';
     const event = Event.fromDict(JSON.parse(wire));
     expect(Object.prototype.hasOwnProperty.call(event.data, "__proto__")).toBe(true);
     expect(Object.getPrototypeOf(event.data)).toBe(Object.prototype);
@@ -280,7 +309,8 @@ describe("prototype pollution", () => {
   });
 
   it("ignores a `__proto__` key at the top level of the dict", () => {
-    const wire = '{"__proto__":{"polluted":true},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}';
+    const wire =
+      '{"__proto__":{"polluted":true},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}';
     const event = Event.fromDict(JSON.parse(wire));
     expect(event.eventType).toBe("a");
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();

@@ -29,17 +29,33 @@ export class HandlerContext implements OffloadContext {
     } else if (isEvent(eventOrType)) {
       // The brand accepts an Event of any copy of the package (the handler module may import its own).
       if (data !== undefined || source !== undefined) {
-        throw new InvalidEventError("ctx.emit", "takes either an Event alone or (eventType, data?, source?), not an Event with data or source");
+        throw new InvalidEventError(
+          "ctx.emit",
+          "takes either an Event alone or (eventType, data?, source?), not an Event with data or source",
+        );
       }
       // Rebuilt with this copy's checks, whichever copy of the package made it.
-      event = new Event(eventOrType.eventType, eventOrType.source, eventOrType.data, eventOrType.timestamp, eventOrType.eventId);
+      event = new Event(
+        eventOrType.eventType,
+        eventOrType.source,
+        eventOrType.data,
+        eventOrType.timestamp,
+        eventOrType.eventId,
+      );
     } else {
-      throw new InvalidEventError("ctx.emit", `needs an event type (a string) or an Event, got ${received(eventOrType)}`);
+      throw new InvalidEventError(
+        "ctx.emit",
+        `needs an event type (a string) or an Event, got ${received(eventOrType)}`,
+      );
     }
     try {
       structuredClone(event.data);
     } catch (err) {
-      throw new InvalidEventError("data", `cannot cross to the main thread (${messageOf(err)}): keep to what structured clone copies`, err);
+      throw new InvalidEventError(
+        "data",
+        `cannot cross to the main thread (${messageOf(err)}): keep to what structured clone copies`,
+        err,
+      );
     }
     if (this.settled) {
       this.onLate();

@@ -112,7 +112,8 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
       if (isThenable(returned)) {
         // One promise, subscribed to twice (within, then await): a thenable's then runs once.
         const settled = Promise.resolve(returned);
-        if (timeout > 0 && !(await within(settled, timeout))) throw new TimedOut(`offloaded handler ran past its timeout of ${timeout} ms`);
+        if (timeout > 0 && !(await within(settled, timeout)))
+          throw new TimedOut(`offloaded handler ran past its timeout of ${timeout} ms`);
         await settled;
       }
     } catch (err) {

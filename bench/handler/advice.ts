@@ -28,18 +28,34 @@ export function advise(runs: readonly HandlerRun[]): Recommendation {
   const inline = runs.find((r) => r.mode === "inline");
   const offloaded = runs.filter((r) => r.mode === "offload");
   if (inline === undefined) throw new Error("advise: no inline run to compare against");
-  if (offloaded.length === 0) return { mode: "inline", threads: 0, reason: "stay inline: no offloaded thread count was measured" };
+  if (offloaded.length === 0)
+    return { mode: "inline", threads: 0, reason: "stay inline: no offloaded thread count was measured" };
   const best = Math.max(...offloaded.map((r) => r.eventsPerSec));
-  const chosen = [...offloaded].sort((a, b) => a.threads - b.threads).find((r) => r.eventsPerSec >= WORTH_A_THREAD * best)!;
+  const chosen = [...offloaded]
+    .sort((a, b) => a.threads - b.threads)
+    .find((r) => r.eventsPerSec >= WORTH_A_THREAD * best)!;
   const ratio = chosen.eventsPerSec / inline.eventsPerSec;
   const threads = `${chosen.threads} thread${chosen.threads === 1 ? "" : "s"}`;
   const delays = `event-loop delay p99 ${describeDelay(chosen)} instead of ${describeDelay(inline)}`;
   if (ratio >= FASTER) {
-    return { mode: "offload", threads: chosen.threads, reason: `offload with ${threads}: ${ratio.toFixed(1)}x the inline rate (${formatRate(chosen.eventsPerSec)} against ${formatRate(inline.eventsPerSec)}), ${delays}` };
+    return {
+      mode: "offload",
+      threads: chosen.threads,
+      reason: `offload with ${threads}: ${ratio.toFixed(1)}x the inline rate (${formatRate(chosen.eventsPerSec)} against ${formatRate(inline.eventsPerSec)}), ${delays}`,
+    };
   }
   const delaysKnown = !inline.eventLoopDelayTooFewSamples && !chosen.eventLoopDelayTooFewSamples;
-  if (delaysKnown && inline.eventLoopDelayP99Ms >= BLOCKING_DELAY_MS && chosen.eventLoopDelayP99Ms <= inline.eventLoopDelayP99Ms / 4 && ratio >= 0.5) {
-    return { mode: "offload", threads: chosen.threads, reason: `offload with ${threads} for responsiveness: ${delays}, at ${ratio.toFixed(2)}x the inline rate` };
+  if (
+    delaysKnown &&
+    inline.eventLoopDelayP99Ms >= BLOCKING_DELAY_MS &&
+    chosen.eventLoopDelayP99Ms <= inline.eventLoopDelayP99Ms / 4 &&
+    ratio >= 0.5
+  ) {
+    return {
+      mode: "offload",
+      threads: chosen.threads,
+      reason: `offload with ${threads} for responsiveness: ${delays}, at ${ratio.toFixed(2)}x the inline rate`,
+    };
   }
   const inlineRatio = inline.eventsPerSec / chosen.eventsPerSec;
   return {

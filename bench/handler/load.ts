@@ -54,7 +54,13 @@ class Recorder {
   }
 
   outcome(events: number, elapsedMs: number): RoundOutcome {
-    return { events, elapsedMs, latencies: this.latencies.subarray(0, events), failed: this.failed, firstError: this.firstError };
+    return {
+      events,
+      elapsedMs,
+      latencies: this.latencies.subarray(0, events),
+      failed: this.failed,
+      firstError: this.firstError,
+    };
   }
 }
 

@@ -81,7 +81,9 @@ function parseThreads(text: string): number[] {
   const threads = parts.map((p) => {
     const n = Number(p);
     if (p === "" || !Number.isSafeInteger(n) || n <= 0 || n > 1024) {
-      throw new BenchUsageError(`--threads must be a comma-separated list of thread counts from 1 to 1024 (e.g. 1,2,4), got "${text}"`);
+      throw new BenchUsageError(
+        `--threads must be a comma-separated list of thread counts from 1 to 1024 (e.g. 1,2,4), got "${text}"`,
+      );
     }
     return n;
   });
@@ -93,10 +95,13 @@ function parseHandlerSpec(spec: string, cwd: string): { module: URL; exportName:
   const file = hash === -1 ? spec : spec.slice(0, hash);
   const exportName = hash === -1 ? "default" : spec.slice(hash + 1);
   if (file === "" || exportName === "") {
-    throw new BenchUsageError(`--handler must be FILE#EXPORT (e.g. ./handler.mjs#work) or FILE for its default export, got "${spec}"`);
+    throw new BenchUsageError(
+      `--handler must be FILE#EXPORT (e.g. ./handler.mjs#work) or FILE for its default export, got "${spec}"`,
+    );
   }
   const module = file.startsWith("file:") ? new URL(file) : pathToFileURL(resolve(cwd, file));
-  if (!existsSync(module)) throw new BenchUsageError(`--handler: no such file ${module.pathname} (paths are relative to ${cwd})`);
+  if (!existsSync(module))
+    throw new BenchUsageError(`--handler: no such file ${module.pathname} (paths are relative to ${cwd})`);
   return { module, exportName };
 }
 
@@ -105,20 +110,29 @@ function readPayloads(file: string, cwd: string): Record<string, unknown>[] {
   try {
     parsed = JSON.parse(readFileSync(resolve(cwd, file), "utf8"));
   } catch (err) {
-    throw new BenchUsageError(`--payload: cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BenchUsageError(
+      `--payload: cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
-  if (items.length === 0) throw new BenchUsageError(`--payload: ${file} holds an empty array; give at least one event data object`);
+  if (items.length === 0)
+    throw new BenchUsageError(`--payload: ${file} holds an empty array; give at least one event data object`);
   items.forEach((item, i) => {
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      throw new BenchUsageError(`--payload: event data must be objects; ${Array.isArray(parsed) ? `item ${i}` : "the file"} of ${file} is ${item === null ? "null" : Array.isArray(item) ? "an array" : typeof item}`);
+      throw new BenchUsageError(
+        `--payload: event data must be objects; ${Array.isArray(parsed) ? `item ${i}` : "the file"} of ${file} is ${item === null ? "null" : Array.isArray(item) ? "an array" : typeof item}`,
+      );
     }
   });
   return items as Record<string, unknown>[];
 }
 
 /** @throws BenchUsageError naming the bad option and what it accepts. */
-export function parseHandlerArgs(args: string[], cwd = process.cwd(), parallelism = availableParallelism()): ParsedHandlerArgs {
+export function parseHandlerArgs(
+  args: string[],
+  cwd = process.cwd(),
+  parallelism = availableParallelism(),
+): ParsedHandlerArgs {
   const { values } = usageErrors(() =>
     parseArgs({
       args,
@@ -149,11 +163,15 @@ export function parseHandlerArgs(args: string[], cwd = process.cwd(), parallelis
   } catch (err) {
     throw new BenchUsageError(`--type: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (values.report !== undefined && !/\.html?$/i.test(values.report)) throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
+  if (values.report !== undefined && !/\.html?$/i.test(values.report))
+    throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
   const events = values.events === undefined ? DEFAULT_EVENTS : positiveInt("events", values.events);
   const threads = values.threads === undefined ? defaultThreads(parallelism) : parseThreads(values.threads);
   const rounds = values.rounds === undefined ? DEFAULT_ROUNDS : positiveInt("rounds", values.rounds);
-  if (rounds > events) throw new BenchUsageError(`--rounds (${rounds}) must not exceed --events (${events}): every round needs at least one event`);
+  if (rounds > events)
+    throw new BenchUsageError(
+      `--rounds (${rounds}) must not exceed --events (${events}): every round needs at least one event`,
+    );
   return {
     help: false,
     spec: values.handler,
@@ -164,7 +182,10 @@ export function parseHandlerArgs(args: string[], cwd = process.cwd(), parallelis
     seconds: values.seconds === undefined ? DEFAULT_SECONDS : positiveNumber("seconds", values.seconds),
     threads,
     rate: values.rate === undefined ? null : positiveNumber("rate", values.rate),
-    window: values.window === undefined ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE : positiveInt("window", values.window),
+    window:
+      values.window === undefined
+        ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE
+        : positiveInt("window", values.window),
     warmup: values.warmup === undefined ? Math.ceil(events / 10) : nonNegativeInt("warmup", values.warmup),
     rounds,
     json: values.json,

@@ -12,7 +12,9 @@ export function formatMs(ms: number): string {
 
 export function delayCell(run: HandlerRun): string {
   const figure = `${formatMs(run.eventLoopDelayP99Ms)} (${run.eventLoopDelaySamples} samples)`;
-  return run.eventLoopDelayTooFewSamples ? `${formatMs(run.eventLoopDelayP99Ms)}: too few samples (${run.eventLoopDelaySamples}) to mean anything` : figure;
+  return run.eventLoopDelayTooFewSamples
+    ? `${formatMs(run.eventLoopDelayP99Ms)}: too few samples (${run.eventLoopDelaySamples}) to mean anything`
+    : figure;
 }
 
 export function describeLoad(results: HandlerResults): string {
@@ -23,7 +25,20 @@ export function describeLoad(results: HandlerResults): string {
 
 export function renderHandlerTable(results: HandlerResults): string {
   const anyFailed = results.runs.some((r) => r.failed > 0);
-  const header = ["mode", "events", "events/s (median)", "spread", "p50", "p90", "p99", "p99.9", "max", "event-loop delay p99", "main thread µs/event", "CPU (cores)"];
+  const header = [
+    "mode",
+    "events",
+    "events/s (median)",
+    "spread",
+    "p50",
+    "p90",
+    "p99",
+    "p99.9",
+    "max",
+    "event-loop delay p99",
+    "main thread µs/event",
+    "CPU (cores)",
+  ];
   if (anyFailed) header.push("failed");
   const rows = results.runs.map((r) => {
     const cells = [
@@ -60,7 +75,8 @@ export function renderHandlerReport(results: HandlerResults): string {
     "- Latency: emit to EmitResult (every handler done), exact percentiles over every measured event of the mode.",
     `- Event-loop delay: p99 of how late a 1 ms timer fired while the mode ran (as monitorEventLoopDelay samples it), with its sample count; under ${MIN_DELAY_SAMPLES} samples it is marked as meaning nothing. Main thread µs/event: event-loop busy time per event (median of the rounds). CPU: process CPU time (all threads) / wall time.`,
   ];
-  for (const r of results.runs.filter((x) => x.failed > 0)) lines.push(`- ${runLabel(r)}: ${r.failed} events failed; first error: ${r.firstError ?? "unknown"}`);
+  for (const r of results.runs.filter((x) => x.failed > 0))
+    lines.push(`- ${runLabel(r)}: ${r.failed} events failed; first error: ${r.firstError ?? "unknown"}`);
   lines.push("", `**Advice:** ${results.recommendation.reason}.`, "");
   return lines.join("\n");
 }

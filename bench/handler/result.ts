@@ -79,7 +79,13 @@ export function latencyPercentiles(latencies: Float64Array): LatencyMs {
   if (latencies.length === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   latencies.sort();
   const sorted = latencies as unknown as readonly number[];
-  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), p999: quantile(sorted, 0.999), max: latencies[latencies.length - 1]! };
+  return {
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    p999: quantile(sorted, 0.999),
+    max: latencies[latencies.length - 1]!,
+  };
 }
 
 export function runLabel(run: Pick<HandlerRun, "mode" | "threads">): string {

@@ -15,7 +15,14 @@ import { advise } from "./advice.js";
 import { DelaySampler, p99Ms } from "./delay.js";
 import { closedLoop, openLoop, type EmitFn, type RoundOutcome } from "./load.js";
 import type { HandlerOptions } from "./options.js";
-import { latencyPercentiles, MIN_DELAY_SAMPLES, runLabel, type HandlerResults, type HandlerRun, type Mode } from "./result.js";
+import {
+  latencyPercentiles,
+  MIN_DELAY_SAMPLES,
+  runLabel,
+  type HandlerResults,
+  type HandlerRun,
+  type Mode,
+} from "./result.js";
 
 /** What an inline handler gets as its second argument, like an offloaded handler's context. */
 export interface HandlerContext {
@@ -41,22 +48,38 @@ export async function loadHandler(module: URL, exportName: string): Promise<User
   const fn = namespace[exportName];
   if (typeof fn !== "function") {
     const found = Object.keys(namespace).filter((k) => typeof namespace[k] === "function");
-    throw new BenchUsageError(`--handler: ${module.pathname} has no function export "${exportName}"${found.length > 0 ? ` (function exports: ${found.join(", ")})` : ""}`);
+    throw new BenchUsageError(
+      `--handler: ${module.pathname} has no function export "${exportName}"${found.length > 0 ? ` (function exports: ${found.join(", ")})` : ""}`,
+    );
   }
   return fn as UserHandler;
 }
 
 function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] {
-  const subject = (mode: Mode, threads: number, bus: EventBus): Subject => ({ mode, threads, bus, rounds: [], roundDelays: [], mainThreadUs: [], cpuMs: 0, delay: createHistogram() });
+  const subject = (mode: Mode, threads: number, bus: EventBus): Subject => ({
+    mode,
+    threads,
+    bus,
+    rounds: [],
+    roundDelays: [],
+    mainThreadUs: [],
+    cpuMs: 0,
+    delay: createHistogram(),
+  });
   // Failures are counted and reported by the run itself (see load.ts): the bus need not log them.
   const quiet = { onError: () => {} };
   const inline = new EventBus(quiet);
-  const ctx: HandlerContext = { emit: (eventType, data, source) => inline.emit(new Event(eventType, source ?? "bench", data ?? {})) };
+  const ctx: HandlerContext = {
+    emit: (eventType, data, source) => inline.emit(new Event(eventType, source ?? "bench", data ?? {})),
+  };
   inline.subscribe(options.type, (event) => handler(event, ctx));
   const subjects = [subject("inline", 0, inline)];
   for (const threads of options.threads) {
     // maxQueue above the window: past it, emit waits for room, which would cap the window.
-    const bus = new EventBus({ ...quiet, workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) } });
+    const bus = new EventBus({
+      ...quiet,
+      workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) },
+    });
     bus.subscribe(options.type, offload(options.module, options.exportName));
     subjects.push(subject("offload", threads, bus));
   }
@@ -105,17 +128,30 @@ function summarise(s: Subject): HandlerRun {
   };
 }
 
-export async function runHandlerBench(options: HandlerOptions, progress: Progress, packageVersion: string): Promise<HandlerResults> {
+export async function runHandlerBench(
+  options: HandlerOptions,
+  progress: Progress,
+  packageVersion: string,
+): Promise<HandlerResults> {
   const handler = await loadHandler(options.module, options.exportName);
   const subjects = makeSubjects(options, handler);
   const total = subjects.length * (options.warmup + options.events);
   let finished = 0;
-  const show = (s: Subject, phase: string, sent: number): void => progress.update((finished + sent) / total, `${runLabel(s)}: ${phase}`);
-  const run = (s: Subject, events: number, seconds: number, onProgress: (sent: number) => void): Promise<RoundOutcome> => {
+  const show = (s: Subject, phase: string, sent: number): void =>
+    progress.update((finished + sent) / total, `${runLabel(s)}: ${phase}`);
+  const run = (
+    s: Subject,
+    events: number,
+    seconds: number,
+    onProgress: (sent: number) => void,
+  ): Promise<RoundOutcome> => {
     let i = 0;
-    const emit: EmitFn = () => s.bus.emit(new Event(options.type, "bench", options.payloads[i++ % options.payloads.length]!));
+    const emit: EmitFn = () =>
+      s.bus.emit(new Event(options.type, "bench", options.payloads[i++ % options.payloads.length]!));
     const limits = { events, deadline: performance.now() + seconds * 1000, onProgress };
-    return options.rate === null ? closedLoop(emit, { ...limits, window: options.window }) : openLoop(emit, { ...limits, rate: options.rate });
+    return options.rate === null
+      ? closedLoop(emit, { ...limits, window: options.window })
+      : openLoop(emit, { ...limits, rate: options.rate });
   };
   try {
     for (const s of subjects) {
@@ -131,11 +167,15 @@ export async function runHandlerBench(options: HandlerOptions, progress: Progres
         const elu = performance.eventLoopUtilization();
         const cpu = process.cpuUsage();
         delay.start();
-        const outcome = await run(s, events, options.seconds / options.rounds, (sent) => show(s, `round ${round + 1}/${options.rounds}`, sent));
+        const outcome = await run(s, events, options.seconds / options.rounds, (sent) =>
+          show(s, `round ${round + 1}/${options.rounds}`, sent),
+        );
         delay.stop(s.delay);
         const used = process.cpuUsage(cpu);
         s.cpuMs += (used.user + used.system) / 1000;
-        s.mainThreadUs.push(outcome.events > 0 ? (performance.eventLoopUtilization(elu).active * 1000) / outcome.events : 0);
+        s.mainThreadUs.push(
+          outcome.events > 0 ? (performance.eventLoopUtilization(elu).active * 1000) / outcome.events : 0,
+        );
         s.roundDelays.push(p99Ms(delay.round));
         s.rounds.push(outcome);
         finished += events;

@@ -20,7 +20,12 @@ export function handlerCharts(results: HandlerResults): string[] {
     valueLabel: "events per second",
     categoryLabel: "mode (threads)",
     series: ["events/s"],
-    categories: results.runs.map((r) => ({ label: runLabel(r), bars: [{ value: r.eventsPerSec, min: Math.min(...r.perRound.eventsPerSec), max: Math.max(...r.perRound.eventsPerSec) }] })),
+    categories: results.runs.map((r) => ({
+      label: runLabel(r),
+      bars: [
+        { value: r.eventsPerSec, min: Math.min(...r.perRound.eventsPerSec), max: Math.max(...r.perRound.eventsPerSec) },
+      ],
+    })),
     format: formatRate,
   });
   const latency = barChart({
@@ -29,7 +34,10 @@ export function handlerCharts(results: HandlerResults): string[] {
     valueLabel: "latency, milliseconds",
     categoryLabel: "mode (threads)",
     series: PERCENTILES.map(([, label]) => label),
-    categories: results.runs.map((r) => ({ label: runLabel(r), bars: PERCENTILES.map(([key]) => ({ value: Math.max(r.latencyMs[key], 1e-4) })) })),
+    categories: results.runs.map((r) => ({
+      label: runLabel(r),
+      bars: PERCENTILES.map(([key]) => ({ value: Math.max(r.latencyMs[key], 1e-4) })),
+    })),
     log: true,
     format: formatMs,
   });
@@ -41,7 +49,11 @@ export function handlerCharts(results: HandlerResults): string[] {
     series: ["delay p99"],
     categories: results.runs.map((r) => ({
       label: `${runLabel(r)} (${r.eventLoopDelaySamples} samples)`,
-      bars: [r.eventLoopDelayTooFewSamples ? { value: r.eventLoopDelayP99Ms, flag: "too few samples" } : { value: r.eventLoopDelayP99Ms }],
+      bars: [
+        r.eventLoopDelayTooFewSamples
+          ? { value: r.eventLoopDelayP99Ms, flag: "too few samples" }
+          : { value: r.eventLoopDelayP99Ms },
+      ],
     })),
     format: formatMs,
   });

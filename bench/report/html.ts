@@ -26,23 +26,33 @@ function inline(text: string): string {
 }
 
 function cells(line: string): string[] {
-  return line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
+  return line
+    .trim()
+    .replace(/^\|/, "")
+    .replace(/\|$/, "")
+    .split("|")
+    .map((c) => c.trim());
 }
 
 function table(lines: string[]): string {
   const header = cells(lines[0]!);
   const numeric = cells(lines[1]!).map((c) => c.endsWith(":"));
   // Short figures stay on one line ("1.5 k/s"); a long cell (a figure with a remark) may wrap.
-  const cls = (i: number, v: string, tag: string): string => (numeric[i] !== true ? "" : tag === "td" && v.length <= 16 ? ' class="num short"' : ' class="num"');
-  const row = (tag: string, values: string[]): string => `<tr>${values.map((v, i) => `<${tag}${cls(i, v, tag)}>${inline(v)}</${tag}>`).join("")}</tr>`;
-  return `<div class="table-scroll"><table><thead>${row("th", header)}</thead><tbody>${lines.slice(2).map((l) => row("td", cells(l))).join("")}</tbody></table></div>`;
+  const cls = (i: number, v: string, tag: string): string =>
+    numeric[i] !== true ? "" : tag === "td" && v.length <= 16 ? ' class="num short"' : ' class="num"';
+  const row = (tag: string, values: string[]): string =>
+    `<tr>${values.map((v, i) => `<${tag}${cls(i, v, tag)}>${inline(v)}</${tag}>`).join("")}</tr>`;
+  return `<div class="table-scroll"><table><thead>${row("th", header)}</thead><tbody>${lines
+    .slice(2)
+    .map((l) => row("td", cells(l)))
+    .join("")}</tbody></table></div>`;
 }
 
 /** HTML of the markdown the benchmark prints. */
 export function markdownToHtml(markdown: string): string {
   const out: string[] = [];
   const lines = markdown.split("\n");
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const line = lines[i]!;
     if (line.trim() === "") {
       i++;
@@ -56,7 +66,11 @@ export function markdownToHtml(markdown: string): string {
       out.push(`<ul>${items.map((item) => `<li>${inline(item)}</li>`).join("")}</ul>`);
     } else {
       const heading = /^(#{1,4}) (.*)$/.exec(line);
-      out.push(heading === null ? `<p>${inline(line)}</p>` : `<h${heading[1]!.length + 1}>${inline(heading[2]!)}</h${heading[1]!.length + 1}>`);
+      out.push(
+        heading === null
+          ? `<p>${inline(line)}</p>`
+          : `<h${heading[1]!.length + 1}>${inline(heading[2]!)}</h${heading[1]!.length + 1}>`,
+      );
       i++;
     }
   }

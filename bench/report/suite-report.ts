@@ -17,7 +17,9 @@ export function tableChart(table: Table): string {
     series: ["ops/s"],
     categories: table.rows.map((r) => ({
       label: r.name,
-      bars: [{ value: r.opsPerSec, min: 1e9 / Math.max(...r.roundMediansNs), max: 1e9 / Math.min(...r.roundMediansNs) }],
+      bars: [
+        { value: r.opsPerSec, min: 1e9 / Math.max(...r.roundMediansNs), max: 1e9 / Math.min(...r.roundMediansNs) },
+      ],
     })),
     log: Math.max(...rates) / Math.min(...rates) > LOG_ABOVE,
     format: formatRate,
@@ -25,6 +27,12 @@ export function tableChart(table: Table): string {
 }
 
 export function suiteReportHtml(run: SuiteRun): string {
-  const charts: ReportPart[] = Object.values(run.scenarios).flatMap((s) => s.tables.map((t) => ({ html: tableChart(t) })));
-  return htmlPage("@neurectomy/event-bus benchmarks", [{ markdown: "## Charts" }, ...charts, { markdown: run.markdown }]);
+  const charts: ReportPart[] = Object.values(run.scenarios).flatMap((s) =>
+    s.tables.map((t) => ({ html: tableChart(t) })),
+  );
+  return htmlPage("@neurectomy/event-bus benchmarks", [
+    { markdown: "## Charts" },
+    ...charts,
+    { markdown: run.markdown },
+  ]);
 }

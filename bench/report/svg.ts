@@ -62,7 +62,9 @@ let chartCount = 0;
 export function barChart(spec: ChartSpec): string {
   const hatch = `hatch-${++chartCount}`;
   const log = spec.log === true;
-  const values = spec.categories.flatMap((c) => c.bars.flatMap((b) => [b.value, b.max ?? b.value])).filter((v) => Number.isFinite(v) && (!log || v > 0));
+  const values = spec.categories
+    .flatMap((c) => c.bars.flatMap((b) => [b.value, b.max ?? b.value]))
+    .filter((v) => Number.isFinite(v) && (!log || v > 0));
   const hiValue = Math.max(...values, log ? 1e-9 : 1e-12);
   const loValue = log ? Math.min(...values, hiValue) : 0;
   const axis = ticks(log ? loValue : 0, hiValue, log);
@@ -77,7 +79,10 @@ export function barChart(spec: ChartSpec): string {
   const bottom = top + spec.categories.length * groupHeight;
   const height = bottom + 56;
   const x = (v: number): number => {
-    if (log) return left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (right - left);
+    if (log)
+      return (
+        left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (right - left)
+      );
     return left + (v / hi) * (right - left);
   };
   const parts: string[] = [
@@ -86,30 +91,44 @@ export function barChart(spec: ChartSpec): string {
     `<defs><pattern id="${hatch}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ddd"/><line x1="0" y1="0" x2="0" y2="6" stroke="#999" stroke-width="3"/></pattern></defs>`,
     `<text x="8" y="20" class="chart-title" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
-  if (spec.note !== undefined) parts.push(`<text x="8" y="38" class="chart-note" font-size="12" fill="#555">${escapeXml(spec.note)}</text>`);
+  if (spec.note !== undefined)
+    parts.push(`<text x="8" y="38" class="chart-note" font-size="12" fill="#555">${escapeXml(spec.note)}</text>`);
   spec.series.forEach((name, i) => {
     if (spec.series.length < 2) return;
     const lx = left + i * 110;
-    parts.push(`<rect x="${lx}" y="${top - legend - 2}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 16}" y="${top - legend + 8}" font-size="12">${escapeXml(name)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${top - legend - 2}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 16}" y="${top - legend + 8}" font-size="12">${escapeXml(name)}</text>`,
+    );
   });
   for (const t of axis) {
     const tx = x(t).toFixed(1);
-    parts.push(`<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${bottom}" stroke="#e4e4e4"/>`, `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" font-size="11" class="tick">${escapeXml(spec.format(t))}</text>`);
+    parts.push(
+      `<line x1="${tx}" y1="${top - 4}" x2="${tx}" y2="${bottom}" stroke="#e4e4e4"/>`,
+      `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" font-size="11" class="tick">${escapeXml(spec.format(t))}</text>`,
+    );
   }
   spec.categories.forEach((category, ci) => {
     const gy = top + ci * groupHeight;
-    parts.push(`<text x="${left - 8}" y="${gy + (spec.series.length * BAR) / 2 + 4}" text-anchor="end" font-size="12" class="category">${escapeXml(category.label)}</text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${gy + (spec.series.length * BAR) / 2 + 4}" text-anchor="end" font-size="12" class="category">${escapeXml(category.label)}</text>`,
+    );
     category.bars.forEach((bar, si) => {
       const y = gy + si * BAR;
       const w = Math.max(1, x(bar.value) - left);
       const fill = bar.flag === undefined ? COLORS[si % COLORS.length] : `url(#${hatch})`;
-      parts.push(`<rect x="${left}" y="${y + 1}" width="${w.toFixed(1)}" height="${BAR - 3}" fill="${fill}"><title>${escapeXml(`${category.label}${spec.series.length > 1 ? ` ${spec.series[si]}` : ""}: ${spec.format(bar.value)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${left}" y="${y + 1}" width="${w.toFixed(1)}" height="${BAR - 3}" fill="${fill}"><title>${escapeXml(`${category.label}${spec.series.length > 1 ? ` ${spec.series[si]}` : ""}: ${spec.format(bar.value)}`)}</title></rect>`,
+      );
       if (bar.min !== undefined && bar.max !== undefined && bar.max > bar.min) {
         const [x1, x2, cy] = [x(bar.min).toFixed(1), x(bar.max).toFixed(1), y + BAR / 2 - 0.5];
-        parts.push(`<path d="M${x1} ${cy}H${x2}M${x1} ${cy - 4}V${cy + 4}M${x2} ${cy - 4}V${cy + 4}" stroke="#222" stroke-width="1.2" class="whisker"/>`);
+        parts.push(
+          `<path d="M${x1} ${cy}H${x2}M${x1} ${cy - 4}V${cy + 4}M${x2} ${cy - 4}V${cy + 4}" stroke="#222" stroke-width="1.2" class="whisker"/>`,
+        );
       }
       const note = bar.flag === undefined ? spec.format(bar.value) : `${spec.format(bar.value)} (${bar.flag})`;
-      parts.push(`<text x="${(Math.max(x(bar.value), bar.max !== undefined ? x(bar.max) : 0) + 6).toFixed(1)}" y="${y + BAR / 2 + 3}" font-size="11">${escapeXml(note)}</text>`);
+      parts.push(
+        `<text x="${(Math.max(x(bar.value), bar.max !== undefined ? x(bar.max) : 0) + 6).toFixed(1)}" y="${y + BAR / 2 + 3}" font-size="11">${escapeXml(note)}</text>`,
+      );
     });
   });
   parts.push(

@@ -7,7 +7,14 @@ import { Event } from "../../src/index.js";
 import { measure, pairedSpeedup, type RunConfig, type Table, type TaskSpec } from "../harness.js";
 import type { Goal, ScenarioOutput } from "../registry.js";
 import { awaitedEmits, busWith, DATA, prebuiltEvents, TYPE } from "./bus-fixtures.js";
-import { makeEmittery, makeEventEmitter2, makeEventEmitter3, makeMitt, makeMqemitter, makeNodeEmitter } from "./peer-emitters.js";
+import {
+  makeEmittery,
+  makeEventEmitter2,
+  makeEventEmitter3,
+  makeMitt,
+  makeMqemitter,
+  makeNodeEmitter,
+} from "./peer-emitters.js";
 
 function singleEventTasks(handlers: number, events: readonly Event[]): TaskSpec[] {
   const bus = busWith(handlers);
@@ -41,10 +48,34 @@ function singleEventTasks(handlers: number, events: readonly Event[]): TaskSpec[
         for (let i = 0; i < n; i++) await ee2.emitAsync(TYPE, DATA);
       },
     },
-    { name: "node:events emit (sync floor)", library: "node:events", run: (n) => { for (let i = 0; i < n; i++) node.emit(TYPE, DATA); } },
-    { name: "eventemitter3 emit (sync floor)", library: "eventemitter3", run: (n) => { for (let i = 0; i < n; i++) ee3.emit(TYPE, DATA); } },
-    { name: "mitt emit (sync floor)", library: "mitt", run: (n) => { for (let i = 0; i < n; i++) mitt.emit(TYPE, DATA); } },
-    { name: "mqemitter emit (sync floor)", library: "mqemitter", run: (n) => { for (let i = 0; i < n; i++) mq.emit(message); } },
+    {
+      name: "node:events emit (sync floor)",
+      library: "node:events",
+      run: (n) => {
+        for (let i = 0; i < n; i++) node.emit(TYPE, DATA);
+      },
+    },
+    {
+      name: "eventemitter3 emit (sync floor)",
+      library: "eventemitter3",
+      run: (n) => {
+        for (let i = 0; i < n; i++) ee3.emit(TYPE, DATA);
+      },
+    },
+    {
+      name: "mitt emit (sync floor)",
+      library: "mitt",
+      run: (n) => {
+        for (let i = 0; i < n; i++) mitt.emit(TYPE, DATA);
+      },
+    },
+    {
+      name: "mqemitter emit (sync floor)",
+      library: "mqemitter",
+      run: (n) => {
+        for (let i = 0; i < n; i++) mq.emit(message);
+      },
+    },
   ];
 }
 
@@ -57,10 +88,34 @@ function emitManyTasks(events: readonly Event[]): TaskSpec[] {
   const node = makeNodeEmitter(1);
   const messages = events.map(() => ({ topic: TYPE, ...DATA }));
   return [
-    { name: "EventBus emitMany(1,000) (awaited)", library: "@neurectomy/event-bus", batch: 1, run: () => bus.emitMany(events) },
-    { name: "mqemitter emit × 1,000 (sync)", library: "mqemitter", batch: 1, run: () => { for (const m of messages) mq.emit(m); } },
-    { name: "emittery Promise.all(emit × 1,000)", library: "emittery", batch: 1, run: () => Promise.all(messages.map(() => emittery.emit(TYPE, DATA))) },
-    { name: "node:events emit × 1,000 (sync floor)", library: "node:events", batch: 1, run: () => { for (let i = 0; i < MANY; i++) node.emit(TYPE, DATA); } },
+    {
+      name: "EventBus emitMany(1,000) (awaited)",
+      library: "@neurectomy/event-bus",
+      batch: 1,
+      run: () => bus.emitMany(events),
+    },
+    {
+      name: "mqemitter emit × 1,000 (sync)",
+      library: "mqemitter",
+      batch: 1,
+      run: () => {
+        for (const m of messages) mq.emit(m);
+      },
+    },
+    {
+      name: "emittery Promise.all(emit × 1,000)",
+      library: "emittery",
+      batch: 1,
+      run: () => Promise.all(messages.map(() => emittery.emit(TYPE, DATA))),
+    },
+    {
+      name: "node:events emit × 1,000 (sync floor)",
+      library: "node:events",
+      batch: 1,
+      run: () => {
+        for (let i = 0; i < MANY; i++) node.emit(TYPE, DATA);
+      },
+    },
   ];
 }
 
@@ -80,20 +135,46 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
     "EventBus: history (1000) and stats on, as by default. Its events are built before the timed loop (the peers take a name and a payload and need none); the `new Event() included` row builds one per emit (nanoid + Date).",
     "Every handler is synchronous and bumps a counter. The sync emitters do not return a promise: they are the floor, not competitors.",
   ];
-  const one = await measure(config, "Dispatch, 1 sync handler (per event)", "emittery emit (awaited)", singleEventTasks(1, events), note);
-  const ten = await measure(config, "Dispatch, 10 sync handlers (per event)", "emittery emit (awaited)", singleEventTasks(10, events), note);
-  const many = perEvent(
-    await measure(config, "emitMany of 1,000 events, 1 sync handler (per event)", "mqemitter emit × 1,000 (sync)", emitManyTasks(prebuiltEvents(MANY)), [
-      "One iteration emits 1,000 events; the figures are divided by 1,000. The events are built before the timed loop.",
-    ]),
+  const one = await measure(
+    config,
+    "Dispatch, 1 sync handler (per event)",
+    "emittery emit (awaited)",
+    singleEventTasks(1, events),
+    note,
   );
-  const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
+  const ten = await measure(
+    config,
+    "Dispatch, 10 sync handlers (per event)",
+    "emittery emit (awaited)",
+    singleEventTasks(10, events),
+    note,
+  );
+  const many = perEvent(
+    await measure(
+      config,
+      "emitMany of 1,000 events, 1 sync handler (per event)",
+      "mqemitter emit × 1,000 (sync)",
+      emitManyTasks(prebuiltEvents(MANY)),
+      [
+        "One iteration emits 1,000 events; the figures are divided by 1,000. The events are built before the timed loop.",
+      ],
+    ),
+  );
+  const describe = (r: { median: number; min: number; max: number }): string =>
+    `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
   const emitVsEmittery = pairedSpeedup(one, "EventBus emit (awaited)", "emittery emit (awaited)");
   const manyVsMq = pairedSpeedup(many, "EventBus emitMany(1,000) (awaited)", "mqemitter emit × 1,000 (sync)");
   const goals: Goal[] = [
-    { goal: "Awaited emit, 1 sync handler, history and stats on: >= 3x emittery", met: emitVsEmittery.median >= 3, measured: describe(emitVsEmittery) },
-    { goal: "emitMany of 1,000 events, 1 sync handler: >= 1x mqemitter's sync emit rate", met: manyVsMq.median >= 1, measured: describe(manyVsMq) },
+    {
+      goal: "Awaited emit, 1 sync handler, history and stats on: >= 3x emittery",
+      met: emitVsEmittery.median >= 3,
+      measured: describe(emitVsEmittery),
+    },
+    {
+      goal: "emitMany of 1,000 events, 1 sync handler: >= 1x mqemitter's sync emit rate",
+      met: manyVsMq.median >= 1,
+      measured: describe(manyVsMq),
+    },
   ];
   return { tables: [one, ten, many], goals };
 }
-

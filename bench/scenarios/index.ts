@@ -22,7 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "offload-cost",
-    title: "3b. Offload: the main thread's busy time per offloaded event (the ceiling of offload on any number of cores)",
+    title:
+      "3b. Offload: the main thread's busy time per offloaded event (the ceiling of offload on any number of cores)",
     peers: [],
     load: () => import("./offload-cost.js"),
   },
@@ -38,7 +39,12 @@ export const SCENARIOS: readonly Scenario[] = [
     peers: [],
     load: () => import("./offload-pipeline.js"),
   },
-  { name: "stats", title: "4. Stats cost: stats on against stats: false", peers: [], load: () => import("./stats-cost.js") },
+  {
+    name: "stats",
+    title: "4. Stats cost: stats on against stats: false",
+    peers: [],
+    load: () => import("./stats-cost.js"),
+  },
   {
     name: "latency",
     title: "5. Latency under load: emit to handler done at 50% of the maximum rate",
@@ -46,5 +52,10 @@ export const SCENARIOS: readonly Scenario[] = [
     load: () => import("./latency.js"),
   },
   // Its emittery reference column is optional (see memory.ts): the bus's own cases need no peer.
-  { name: "memory", title: "6. Memory: heap and RSS after many emits (child process, --expose-gc)", peers: [], load: () => import("./memory.js") },
+  {
+    name: "memory",
+    title: "6. Memory: heap and RSS after many emits (child process, --expose-gc)",
+    peers: [],
+    load: () => import("./memory.js"),
+  },
 ];

@@ -137,4 +137,3 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const goals: Goal[] = [];
   return { tables: [], text, goals, data: results };
 }
-

@@ -133,7 +133,13 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
 
 /** Topics (of `topics`) on which each implementation disagrees with the RegExp reference. */
 function mismatches(m: Matchers, topics: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = { "TopicTrie.matchUncached": 0, "TopicTrie.match": 0, "qlobber match()": 0, "mqemitter emit": 0, "EventEmitter2 emit": 0 };
+  const counts: Record<string, number> = {
+    "TopicTrie.matchUncached": 0,
+    "TopicTrie.match": 0,
+    "qlobber match()": 0,
+    "mqemitter emit": 0,
+    "EventEmitter2 emit": 0,
+  };
   const bump = (name: string): void => {
     counts[name] = (counts[name] ?? 0) + 1;
   };
@@ -146,11 +152,35 @@ function mismatches(m: Matchers, topics: readonly string[]): Record<string, numb
   };
   for (const topic of topics) {
     const expected = regexpMatch(m.regexps, topic); // ascending ids
-    if (!sameIds(m.trie.matchUncached(topic).map((e) => e.seq), expected)) bump("TopicTrie.matchUncached");
-    if (!sameIds(m.trie.match(topic).map((e) => e.seq), expected)) bump("TopicTrie.match");
+    if (
+      !sameIds(
+        m.trie.matchUncached(topic).map((e) => e.seq),
+        expected,
+      )
+    )
+      bump("TopicTrie.matchUncached");
+    if (
+      !sameIds(
+        m.trie.match(topic).map((e) => e.seq),
+        expected,
+      )
+    )
+      bump("TopicTrie.match");
     if (!sameIds(m.qlobber.match(topic), expected)) bump("qlobber match()");
-    if (!sameIds(capture(() => m.mq.emit({ topic })), expected)) bump("mqemitter emit");
-    if (!sameIds(capture(() => m.ee2.emit(topic)), expected)) bump("EventEmitter2 emit");
+    if (
+      !sameIds(
+        capture(() => m.mq.emit({ topic })),
+        expected,
+      )
+    )
+      bump("mqemitter emit");
+    if (
+      !sameIds(
+        capture(() => m.ee2.emit(topic)),
+        expected,
+      )
+    )
+      bump("EventEmitter2 emit");
   }
   return counts;
 }
@@ -169,7 +199,11 @@ function overTopics(topics: readonly string[], matchOne: (topic: string) => numb
 }
 let sink = 0;
 
-async function runSize(config: RunConfig, n: number, topics: readonly string[]): Promise<{ table: Table; mismatchCounts: Record<string, number>; checked: number }> {
+async function runSize(
+  config: RunConfig,
+  n: number,
+  topics: readonly string[],
+): Promise<{ table: Table; mismatchCounts: Record<string, number>; checked: number }> {
   const patterns = makePatterns(1000 + n, n);
   const m = build(patterns);
   const checkTopics = config.quick && n >= 10_000 ? topics.slice(0, 512) : topics;
@@ -177,17 +211,36 @@ async function runSize(config: RunConfig, n: number, topics: readonly string[]):
   for (const t of topics) m.trie.match(t); // warm the cache: the stream's topics all fit in it
   const regexps = m.regexps;
   const specs: TaskSpec[] = [
-    { name: "TopicTrie.match (cached)", library: "@neurectomy/event-bus", run: overTopics(topics, (t) => m.trie.match(t).length) },
-    { name: "TopicTrie.matchUncached", library: "@neurectomy/event-bus", run: overTopics(topics, (t) => m.trie.matchUncached(t).length) },
+    {
+      name: "TopicTrie.match (cached)",
+      library: "@neurectomy/event-bus",
+      run: overTopics(topics, (t) => m.trie.match(t).length),
+    },
+    {
+      name: "TopicTrie.matchUncached",
+      library: "@neurectomy/event-bus",
+      run: overTopics(topics, (t) => m.trie.matchUncached(t).length),
+    },
     { name: "qlobber match()", library: "qlobber", run: overTopics(topics, (t) => m.qlobber.match(t).length) },
     { name: "mqemitter emit", library: "mqemitter", run: overTopics(topics, (t) => (m.mq.emit({ topic: t }), 1)) },
-    { name: "EventEmitter2 emit (wildcard)", library: "eventemitter2", run: overTopics(topics, (t) => (m.ee2.emit(t) ? 1 : 0)) },
+    {
+      name: "EventEmitter2 emit (wildcard)",
+      library: "eventemitter2",
+      run: overTopics(topics, (t) => (m.ee2.emit(t) ? 1 : 0)),
+    },
     { name: "RegExp linear scan", library: "baseline", run: overTopics(topics, (t) => regexpMatch(regexps, t).length) },
   ];
-  const table = await measure(config, `Matcher, N = ${n.toLocaleString("en-US")} patterns (per topic matched)`, "qlobber match()", specs, [
-    `${topics.length} seeded topics of 2-4 segments, each timed iteration matches a batch of consecutive topics; figures are per topic.`,
-    "mqemitter and EventEmitter2 expose matching only through emit: their figures include calling the matched no-op listeners.",
-  ], config.quick ? 1 : 6);
+  const table = await measure(
+    config,
+    `Matcher, N = ${n.toLocaleString("en-US")} patterns (per topic matched)`,
+    "qlobber match()",
+    specs,
+    [
+      `${topics.length} seeded topics of 2-4 segments, each timed iteration matches a batch of consecutive topics; figures are per topic.`,
+      "mqemitter and EventEmitter2 expose matching only through emit: their figures include calling the matched no-op listeners.",
+    ],
+    config.quick ? 1 : 6,
+  );
   return { table, mismatchCounts, checked: checkTopics.length };
 }
 
@@ -198,7 +251,14 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const text: string[] = [
     "Patterns: 50% exact, 25% trailing `*` (ours `a.b.*` = qlobber/mqemitter `a.b.*.#` = EventEmitter2 `a.b.*.**`: at least one more segment, any depth), 25% with one interior `*` (one segment, the same in every syntax). Our character prefix (`ta*`) has no peer equivalent and is not generated.",
   ];
-  const lines = ["| N | topics checked | " + ["TopicTrie.matchUncached", "TopicTrie.match", "qlobber match()", "mqemitter emit", "EventEmitter2 emit"].join(" | ") + " |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const lines = [
+    "| N | topics checked | " +
+      ["TopicTrie.matchUncached", "TopicTrie.match", "qlobber match()", "mqemitter emit", "EventEmitter2 emit"].join(
+        " | ",
+      ) +
+      " |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
   const goals: Goal[] = [];
   const data: Record<string, unknown> = {};
   for (const n of sizes) {
@@ -207,20 +267,35 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
     data[String(n)] = { mismatches: mismatchCounts, checked };
     lines.push(`| ${n.toLocaleString("en-US")} | ${checked} | ${Object.values(mismatchCounts).join(" | ")} |`);
     if (n === 10_000) {
-      const speedup = (name: string): { median: number; min: number; max: number } => pairedSpeedup(table, name, "qlobber match()");
-      const describe = (r: { median: number; min: number; max: number }): string => `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
+      const speedup = (name: string): { median: number; min: number; max: number } =>
+        pairedSpeedup(table, name, "qlobber match()");
+      const describe = (r: { median: number; min: number; max: number }): string =>
+        `${r.median.toFixed(2)}x (rounds: ${r.min.toFixed(2)}-${r.max.toFixed(2)}x)`;
       const uncached = speedup("TopicTrie.matchUncached");
       const cached = speedup("TopicTrie.match (cached)");
       const ours = mismatchCounts["TopicTrie.matchUncached"]! + mismatchCounts["TopicTrie.match"]!;
       goals.push(
-        { goal: "Matcher N=10,000: TopicTrie.matchUncached >= 2x qlobber match()", met: uncached.median >= 2, measured: describe(uncached) },
-        { goal: "Matcher N=10,000: TopicTrie.match (cached) >= 10x qlobber match()", met: cached.median >= 10, measured: describe(cached) },
-        { goal: "Matcher: zero TopicTrie mismatches against the RegExp reference", met: ours === 0, measured: `${ours} mismatching topics` },
+        {
+          goal: "Matcher N=10,000: TopicTrie.matchUncached >= 2x qlobber match()",
+          met: uncached.median >= 2,
+          measured: describe(uncached),
+        },
+        {
+          goal: "Matcher N=10,000: TopicTrie.match (cached) >= 10x qlobber match()",
+          met: cached.median >= 10,
+          measured: describe(cached),
+        },
+        {
+          goal: "Matcher: zero TopicTrie mismatches against the RegExp reference",
+          met: ours === 0,
+          measured: `${ours} mismatching topics`,
+        },
       );
     }
   }
-  text.push("Mismatches against the RegExp reference (topics whose set of matched patterns differs):\n\n" + lines.join("\n"));
+  text.push(
+    "Mismatches against the RegExp reference (topics whose set of matched patterns differs):\n\n" + lines.join("\n"),
+  );
   if (sink === 0.5) console.log(sink);
   return { tables, text, goals, data };
 }
-

@@ -21,7 +21,9 @@ interface ChildResult {
 }
 
 async function child(mode: string, count: number): Promise<ChildResult> {
-  const { stdout } = await execFileAsync(process.execPath, ["--expose-gc", CHILD, mode, String(count)], { maxBuffer: 1 << 20 });
+  const { stdout } = await execFileAsync(process.execPath, ["--expose-gc", CHILD, mode, String(count)], {
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout) as ChildResult;
 }
 
@@ -47,7 +49,10 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
     ...results.map((r) => {
       const first = r.samples[0]!;
       const last = r.samples.at(-1)!;
-      const mid = r.samples.slice(1, -1).map((s) => mb(s.heapUsed)).join(" / ");
+      const mid = r.samples
+        .slice(1, -1)
+        .map((s) => mb(s.heapUsed))
+        .join(" / ");
       return `| ${r.label} | ${r.count.toLocaleString("en-US")} | ${mb(first.heapUsed)} | ${mb(last.heapUsed)} | ${mb(growth(r))} | ${mb(first.rss)} | ${mb(last.rss)} | ${mid} | ${ref === undefined || r === ref ? "" : `${mb(growth(r) - growth(ref))} more`} |`;
     }),
   ];
@@ -61,7 +66,11 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   ];
   const flat = (r: ChildResult): boolean => growth(r) < 8 * 2 ** 20;
   const goals: Goal[] = [
-    { goal: `Memory: heap flat over ${emits.toLocaleString("en-US")} emits with history 1000`, met: flat(history), measured: `${mb(growth(history))} growth` },
+    {
+      goal: `Memory: heap flat over ${emits.toLocaleString("en-US")} emits with history 1000`,
+      met: flat(history),
+      measured: `${mb(growth(history))} growth`,
+    },
     {
       goal: `Memory: bounded with ${uniques.toLocaleString("en-US")} unique event types`,
       met: flat(unique) && unique.extra["cachedTopics"]! <= 4096,
@@ -70,4 +79,3 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   ];
   return { tables: [], text, goals, data: results };
 }
-

@@ -50,7 +50,11 @@ function mainThreadCpuMs(): number | null {
   }
 }
 
-async function runOnce(mode: Mode, events: readonly Event[], dicts: readonly object[]): Promise<{ us: number; cpuUs: number | null; rate: number }> {
+async function runOnce(
+  mode: Mode,
+  events: readonly Event[],
+  dicts: readonly object[],
+): Promise<{ us: number; cpuUs: number | null; rate: number }> {
   const before = performance.eventLoopUtilization();
   const cpuBefore = mainThreadCpuMs();
   const start = performance.now();
@@ -79,7 +83,11 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const pool = new Piscina({ filename: TRIVIAL.href, maxThreads: THREADS, minThreads: THREADS });
 
   const modes: Mode[] = [
-    { name: "in-process delivery, sync handler", events: n, window: (list) => Promise.all(list.map((e) => inProcess.emit(e))) },
+    {
+      name: "in-process delivery, sync handler",
+      events: n,
+      window: (list) => Promise.all(list.map((e) => inProcess.emit(e))),
+    },
     { name: "bus offload(), awaited emits", events: n, window: (list) => Promise.all(list.map((e) => bus.emit(e))) },
     {
       name: `raw piscina.run(), batches of ${RAW_BATCH} plain objects`,
@@ -90,9 +98,15 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
         return Promise.all(runs);
       },
     },
-    { name: "raw piscina.run() per event", events: Math.max(WINDOW, n / 10), window: (_, list) => Promise.all(list.map((d) => pool.run(d))) },
+    {
+      name: "raw piscina.run() per event",
+      events: Math.max(WINDOW, n / 10),
+      window: (_, list) => Promise.all(list.map((d) => pool.run(d))),
+    },
   ];
-  const figures = new Map<Mode, Figures>(modes.map((m) => [m, { usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [] }]));
+  const figures = new Map<Mode, Figures>(
+    modes.map((m) => [m, { usPerEvent: [], cpuUsPerEvent: [], eventsPerSec: [] }]),
+  );
   try {
     for (const mode of modes) await runOnce({ ...mode, events: 4 * WINDOW }, events, dicts); // warm-up
     for (let round = 0; round < rounds; round++) {
@@ -126,7 +140,11 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
       met: busMedian <= 2,
       measured: `${spread(busUs, 2)} µs${onCpu ? ` (on a core: ${spread(busCpu, 2)} µs)` : ""}`,
     },
-    { goal: "Main thread per offloaded event below raw batched Piscina's", met: busMedian < median(rawUs), measured: `${busMedian.toFixed(2)} µs vs ${median(rawUs).toFixed(2)} µs` },
+    {
+      goal: "Main thread per offloaded event below raw batched Piscina's",
+      met: busMedian < median(rawUs),
+      measured: `${busMedian.toFixed(2)} µs vs ${median(rawUs).toFixed(2)} µs`,
+    },
   ];
   return {
     tables: [],
@@ -134,7 +152,9 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
       [
         `### Main-thread busy time per offloaded event, ${THREADS} threads (event-loop utilization; median and range of ${rounds} rounds)`,
         "",
-        onCpu ? "| path | main-thread µs per event | of which on a core | ceiling (1 / cost) | events/s |" : "| path | main-thread µs per event | ceiling (1 / cost) | events/s |",
+        onCpu
+          ? "| path | main-thread µs per event | of which on a core | ceiling (1 / cost) | events/s |"
+          : "| path | main-thread µs per event | ceiling (1 / cost) | events/s |",
         onCpu ? "| --- | ---: | ---: | ---: | ---: |" : "| --- | ---: | ---: | ---: |",
         ...rows,
         "",

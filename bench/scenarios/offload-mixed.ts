@@ -45,7 +45,12 @@ async function drive(events: readonly Event[], send: (e: Event) => Promise<unkno
 const range = (values: number[], digits: number, unit = ""): string =>
   `${median(values).toFixed(digits)}${unit} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 
-async function compare(events: readonly Event[], module: URL, exportName: string, rounds: number): Promise<{ bus: Round[]; piscina: Round[] }> {
+async function compare(
+  events: readonly Event[],
+  module: URL,
+  exportName: string,
+  rounds: number,
+): Promise<{ bus: Round[]; piscina: Round[] }> {
   const bus = new EventBus({ workers: { maxThreads: THREADS, minThreads: THREADS, maxQueue: 4 * WINDOW } });
   bus.subscribe(events[0]!.eventType, offload(module, exportName));
   const pool = new Piscina({ filename: module.href, maxThreads: THREADS, minThreads: THREADS });
@@ -76,13 +81,37 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const p99Ratio = m.bus.map((r, i) => r.lightP99 / m.piscina[i]!.lightP99);
   const cpuRatio = c.bus.map((r, i) => c.piscina[i]!.ms / r.ms);
   const goals: Goal[] = [
-    { goal: "Mixed costs: the bus finishes within 1.1x the time of one piscina.run() per event", met: median(timeRatio) <= 1.1, measured: `${range(timeRatio, 2, "x")}` },
-    { goal: "Mixed costs: light events' p99 emit-to-done no worse than piscina.run()'s", met: median(p99Ratio) <= 1, measured: `${range(p99Ratio, 2, "x")}` },
-    { goal: "~1 ms CPU handler: the bus at least as fast as one piscina.run() per event", met: median(cpuRatio) >= 1, measured: `${range(cpuRatio, 2, "x")}` },
+    {
+      goal: "Mixed costs: the bus finishes within 1.1x the time of one piscina.run() per event",
+      met: median(timeRatio) <= 1.1,
+      measured: `${range(timeRatio, 2, "x")}`,
+    },
+    {
+      goal: "Mixed costs: light events' p99 emit-to-done no worse than piscina.run()'s",
+      met: median(p99Ratio) <= 1,
+      measured: `${range(p99Ratio, 2, "x")}`,
+    },
+    {
+      goal: "~1 ms CPU handler: the bus at least as fast as one piscina.run() per event",
+      met: median(cpuRatio) >= 1,
+      measured: `${range(cpuRatio, 2, "x")}`,
+    },
   ];
   const row = (name: string, bus: Round[], piscina: Round[]): string[] => [
-    `| ${name}, bus offload() | ${range(bus.map((r) => r.ms), 0)} | ${range(bus.map((r) => r.lightP99), 2)} |`,
-    `| ${name}, piscina.run() per event | ${range(piscina.map((r) => r.ms), 0)} | ${range(piscina.map((r) => r.lightP99), 2)} |`,
+    `| ${name}, bus offload() | ${range(
+      bus.map((r) => r.ms),
+      0,
+    )} | ${range(
+      bus.map((r) => r.lightP99),
+      2,
+    )} |`,
+    `| ${name}, piscina.run() per event | ${range(
+      piscina.map((r) => r.ms),
+      0,
+    )} | ${range(
+      piscina.map((r) => r.lightP99),
+      2,
+    )} |`,
   ];
   return {
     tables: [],

@@ -28,7 +28,8 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
     const start = performance.now();
     for (let i = 0; i < count; i += WINDOW) {
       const window: Promise<unknown>[] = [];
-      for (let k = 0; k < WINDOW; k++) window.push(bus.emit(new Event("bench.stage1", "bench", { i: i + k, sent: performance.now() })));
+      for (let k = 0; k < WINDOW; k++)
+        window.push(bus.emit(new Event("bench.stage1", "bench", { i: i + k, sent: performance.now() })));
       await Promise.all(window);
     }
     return performance.now() - start;
@@ -47,7 +48,8 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   } finally {
     await bus.close();
   }
-  const range = (v: number[], f: (x: number) => string): string => `${f(median(v))} (${f(Math.min(...v))}–${f(Math.max(...v))})`;
+  const range = (v: number[], f: (x: number) => string): string =>
+    `${f(median(v))} (${f(Math.min(...v))}–${f(Math.max(...v))})`;
   const ms = (x: number): string => `${x.toFixed(2)} ms`;
   return {
     tables: [],

@@ -33,8 +33,18 @@ async function trivialThroughput(config: RunConfig): Promise<Table> {
       `Trivial offloaded handler, ${THREADS} threads: events/s`,
       "piscina.run() per event",
       [
-        { name: "piscina.run() per event", library: "piscina", batch, run: () => Promise.all(dicts.map((d) => pool.run(d))) },
-        { name: "bus.emitMany, offloaded (batched)", library: "@neurectomy/event-bus", batch, run: () => bus.emitMany(list) },
+        {
+          name: "piscina.run() per event",
+          library: "piscina",
+          batch,
+          run: () => Promise.all(dicts.map((d) => pool.run(d))),
+        },
+        {
+          name: "bus.emitMany, offloaded (batched)",
+          library: "@neurectomy/event-bus",
+          batch,
+          run: () => bus.emitMany(list),
+        },
       ],
       [`${batch} events per iteration, all in flight at once; the same event dicts cross the thread boundary in both.`],
     );
@@ -54,7 +64,9 @@ interface Delay {
 
 /** A delay figure with its sample count, or marked as meaning nothing when those are too few. */
 function delayCell(d: Delay): string {
-  return d.samples < MIN_DELAY_SAMPLES ? `${formatNs(d.p99Ns)}: too few samples (${d.samples}) to mean anything` : `${formatNs(d.p99Ns)} (${d.samples} samples)`;
+  return d.samples < MIN_DELAY_SAMPLES
+    ? `${formatNs(d.p99Ns)}: too few samples (${d.samples}) to mean anything`
+    : `${formatNs(d.p99Ns)} (${d.samples} samples)`;
 }
 
 async function cpuThroughput(config: RunConfig): Promise<{ table: Table; delay: { inline: Delay; offloaded: Delay } }> {
@@ -103,7 +115,9 @@ async function maxSingleEmitRate(bus: EventBus, n: number): Promise<number> {
 }
 
 /** Emit-to-handler-done latency of offloaded deliveries at 50% of the measured maximum rate. */
-async function latencyAtHalfRate(config: RunConfig): Promise<{ p50: number; p99: number; p999: number; sent: number; rate: number }> {
+async function latencyAtHalfRate(
+  config: RunConfig,
+): Promise<{ p50: number; p99: number; p999: number; sent: number; rate: number }> {
   const bus = new EventBus({ workers: { maxThreads: THREADS, minThreads: THREADS, maxQueue: 4096 } });
   bus.subscribe("bench.trivial", offload(TRIVIAL, "handle"));
   await bus.emit(new Event("bench.trivial", "warmup"));
@@ -117,12 +131,15 @@ async function latencyAtHalfRate(config: RunConfig): Promise<{ p50: number; p99:
     const due = start + (i / rate) * 1000;
     while (performance.now() < due) await new Promise((resolve) => setImmediate(resolve));
     const sent = performance.now();
-    pending.push(bus.emit(new Event("bench.trivial", "bench", { i })).then(() => latencies.push(performance.now() - sent)));
+    pending.push(
+      bus.emit(new Event("bench.trivial", "bench", { i })).then(() => latencies.push(performance.now() - sent)),
+    );
   }
   await Promise.all(pending);
   await bus.close();
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1e6;
+  const at = (q: number): number =>
+    (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1e6;
   return { p50: at(0.5), p99: at(0.99), p999: at(0.999), sent: total, rate };
 }
 
@@ -136,8 +153,16 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
   const { inline, offloaded } = cpu.delay;
   const delaysKnown = inline.samples >= MIN_DELAY_SAMPLES && offloaded.samples >= MIN_DELAY_SAMPLES;
   const goals: Goal[] = [
-    { goal: "Trivial offloaded handler: bus ≥ 15x unbatched piscina.run()", met: (busRow.ratio ?? 0) >= 15, measured: `${(busRow.ratio ?? 0).toFixed(2)}x` },
-    { goal: "~1 ms CPU handler offloaded ≥ 1.75x inline (2 cores)", met: (cpuRow.ratio ?? 0) >= 1.75, measured: `${(cpuRow.ratio ?? 0).toFixed(2)}x` },
+    {
+      goal: "Trivial offloaded handler: bus ≥ 15x unbatched piscina.run()",
+      met: (busRow.ratio ?? 0) >= 15,
+      measured: `${(busRow.ratio ?? 0).toFixed(2)}x`,
+    },
+    {
+      goal: "~1 ms CPU handler offloaded ≥ 1.75x inline (2 cores)",
+      met: (cpuRow.ratio ?? 0) >= 1.75,
+      measured: `${(cpuRow.ratio ?? 0).toFixed(2)}x`,
+    },
   ];
   return {
     tables: [trivial, cpu.table],
@@ -168,4 +193,3 @@ export async function run(config: RunConfig): Promise<ScenarioOutput> {
     data: { delay: cpu.delay, latency, offeredRate: rate },
   };
 }
-

@@ -94,7 +94,11 @@ export function bridgeHandle(link: BridgeLink): Bridge {
  * Attaches `transport` to a bus through `host` (EventBus.bridge) and resolves with the link; if the
  * bus closed while it connected, closes the link again and rejects with EBUS_CLOSED.
  */
-export async function attachTransport(transport: BusTransport, host: BridgeHost, isClosed: () => boolean): Promise<BridgeLink> {
+export async function attachTransport(
+  transport: BusTransport,
+  host: BridgeHost,
+  isClosed: () => boolean,
+): Promise<BridgeLink> {
   if (transport === null || typeof transport !== "object" || typeof transport.attach !== "function") {
     throw new InvalidOptionsError("bridge() needs a transport, such as new NatsTransport({...})");
   }

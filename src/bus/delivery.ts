@@ -70,7 +70,13 @@ export class DeliveryRunner extends EmitBooks {
     const pending = this.track(state, null, NO_TIMING);
     outcome.then(
       () => this.settle(pending, null),
-      (err: unknown) => this.settle(pending, err instanceof BusError ? err : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err })),
+      (err: unknown) =>
+        this.settle(
+          pending,
+          err instanceof BusError
+            ? err
+            : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err }),
+        ),
     );
   }
 
@@ -176,7 +182,12 @@ export class DeliveryRunner extends EmitBooks {
    * An offloaded delivery ended. Its follow-ups are emitted first, so the original emit resolves
    * once they have been dispatched; they nest one level deeper than the event that caused them.
    */
-  private readonly settleOffloaded = (pending: PendingDelivery, error: BusError | null, counted: boolean, followUps: ThreadEvent[] | null): void => {
+  private readonly settleOffloaded = (
+    pending: PendingDelivery,
+    error: BusError | null,
+    counted: boolean,
+    followUps: ThreadEvent[] | null,
+  ): void => {
     if (pending.done) {
       // close({ timeoutMs }) gave up on it already: what it sent is dropped.
       if (followUps !== null) this.stats?.countFollowUps(0, followUps.length);
@@ -198,11 +209,14 @@ export class DeliveryRunner extends EmitBooks {
 
   private failure(sub: Subscription, err: unknown, what: "handler" | "filter"): BusError {
     const detail = messageOf(err);
-    return new HandlerFailedError(`${what} of subscription ${sub.id} (${JSON.stringify(sub.pattern)}) failed: ${detail}`, {
-      cause: err,
-      subscriptionId: sub.id,
-      pattern: sub.pattern,
-    });
+    return new HandlerFailedError(
+      `${what} of subscription ${sub.id} (${JSON.stringify(sub.pattern)}) failed: ${detail}`,
+      {
+        cause: err,
+        subscriptionId: sub.id,
+        pattern: sub.pattern,
+      },
+    );
   }
 
   /**
@@ -217,27 +231,34 @@ export class DeliveryRunner extends EmitBooks {
 
   /** The worker pool's dispatcher, made on the first offloaded delivery. */
   private workers(): WorkerDispatcher<PendingDelivery> {
-    this.dispatcher ??= new WorkerDispatcher(this.workerOptions, this.stats, (error) => this.reporter.report(error, null), this.settleOffloaded);
+    this.dispatcher ??= new WorkerDispatcher(
+      this.workerOptions,
+      this.stats,
+      (error) => this.reporter.report(error, null),
+      this.settleOffloaded,
+    );
     return this.dispatcher;
   }
 
   /** A delivery of a subscription with a `concurrency` limit: it runs when the limiter has room. */
   private runLimited(pending: PendingDelivery, sub: Subscription, target: LimitedTarget, event: Event): void {
     let start = NO_TIMING;
-    target.limiter.run(() => {
-      // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
-      if (pending.done) return undefined;
-      start = this.timing();
-      return target.handler(event);
-    }).then(
-      () => {
-        this.recordTime(start);
-        this.settle(pending, null);
-      },
-      (err: unknown) => {
-        this.recordTime(start);
-        this.settle(pending, this.failure(sub, err, "handler"));
-      },
-    );
+    target.limiter
+      .run(() => {
+        // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
+        if (pending.done) return undefined;
+        start = this.timing();
+        return target.handler(event);
+      })
+      .then(
+        () => {
+          this.recordTime(start);
+          this.settle(pending, null);
+        },
+        (err: unknown) => {
+          this.recordTime(start);
+          this.settle(pending, this.failure(sub, err, "handler"));
+        },
+      );
   }
 }

@@ -100,7 +100,11 @@ export class EmitBooks {
   private countOutcomes(state: EmitState): void {
     if (this.stats === null) return;
     // Outcomes a worker counted itself are taken off the delivered and failed counts.
-    this.stats.countDeliveries(state.delivered - state.workerDelivered, state.filtered, state.failed - state.workerFailed);
+    this.stats.countDeliveries(
+      state.delivered - state.workerDelivered,
+      state.filtered,
+      state.failed - state.workerFailed,
+    );
   }
 
   /** Records the handler time of a delivery that started at `start` (NO_TIMING: not timed). */
@@ -120,7 +124,10 @@ export class EmitBooks {
         const late =
           sub === null
             ? new BusClosedError(`publish of ${state.eventId} to the bridge did not finish before close() timed out`)
-            : new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, { subscriptionId: sub.id, pattern: sub.pattern });
+            : new BusClosedError(`delivery to subscription ${sub.id} did not finish before close() timed out`, {
+                subscriptionId: sub.id,
+                pattern: sub.pattern,
+              });
         this.settle(pending, late);
       }
     }

@@ -15,7 +15,11 @@ export function notAnEvent(field: string, value: unknown): InvalidEventError {
 
 /** The events of an `emitMany` call, or the error that refuses all of them. */
 export function checkEvents(events: unknown, schemas: SchemaRegistry | null): Event[] | InvalidEventError {
-  if (events === null || typeof events !== "object" || typeof (events as Iterable<Event>)[Symbol.iterator] !== "function") {
+  if (
+    events === null ||
+    typeof events !== "object" ||
+    typeof (events as Iterable<Event>)[Symbol.iterator] !== "function"
+  ) {
     return new InvalidEventError("events", "must be an iterable of Event");
   }
   let list: unknown[];

@@ -58,7 +58,14 @@ export class EmitPath {
     this.logger = init.logger;
     this.isClosed = init.isClosed;
     const followUps = (events: ThreadEvent[], depth: number): void => this.emitFollowUps(events, depth);
-    this.runner = new DeliveryRunner(init.stats, init.reporter, init.sampleEvery, init.workers, init.unsubscribe, followUps);
+    this.runner = new DeliveryRunner(
+      init.stats,
+      init.reporter,
+      init.sampleEvery,
+      init.workers,
+      init.unsubscribe,
+      followUps,
+    );
   }
 
   /** Sets (or replaces) the payload schema of `type` (EventBus.define). @throws InvalidEventError, InvalidOptionsError */
@@ -71,7 +78,8 @@ export class EmitPath {
     if (this.depth >= this.maxNesting) return this.recursionLimit(event);
     this.history.push(event);
     this.stats?.countEmit(event.eventType);
-    if (this.logger !== undefined) logSafely(this.logger, "debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
+    if (this.logger !== undefined)
+      logSafely(this.logger, "debug", { eventId: event.eventId, eventType: event.eventType }, "emit");
     const subs = this.subscriptions.match(event.eventType);
     const state = new EmitState(event.eventId, subs.length, this.depth);
     if (this.link !== null && !remote) this.runner.publish(this.link, event, state);
@@ -97,7 +105,9 @@ export class EmitPath {
     for (const wire of wires) {
       const event = fromThreadEvent(wire);
       const refusal = this.isClosed()
-        ? new BusClosedError(`follow-up ${event.eventType} (${event.eventId}) of an offloaded handler dropped: the event bus is closed`)
+        ? new BusClosedError(
+            `follow-up ${event.eventType} (${event.eventId}) of an offloaded handler dropped: the event bus is closed`,
+          )
         : depth >= this.maxNesting
           ? new RecursionLimitError(this.maxNesting, event.eventType)
           : (this.schemas?.check(event) ?? null);

@@ -64,7 +64,18 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     const sampleEvery = stats?.sampleEvery ?? 0;
     const unsubscribe = (id: string): boolean => this.unsubscribe(id);
     const isClosed = (): boolean => this.closed;
-    this.path = new EmitPath({ maxNesting, history, stats: this.stats, subscriptions, reporter, logger, workers, sampleEvery, unsubscribe, isClosed });
+    this.path = new EmitPath({
+      maxNesting,
+      history,
+      stats: this.stats,
+      subscriptions,
+      reporter,
+      logger,
+      workers,
+      sampleEvery,
+      unsubscribe,
+      isClosed,
+    });
   }
 
   /** This bus's identity across processes (the `nodeId` option, or a random one). */
@@ -294,7 +305,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    *
    * @throws InvalidPatternError, InvalidOptionsError, BusClosedError, AbortError (signal already aborted)
    */
-  stream<E extends Event = Event, const P extends string = string>(pattern: PatternArg<M, P>, options?: StreamOptions): EventStream<HandledEvent<M, P, E>> {
+  stream<E extends Event = Event, const P extends string = string>(
+    pattern: PatternArg<M, P>,
+    options?: StreamOptions,
+  ): EventStream<HandledEvent<M, P, E>> {
     return new EventStream<HandledEvent<M, P, E>>(this.waitHost(), pattern, options);
   }
 

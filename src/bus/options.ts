@@ -157,7 +157,12 @@ const busOptionsSchema = z.strictObject({
       message: "minThreads must not exceed maxThreads",
     })
     .optional(),
-  nodeId: z.string().min(1).max(256).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only").optional(),
+  nodeId: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only")
+    .optional(),
   maxNesting: positiveInt.max(500).optional(),
 });
 
@@ -230,6 +235,11 @@ const closeOptionsSchema = z.strictObject({ timeoutMs: z.number().min(0).optiona
 /** Validates close()'s options, as strictly as the bus's own. @throws InvalidOptionsError */
 export function parseCloseOptions(input: unknown): CloseOptions {
   const parsed = closeOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw InvalidOptionsError.fromIssues("close options", parsed.error.issues, "close takes { timeoutMs?: number }, such as close({ timeoutMs: 5000 })");
+  if (!parsed.success)
+    throw InvalidOptionsError.fromIssues(
+      "close options",
+      parsed.error.issues,
+      "close takes { timeoutMs?: number }, such as close({ timeoutMs: 5000 })",
+    );
   return parsed.data.timeoutMs === undefined ? {} : { timeoutMs: parsed.data.timeoutMs };
 }

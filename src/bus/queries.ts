@@ -47,14 +47,19 @@ export function queryHistory(history: History<Event>, query: HistoryQuery): Even
 }
 
 /** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */
-function parseHistoryQuery(query: HistoryQuery): { keep: ((e: Event) => boolean) | undefined; limit: number | undefined } {
+function parseHistoryQuery(query: HistoryQuery): {
+  keep: ((e: Event) => boolean) | undefined;
+  limit: number | undefined;
+} {
   const checked = historyQuerySchema.safeParse(query);
   if (!checked.success) throw InvalidOptionsError.fromIssues("getHistory query", checked.error.issues);
   const { pattern, source, limit } = checked.data;
   const parsed = pattern === undefined ? undefined : parsePattern(pattern);
   let keep: ((e: Event) => boolean) | undefined;
   if (parsed !== undefined || source !== undefined) {
-    keep = (e) => (source === undefined || e.source === source) && (parsed === undefined || matchesSegments(parsed, e.eventType.split(".")));
+    keep = (e) =>
+      (source === undefined || e.source === source) &&
+      (parsed === undefined || matchesSegments(parsed, e.eventType.split(".")));
   }
   return { keep, limit };
 }

@@ -32,7 +32,12 @@ export class SubscriptionRegistry {
    * already. An abort later calls `unsubscribe` with its id.
    * @throws InvalidPatternError, InvalidHandlerError, InvalidOptionsError
    */
-  subscribe(pattern: string, handler: unknown, options: unknown, unsubscribe: (subscriptionId: string) => void): Subscription | null {
+  subscribe(
+    pattern: string,
+    handler: unknown,
+    options: unknown,
+    unsubscribe: (subscriptionId: string) => void,
+  ): Subscription | null {
     const parsed = parsePattern(pattern);
     const { target, filter, once, signal } = parseSubscribeArgs(handler, options);
     if (signal?.aborted === true) return null;

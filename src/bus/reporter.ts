@@ -30,14 +30,21 @@ export class ErrorReporter {
     }
     if (this.logger !== undefined) {
       try {
-        this.logger.error({ err: error, code: error.code, subscriptionId: error.subscriptionId, pattern: error.pattern }, error.message);
+        this.logger.error(
+          { err: error, code: error.code, subscriptionId: error.subscriptionId, pattern: error.pattern },
+          error.message,
+        );
         return;
       } catch {
         // a broken logger must not take the emitter down; fall through to stderr
       }
     }
     const seen = source === null ? this.warned : (source.warned ??= new Set());
-    printOnce(seen, error.code, `${error.code}: ${error.message} (printed once per subscription and code; pass onError or a logger to see every error)`);
+    printOnce(
+      seen,
+      error.code,
+      `${error.code}: ${error.message} (printed once per subscription and code; pass onError or a logger to see every error)`,
+    );
   }
 }
 

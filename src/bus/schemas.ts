@@ -24,7 +24,9 @@ export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
  * zod writes an optional key's output as `key?: T | undefined`; under exactOptionalPropertyTypes
  * that is not a `key?: T`, so the payload's optional keys also take `undefined` here.
  */
-export type OptionalUndefined<D> = D extends object ? { [K in keyof D]: undefined extends D[K] ? D[K] | undefined : D[K] } : D;
+export type OptionalUndefined<D> = D extends object
+  ? { [K in keyof D]: undefined extends D[K] ? D[K] | undefined : D[K] }
+  : D;
 
 export class SchemaRegistry {
   private readonly schemas = new Map<string, PayloadSchema<unknown>>();
@@ -36,7 +38,11 @@ export class SchemaRegistry {
   /** Sets (or replaces) the schema of `type`. @throws InvalidEventError, InvalidOptionsError */
   define(type: string, schema: unknown): void {
     assertEventType(type);
-    if (schema === null || typeof schema !== "object" || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
+    if (
+      schema === null ||
+      typeof schema !== "object" ||
+      typeof (schema as { safeParse?: unknown }).safeParse !== "function"
+    ) {
       throw new InvalidOptionsError(`the schema of "${type}" must be a zod schema (with safeParse)`);
     }
     this.schemas.set(type, schema as PayloadSchema<unknown>);
@@ -63,6 +69,10 @@ export class SchemaRegistry {
     if (result.success) return null;
     const first = result.error.issues[0];
     const where = first === undefined || first.path.length === 0 ? "data" : `data.${first.path.map(String).join(".")}`;
-    return new InvalidEventError(where, `${first?.message ?? "invalid"} (schema of "${event.eventType}")`, result.error.issues);
+    return new InvalidEventError(
+      where,
+      `${first?.message ?? "invalid"} (schema of "${event.eventType}")`,
+      result.error.issues,
+    );
   }
 }

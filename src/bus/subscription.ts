@@ -54,8 +54,12 @@ export interface SubscribeOptions<E extends Event<string, object> = Event> {
 }
 
 /** The `filter` and `signal` options, as subscribe, waitFor and stream check them. */
-export const filterOption = z.custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" }).optional();
-export const signalOption = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" }).optional();
+export const filterOption = z
+  .custom<Filter>((v) => typeof v === "function", { message: "filter must be a function" })
+  .optional();
+export const signalOption = z
+  .custom<AbortSignal>((v) => v instanceof AbortSignal, { message: "signal must be an AbortSignal" })
+  .optional();
 
 const subscribeOptionsSchema = z.strictObject({
   filter: filterOption,
@@ -125,7 +129,8 @@ const KNOWN = new Set(["filter", "signal", "once", "concurrency"]);
  */
 function plainOptions(options: unknown): Options | null {
   if (options === undefined) return {};
-  if (options === null || typeof options !== "object" || Object.getPrototypeOf(options) !== Object.prototype) return null;
+  if (options === null || typeof options !== "object" || Object.getPrototypeOf(options) !== Object.prototype)
+    return null;
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) if (!KNOWN.has(key)) return null;
   if (o["filter"] !== undefined && typeof o["filter"] !== "function") return null;
@@ -143,16 +148,22 @@ export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSu
     throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
   }
   const quick = plainOptions(options);
-  const parsed = quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
+  const parsed =
+    quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
   if (!parsed.success) throw InvalidOptionsError.fromIssues("subscribe options", parsed.error.issues);
   const { concurrency, filter, once, signal } = parsed.data;
   let target: DeliveryTarget;
   if (typeof handler === "function") {
     const fn = handler as Handler;
-    target = concurrency === undefined ? { kind: "handler", handler: fn } : { kind: "limited", handler: fn, limiter: new ConcurrencyLimiter(concurrency) };
+    target =
+      concurrency === undefined
+        ? { kind: "handler", handler: fn }
+        : { kind: "limited", handler: fn, limiter: new ConcurrencyLimiter(concurrency) };
   } else {
     if (concurrency !== undefined) {
-      throw new InvalidOptionsError("invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue");
+      throw new InvalidOptionsError(
+        "invalid subscribe options: concurrency applies to in-process handlers; an offload() handler uses its `ordered` option and the pool's maxQueue",
+      );
     }
     target = { kind: "offload", offload: handler as OffloadHandler };
   }

@@ -93,7 +93,11 @@ type MatchSegments<P extends readonly string[], T extends readonly string[]> = P
  * type B = PatternMatches<"*.failed", "agent.x.failed">; // false: "*" is one segment
  * ```
  */
-export type PatternMatches<P extends string, T extends string> = string extends P ? true : P extends "*" ? true : MatchSegments<Split<P>, Split<T>>;
+export type PatternMatches<P extends string, T extends string> = string extends P
+  ? true
+  : P extends "*"
+    ? true
+    : MatchSegments<Split<P>, Split<T>>;
 
 /**
  * The payload of type `K` in map `M`.
@@ -114,7 +118,8 @@ export type PayloadOf<M, K extends keyof M> = M[K] extends object ? M[K] : never
  * // Event<"a.b", { x: number }> | Event<"c.d", { y: string }>
  * ```
  */
-export type EventOf<M> = IsUntyped<M> extends true ? Event : { [K in keyof M & string]: Event<K, PayloadOf<M, K>> }[keyof M & string];
+export type EventOf<M> =
+  IsUntyped<M> extends true ? Event : { [K in keyof M & string]: Event<K, PayloadOf<M, K>> }[keyof M & string];
 
 /**
  * The events of map `M` that pattern `P` can match: a union discriminated by `eventType`, so a
@@ -128,7 +133,8 @@ export type EventOf<M> = IsUntyped<M> extends true ? Event : { [K in keyof M & s
 export type MatchedEvent<M, P extends string> =
   IsUntyped<M> extends true
     ? Event
-    : { [K in keyof M & string]: PatternMatches<P, K> extends true ? Event<K, PayloadOf<M, K>> : never }[keyof M & string];
+    : { [K in keyof M & string]: PatternMatches<P, K> extends true ? Event<K, PayloadOf<M, K>> : never }[keyof M &
+        string];
 
 /**
  * What a handler of pattern `P` receives on a bus of map `M`: on an untyped bus, the handler's
@@ -139,7 +145,8 @@ export type MatchedEvent<M, P extends string> =
  * type E = HandledEvent<SeedEvents, "agent.*", Event>; // the agent.* events of the seed map
  * ```
  */
-export type HandledEvent<M, P extends string, E extends Event<string, object>> = IsUntyped<M> extends true ? E : MatchedEvent<M, P>;
+export type HandledEvent<M, P extends string, E extends Event<string, object>> =
+  IsUntyped<M> extends true ? E : MatchedEvent<M, P>;
 
 /**
  * The pattern parameter of a typed bus: `P` itself when it can match a type of the map, else a
@@ -152,4 +159,8 @@ export type HandledEvent<M, P extends string, E extends Event<string, object>> =
  * ```
  */
 export type PatternArg<M, P extends string> =
-  IsUntyped<M> extends true ? P : [MatchedEvent<M, P>] extends [never] ? `pattern "${P}" matches no event type of this bus` : P;
+  IsUntyped<M> extends true
+    ? P
+    : [MatchedEvent<M, P>] extends [never]
+      ? `pattern "${P}" matches no event type of this bus`
+      : P;

@@ -126,11 +126,19 @@ export function waitFor(host: WaitHost, pattern: string, options: unknown = {}):
     if (guarded !== undefined) subscribeOptions.filter = guarded;
     subscriptionId = host.subscribe(pattern, (event) => settle(undefined, event), subscribeOptions);
     if (settled) return;
-    forgetClose = host.onClose(() => settle(new BusClosedError(`the bus closed while waiting for ${JSON.stringify(pattern)}`, { pattern })));
+    forgetClose = host.onClose(() =>
+      settle(new BusClosedError(`the bus closed while waiting for ${JSON.stringify(pattern)}`, { pattern })),
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeoutMs !== undefined) {
       timer = setTimeout(
-        () => settle(new WaitTimeoutError(`waitFor: no event matching ${JSON.stringify(pattern)} within ${timeoutMs} ms`, { subscriptionId, pattern })),
+        () =>
+          settle(
+            new WaitTimeoutError(`waitFor: no event matching ${JSON.stringify(pattern)} within ${timeoutMs} ms`, {
+              subscriptionId,
+              pattern,
+            }),
+          ),
         timeoutMs,
       );
     }

@@ -84,10 +84,12 @@ export class LoadDriver {
     const room = Math.min(events.length, this.options.events - this.sent.total);
     if (room <= 0 || !(await this.admit(room))) return 0;
     this.sent.batched += room;
-    const results = await this.bus.emitMany(room === events.length ? events : events.slice(0, room)).catch((err: unknown) => {
-      this.reject(err);
-      return [];
-    });
+    const results = await this.bus
+      .emitMany(room === events.length ? events : events.slice(0, room))
+      .catch((err: unknown) => {
+        this.reject(err);
+        return [];
+      });
     for (const result of results) this.record(result);
     return room;
   }

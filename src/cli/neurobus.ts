@@ -20,7 +20,8 @@ ${DEMO_USAGE.slice(DEMO_USAGE.indexOf("Options:"))}`;
 
 function version(): string {
   // dist/src/cli/ sits three levels below package.json, in a checkout and in an installed package.
-  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string })
+    .version;
 }
 
 async function main(argv: string[]): Promise<number> {

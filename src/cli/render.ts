@@ -92,12 +92,22 @@ type Row = readonly (string | number)[];
 /** A box-drawn table; numbers are formatted and right-aligned. */
 export function table(title: string, header: Row, rows: readonly Row[]): string {
   const cells = [header, ...rows].map((row) => row.map((c) => (typeof c === "number" ? n(c) : c)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || /^[\d.,]+( [µm]?s)?$/.test(String(r[i]))));
+  const numeric = header.map(
+    (_, i) =>
+      rows.length > 0 && rows.every((r) => typeof r[i] === "number" || /^[\d.,]+( [µm]?s)?$/.test(String(r[i]))),
+  );
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const line = (l: string, m: string, r: string): string => l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
   const fmt = (row: string[]): string =>
     "│" + row.map((c, i) => ` ${numeric[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)} `).join("│") + "│";
-  return [title, line("┌", "┬", "┐"), fmt(cells[0]!), line("├", "┼", "┤"), ...cells.slice(1).map(fmt), line("└", "┴", "┘")].join("\n");
+  return [
+    title,
+    line("┌", "┬", "┐"),
+    fmt(cells[0]!),
+    line("├", "┼", "┤"),
+    ...cells.slice(1).map(fmt),
+    line("└", "┴", "┘"),
+  ].join("\n");
 }
 
 const CHECK_LABELS: Record<keyof DemoChecks, string> = {
@@ -119,7 +129,10 @@ export function renderReport(r: DemoReport): string {
       ["", "value"],
       [
         ["events sent", r.sent.total],
-        ["  awaited emit / un-awaited burst / emitMany", `${n(r.sent.awaited)} / ${n(r.sent.burst)} / ${n(r.sent.batched)}`],
+        [
+          "  awaited emit / un-awaited burst / emitMany",
+          `${n(r.sent.awaited)} / ${n(r.sent.burst)} / ${n(r.sent.batched)}`,
+        ],
         ["workflows / agents", `${n(r.workflows)} / ${n(r.agents)}`],
         ["wall time", `${dec.format(r.durationMs / 1000)} s`],
         ["events/s", r.eventsPerSecond],
@@ -130,17 +143,45 @@ export function renderReport(r: DemoReport): string {
     table(
       "Handler latency (getStats().latency, sampled)",
       ["samples", "mean", "p50", "p90", "p99", "p99.9"],
-      [[r.latency.samples, ms(r.latency.meanMs), ms(r.latency.p50Ms), ms(r.latency.p90Ms), ms(r.latency.p99Ms), ms(r.latency.p999Ms)]],
+      [
+        [
+          r.latency.samples,
+          ms(r.latency.meanMs),
+          ms(r.latency.p50Ms),
+          ms(r.latency.p90Ms),
+          ms(r.latency.p99Ms),
+          ms(r.latency.p999Ms),
+        ],
+      ],
     ),
     table(
       "Bus stats (getStats())",
       ["emitted", "delivered", "filtered", "failed", "in flight", "subscriptions", "history"],
-      [[s.totalEventsEmitted, s.delivered, s.filteredOut, s.failed, s.inFlight, s.totalSubscriptions, `${n(s.historySize)}/${n(s.maxHistory)}`]],
+      [
+        [
+          s.totalEventsEmitted,
+          s.delivered,
+          s.filteredOut,
+          s.failed,
+          s.inFlight,
+          s.totalSubscriptions,
+          `${n(s.historySize)}/${n(s.maxHistory)}`,
+        ],
+      ],
     ),
     table(
       "Worker pool (getStats().workers): compression.started, offloaded",
       ["threads", "completed", "failed", "in flight", "in flight, peak", "queue capacity"],
-      [[r.workers.threads, r.workers.completed, r.workers.failed, r.workers.inFlight, r.workers.inFlightPeak, r.workers.queueCapacity]],
+      [
+        [
+          r.workers.threads,
+          r.workers.completed,
+          r.workers.failed,
+          r.workers.inFlight,
+          r.workers.inFlightPeak,
+          r.workers.queueCapacity,
+        ],
+      ],
     ),
     table(
       "Events by type (getStats().eventCounts)",
@@ -154,12 +195,28 @@ export function renderReport(r: DemoReport): string {
       ["pattern", "kind", "saw"],
       [
         ["*", "sync", `${n(h.all)} events`],
-        ["task.*", "sync", `started ${n(h.tasks.started)}, completed ${n(h.tasks.completed)}, failed ${n(h.tasks.failed)}, skipped ${n(h.tasks.skipped)}`],
-        ["work* (prefix)", "async", `started ${n(h.workflows.started)}, completed ${n(h.workflows.completed)}, failed ${n(h.workflows.failed)}`],
-        ["ag* (prefix)", "sync", `registered ${n(h.agents.registered)}, failed ${n(h.agents.failed)}, recovered ${n(h.agents.recovered)}, down now ${n(h.agents.down)}`],
+        [
+          "task.*",
+          "sync",
+          `started ${n(h.tasks.started)}, completed ${n(h.tasks.completed)}, failed ${n(h.tasks.failed)}, skipped ${n(h.tasks.skipped)}`,
+        ],
+        [
+          "work* (prefix)",
+          "async",
+          `started ${n(h.workflows.started)}, completed ${n(h.workflows.completed)}, failed ${n(h.workflows.failed)}`,
+        ],
+        [
+          "ag* (prefix)",
+          "sync",
+          `registered ${n(h.agents.registered)}, failed ${n(h.agents.failed)}, recovered ${n(h.agents.recovered)}, down now ${n(h.agents.down)}`,
+        ],
         ["agent.heartbeat", "sync", `${n(h.heartbeats)} heartbeats`],
         ["*.failed + filter", "sync", `${n(h.criticalFailures)} critical (the rest filtered out)`],
-        ["storage.*", "async I/O", `up ${n(h.storage.uploaded)}, read ${n(h.storage.retrieved)}, deleted ${n(h.storage.deleted)}, ${dec.format(h.storage.bytes / 2 ** 20)} MiB`],
+        [
+          "storage.*",
+          "async I/O",
+          `up ${n(h.storage.uploaded)}, read ${n(h.storage.retrieved)}, deleted ${n(h.storage.deleted)}, ${dec.format(h.storage.bytes / 2 ** 20)} MiB`,
+        ],
         ["storage.retrieved", "sync, throws", `${n(h.checksumThrows)} checksum errors thrown`],
         ["agent.registered", "once", `ran ${n(h.onceRuns)} time(s)`],
       ],
@@ -167,12 +224,24 @@ export function renderReport(r: DemoReport): string {
     table(
       "Errors (onError)",
       ["reported", "by code", "samples"],
-      [[r.errors.reported, Object.entries(r.errors.byCode).map(([c, k]) => `${c} ${n(k)}`).join(", ") || "none", r.errors.samples[0] ?? ""]],
+      [
+        [
+          r.errors.reported,
+          Object.entries(r.errors.byCode)
+            .map(([c, k]) => `${c} ${n(k)}`)
+            .join(", ") || "none",
+          r.errors.samples[0] ?? "",
+        ],
+      ],
     ),
     table(
       "History queries (getHistory, last 1000 events kept)",
       ["query", "matching", "latest"],
-      r.history.map((a) => [JSON.stringify(a.query), a.count, a.events.map((e) => `${e.eventType}@${e.source}`).join(", ")]),
+      r.history.map((a) => [
+        JSON.stringify(a.query),
+        a.count,
+        a.events.map((e) => `${e.eventType}@${e.source}`).join(", "),
+      ]),
     ),
     table(
       "Checks",

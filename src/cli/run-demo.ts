@@ -115,7 +115,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const onError = (error: BusError): void => {
     errors.reported++;
     errors.byCode[error.code] = (errors.byCode[error.code] ?? 0) + 1;
-    if (errors.samples.length < SAMPLE_ERRORS) errors.samples.push(`${error.code} [${error.pattern ?? "?"}] ${messageOf(error.cause)}`);
+    if (errors.samples.length < SAMPLE_ERRORS)
+      errors.samples.push(`${error.code} [${error.pattern ?? "?"}] ${messageOf(error.cause)}`);
   };
   const bus = new EventBus({ maxHistory: 1000, onError });
   const tally = newTally();
@@ -182,7 +183,8 @@ function checkReport(r: DemoReport): DemoChecks {
       r.stats.delivered === res.delivered &&
       r.stats.filteredOut === res.filtered &&
       r.stats.failed === res.failed,
-    errorsCountedAndReported: r.handlers.checksumThrows === res.failed && r.errors.reported === res.failed && r.rejectedEmits === 0,
+    errorsCountedAndReported:
+      r.handlers.checksumThrows === res.failed && r.errors.reported === res.failed && r.rejectedEmits === 0,
     nothingElseLost: r.handlers.all === r.sent.total,
     onceRanOnce: r.handlers.onceRuns === Math.min(1, registered),
     drained: r.stats.inFlight === 0,
@@ -204,7 +206,12 @@ function queryHistory(bus: EventBus): HistoryAnswer[] {
     return {
       query,
       count: all.length,
-      events: shown.map((e) => ({ eventType: e.eventType, source: e.source, eventId: e.eventId, timestamp: e.timestamp.toISOString() })),
+      events: shown.map((e) => ({
+        eventType: e.eventType,
+        source: e.source,
+        eventId: e.eventId,
+        timestamp: e.timestamp.toISOString(),
+      })),
     };
   });
 }

@@ -25,7 +25,12 @@ function agentId(i: number): string {
 /** Runs the whole workload through `driver`. @returns the number of workflows started. */
 export async function runWorkload(driver: LoadDriver, random: () => number): Promise<number> {
   for (let i = 0; i < AGENTS; i++) {
-    await driver.awaited(new Event(EventType.AGENT_REGISTERED, agentId(i), { agent_id: agentId(i), capabilities: ["inference", "storage"] }));
+    await driver.awaited(
+      new Event(EventType.AGENT_REGISTERED, agentId(i), {
+        agent_id: agentId(i),
+        capabilities: ["inference", "storage"],
+      }),
+    );
   }
   let workflows = 0;
   while (!driver.stopped) {
@@ -40,16 +45,30 @@ async function runWorkflow(driver: LoadDriver, random: () => number, n: number):
   const workflowId = `wf-${n}`;
   const int = (below: number): number => Math.floor(random() * below);
   const taskCount = 4 + int(12);
-  if (!(await driver.awaited(new Event(EventType.WORKFLOW_STARTED, ORCHESTRATOR, { workflow_id: workflowId, tasks: taskCount })))) return;
+  if (
+    !(await driver.awaited(
+      new Event(EventType.WORKFLOW_STARTED, ORCHESTRATOR, { workflow_id: workflowId, tasks: taskCount }),
+    ))
+  )
+    return;
 
-  const tasks = Array.from({ length: taskCount }, (_, i) => ({ taskId: `${workflowId}.t${i}`, agent: agentId(int(AGENTS)) }));
-  await driver.many(tasks.map((t) => new Event(EventType.TASK_STARTED, t.agent, { task_id: t.taskId, workflow_id: workflowId, agent_id: t.agent })));
+  const tasks = Array.from({ length: taskCount }, (_, i) => ({
+    taskId: `${workflowId}.t${i}`,
+    agent: agentId(int(AGENTS)),
+  }));
+  await driver.many(
+    tasks.map(
+      (t) =>
+        new Event(EventType.TASK_STARTED, t.agent, { task_id: t.taskId, workflow_id: workflowId, agent_id: t.agent }),
+    ),
+  );
 
   let criticalFailure = false;
   const completed: typeof tasks = [];
   for (const task of tasks) {
     const roll = random();
-    const type: TaskOutcome = roll < 0.85 ? EventType.TASK_COMPLETED : roll < 0.95 ? EventType.TASK_FAILED : EventType.TASK_SKIPPED;
+    const type: TaskOutcome =
+      roll < 0.85 ? EventType.TASK_COMPLETED : roll < 0.95 ? EventType.TASK_FAILED : EventType.TASK_SKIPPED;
     const data: Record<string, unknown> = { task_id: task.taskId, workflow_id: workflowId, agent_id: task.agent };
     if (type === EventType.TASK_FAILED) {
       data["severity"] = random() < 0.3 ? "critical" : "recoverable";
@@ -66,24 +85,45 @@ async function runWorkflow(driver: LoadDriver, random: () => number, n: number):
   // artifact is compressed, uploaded, read back (now and then with a bad checksum) and sometimes
   // deleted. `burst` only waits when too many emits are in flight.
   for (let i = 0; i < AGENTS; i++) {
-    if (!(await driver.burst(new Event(EventType.AGENT_HEARTBEAT, agentId(i), { agent_id: agentId(i), load: Number(random().toFixed(2)) })))) return;
+    if (
+      !(await driver.burst(
+        new Event(EventType.AGENT_HEARTBEAT, agentId(i), { agent_id: agentId(i), load: Number(random().toFixed(2)) }),
+      ))
+    )
+      return;
   }
   for (const task of completed) {
     const blobId = `${task.taskId}.out`;
     const size = 1024 + int(1 << 16);
     const ok =
-      (await driver.burst(new Event(EventType.COMPRESSION_STARTED, task.agent, { blob_id: blobId, size_bytes: size }))) &&
-      (await driver.burst(new Event(EventType.COMPRESSION_COMPLETED, task.agent, { blob_id: blobId, ratio: 0.3 + random() * 0.4 }))) &&
+      (await driver.burst(
+        new Event(EventType.COMPRESSION_STARTED, task.agent, { blob_id: blobId, size_bytes: size }),
+      )) &&
+      (await driver.burst(
+        new Event(EventType.COMPRESSION_COMPLETED, task.agent, { blob_id: blobId, ratio: 0.3 + random() * 0.4 }),
+      )) &&
       (await driver.burst(new Event(EventType.STORAGE_UPLOADED, task.agent, { blob_id: blobId, size_bytes: size }))) &&
-      (await driver.burst(new Event(EventType.STORAGE_RETRIEVED, ORCHESTRATOR, { blob_id: blobId, size_bytes: size, checksum_ok: random() >= 0.02 }))) &&
-      (random() >= 0.25 || (await driver.burst(new Event(EventType.STORAGE_DELETED, ORCHESTRATOR, { blob_id: blobId }))));
+      (await driver.burst(
+        new Event(EventType.STORAGE_RETRIEVED, ORCHESTRATOR, {
+          blob_id: blobId,
+          size_bytes: size,
+          checksum_ok: random() >= 0.02,
+        }),
+      )) &&
+      (random() >= 0.25 ||
+        (await driver.burst(new Event(EventType.STORAGE_DELETED, ORCHESTRATOR, { blob_id: blobId }))));
     if (!ok) return;
   }
 
   if (random() < 0.15) {
     const agent = agentId(int(AGENTS));
     const severity = random() < 0.5 ? "critical" : "degraded";
-    if (!(await driver.awaited(new Event(EventType.AGENT_FAILED, agent, { agent_id: agent, severity, reason: "heartbeat missed" })))) return;
+    if (
+      !(await driver.awaited(
+        new Event(EventType.AGENT_FAILED, agent, { agent_id: agent, severity, reason: "heartbeat missed" }),
+      ))
+    )
+      return;
     if (!(await driver.awaited(new Event(EventType.AGENT_RECOVERED, agent, { agent_id: agent })))) return;
   }
 

@@ -157,7 +157,12 @@ export class Lanes<T> {
   }
 
   /** Hands out batches while a thread is free, one per lane per round: no lane starves the others. */
-  drain(batchSize: number, threads: number, freeThreads: () => number, send: (lane: Lane<T>, jobs: Job<T>[]) => void): void {
+  drain(
+    batchSize: number,
+    threads: number,
+    freeThreads: () => number,
+    send: (lane: Lane<T>, jobs: Job<T>[]) => void,
+  ): void {
     let sent = true;
     while (sent && freeThreads() > 0) {
       sent = false;

@@ -27,7 +27,15 @@ import { Job } from "./job.js";
 import type { OffloadHandler } from "./offload.js";
 import { closed } from "./outcomes.js";
 import { WorkerPool, type PoolOptions } from "./pool.js";
-import { OK, P_OUTCOMES, ProgressBuffers, encodeBatch, microsSlot, type BatchResult, type ThreadEvent } from "./protocol.js";
+import {
+  OK,
+  P_OUTCOMES,
+  ProgressBuffers,
+  encodeBatch,
+  microsSlot,
+  type BatchResult,
+  type ThreadEvent,
+} from "./protocol.js";
 import { triage, type Loss } from "./recovery.js";
 import { workerFailure } from "./outcomes.js";
 import { Watchdog, type Watch } from "./watchdog.js";
@@ -196,7 +204,8 @@ export class WorkerDispatcher<T> {
   /** The batch's task was rejected: recovery.ts says what ended and what goes again. */
   private recover(batch: Batch<T>, err: unknown): void {
     this.afterBatch(batch);
-    const loss: Loss = batch.generation !== this.pool.generation ? "replaced" : batch.watch?.timedOut === true ? "timed-out" : "died";
+    const loss: Loss =
+      batch.generation !== this.pool.generation ? "replaced" : batch.watch?.timedOut === true ? "timed-out" : "died";
     const reason = loss === "replaced" ? new Error("the worker pool had lost all its threads") : err;
     const { ended, again, report } = triage(batch.jobs, new Int32Array(batch.progress), reason, loss, {
       closing: this.closing,

@@ -81,13 +81,16 @@ export class OffloadHandler {
 
 function toFileUrl(module: unknown): string {
   if (module instanceof URL) {
-    if (module.protocol !== "file:") throw new InvalidHandlerError(`offload module must be a file URL, got ${module.protocol} URL`);
+    if (module.protocol !== "file:")
+      throw new InvalidHandlerError(`offload module must be a file URL, got ${module.protocol} URL`);
     return module.href;
   }
   if (typeof module === "string") {
     if (module.startsWith("file:")) return new URL(module).href;
     if (isAbsolute(module)) return pathToFileURL(module).href;
-    throw new InvalidHandlerError(`offload module must be an absolute path or a file URL, got ${JSON.stringify(module)}`);
+    throw new InvalidHandlerError(
+      `offload module must be an absolute path or a file URL, got ${JSON.stringify(module)}`,
+    );
   }
   throw new InvalidHandlerError("offload module must be a URL or a string");
 }
@@ -114,13 +117,18 @@ export function offload(module: URL | string, exportName = "default", options: O
     throw new InvalidHandlerError("offload export name must be a non-empty string");
   }
   const parsed = offloadOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new InvalidHandlerError(`invalid offload options: ${formatIssues(parsed.error.issues)}`, { cause: parsed.error.issues });
+  if (!parsed.success)
+    throw new InvalidHandlerError(`invalid offload options: ${formatIssues(parsed.error.issues)}`, {
+      cause: parsed.error.issues,
+    });
   const { timeoutMs, ordered } = parsed.data;
   const path = fileURLToPath(href);
   if (!existsSync(path)) throw new InvalidHandlerError(`offload module not found: ${path}`);
   // Refused here rather than at every delivery ("Unknown file extension"), unless this Node strips types.
   if (/\.[cm]?ts$/.test(path) && !stripsTypes()) {
-    throw new InvalidHandlerError(`offload module ${path} is TypeScript, and worker threads of this Node run JavaScript only: compile it (tsc) and offload the .js file`);
+    throw new InvalidHandlerError(
+      `offload module ${path} is TypeScript, and worker threads of this Node run JavaScript only: compile it (tsc) and offload the .js file`,
+    );
   }
   return new OffloadHandler(href, exportName, timeoutMs, ordered ?? false);
 }

@@ -44,9 +44,13 @@ export function workerFailure(job: Job, outcome: number, err: WorkerError | null
 
 export function crashed(job: Job, reason: unknown): BusError {
   // No thread could start because the package is not built: say so, not that a thread died.
-  if (reason instanceof WorkerEntryMissingError) return new WorkerEntryMissingError(`${target(job)}: ${reason.message}`, context(job, reason));
+  if (reason instanceof WorkerEntryMissingError)
+    return new WorkerEntryMissingError(`${target(job)}: ${reason.message}`, context(job, reason));
   const detail = messageOf(reason);
-  return new WorkerCrashedError(`${target(job)}: its worker thread died while running it (${detail})`, context(job, reason));
+  return new WorkerCrashedError(
+    `${target(job)}: its worker thread died while running it (${detail})`,
+    context(job, reason),
+  );
 }
 
 /** A job that never started: the pool kept losing its threads before any could run it. */
@@ -59,12 +63,18 @@ export function neverRan(job: Job, reason: unknown): BusError {
 }
 
 export function timedOut(job: Job): BusError {
-  return new HandlerTimeoutError(`${target(job)} ran past its timeout of ${job.handler.timeoutMs} ms and its thread was stopped`, context(job));
+  return new HandlerTimeoutError(
+    `${target(job)} ran past its timeout of ${job.handler.timeoutMs} ms and its thread was stopped`,
+    context(job),
+  );
 }
 
 export function notCloneable(job: Job, reason: unknown): BusError {
   const detail = messageOf(reason);
-  return new NotCloneableError(`${target(job)}: the event's data cannot be cloned to a worker thread (${detail})`, context(job, reason));
+  return new NotCloneableError(
+    `${target(job)}: the event's data cannot be cloned to a worker thread (${detail})`,
+    context(job, reason),
+  );
 }
 
 export function closed(job: Job): BusError {

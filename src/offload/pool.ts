@@ -114,7 +114,9 @@ export class WorkerPool {
       workerData,
     });
     // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
-    piscina.on("error", (err: unknown) => this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${String(err)}`, { cause: err })));
+    piscina.on("error", (err: unknown) =>
+      this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${String(err)}`, { cause: err })),
+    );
     return piscina;
   }
 

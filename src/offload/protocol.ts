@@ -107,7 +107,12 @@ class Distinct<K> {
 }
 
 /** A batch of jobs, on the wire (on the main thread). */
-export function encodeBatch(jobs: readonly Job<unknown>[], progress: SharedArrayBuffer, capacity: number, base: number): BatchTask {
+export function encodeBatch(
+  jobs: readonly Job<unknown>[],
+  progress: SharedArrayBuffer,
+  capacity: number,
+  base: number,
+): BatchTask {
   const n = jobs.length;
   const handlers = new Distinct<OffloadHandler>();
   const types = new Distinct<string>();
@@ -203,7 +208,8 @@ export function isJsonExact(value: unknown, depth = 0): boolean {
       if (value === null) return true;
       if (depth >= MAX_JSON_DEPTH) return false;
       if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) return false;
+        if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length)
+          return false;
         for (let i = 0; i < value.length; i++) if (!isJsonExact(value[i], depth + 1)) return false;
         return true;
       }
@@ -246,7 +252,13 @@ export function fromThreadEvent(e: ThreadEvent): Event {
 
 /** Job i's event, rebuilt in the worker. */
 export function eventAt(task: BatchTask, datas: object[], i: number): Event {
-  return new Event(task.types[task.type[i]!]!, task.sources[task.source[i]!]!, datas[i] as Record<string, unknown>, new Date(task.times[i]!), task.ids[i]!);
+  return new Event(
+    task.types[task.type[i]!]!,
+    task.sources[task.source[i]!]!,
+    datas[i] as Record<string, unknown>,
+    new Date(task.times[i]!),
+    task.ids[i]!,
+  );
 }
 
 /** A handler's error, flattened for the trip back to the main thread. */
@@ -282,7 +294,8 @@ export class ProgressBuffers {
   constructor(readonly capacity: number) {}
 
   take(): SharedArrayBuffer {
-    const buffer = this.free.pop() ?? new SharedArrayBuffer((P_OUTCOMES + 2 * this.capacity) * Int32Array.BYTES_PER_ELEMENT);
+    const buffer =
+      this.free.pop() ?? new SharedArrayBuffer((P_OUTCOMES + 2 * this.capacity) * Int32Array.BYTES_PER_ELEMENT);
     const slots = new Int32Array(buffer);
     slots.fill(NOT_STARTED);
     slots[P_CURRENT] = -1;

@@ -37,16 +37,32 @@ export interface LossContext {
   replacementCounts: boolean;
 }
 
-export function triage<T>(jobs: Job<T>[], progress: Int32Array, err: unknown, loss: Loss, context: LossContext): Triage<T> {
+export function triage<T>(
+  jobs: Job<T>[],
+  progress: Int32Array,
+  err: unknown,
+  loss: Loss,
+  context: LossContext,
+): Triage<T> {
   const { closing } = context;
   const ended: Ending<T>[] = [];
-  if (!closing && loss !== "replaced" && (isCloneError(err) || (nothingStarted(progress, jobs.length) && cloneFails(jobs)))) {
-    if (jobs.length === 1) return { ended: [{ job: jobs[0]!, error: notCloneable(jobs[0]!, err), counted: false }], again: [], report: null };
+  if (
+    !closing &&
+    loss !== "replaced" &&
+    (isCloneError(err) || (nothingStarted(progress, jobs.length) && cloneFails(jobs)))
+  ) {
+    if (jobs.length === 1)
+      return {
+        ended: [{ job: jobs[0]!, error: notCloneable(jobs[0]!, err), counted: false }],
+        again: [],
+        report: null,
+      };
     const mid = Math.ceil(jobs.length / 2);
     return { ended, again: [jobs.slice(0, mid), jobs.slice(mid)], report: null };
   }
   // Nothing can ever run: fail every job at once with the cause, rather than try again.
-  if (err instanceof WorkerEntryMissingError) return { ended: jobs.map((job) => ({ job, error: crashed(job, err), counted: false })), again: [], report: null };
+  if (err instanceof WorkerEntryMissingError)
+    return { ended: jobs.map((job) => ({ job, error: crashed(job, err), counted: false })), again: [], report: null };
   const resend: Job<T>[] = [];
   let anyStarted = false;
   jobs.forEach((job, i) => {
@@ -54,7 +70,12 @@ export function triage<T>(jobs: Job<T>[], progress: Int32Array, err: unknown, lo
     if (outcome !== NOT_STARTED) anyStarted = true;
     if (outcome === OK) ended.push({ job, error: null, counted: true });
     else if (outcome === EXITED) ended.push({ job, error: closing ? closed(job) : crashed(job, err), counted: false });
-    else if (outcome === RUNNING) ended.push({ job, error: closing ? closed(job) : loss === "timed-out" ? timedOut(job) : crashed(job, err), counted: false });
+    else if (outcome === RUNNING)
+      ended.push({
+        job,
+        error: closing ? closed(job) : loss === "timed-out" ? timedOut(job) : crashed(job, err),
+        counted: false,
+      });
     else if (outcome !== NOT_STARTED) ended.push({ job, error: workerFailure(job, outcome, null), counted: true });
     else resend.push(job);
   });

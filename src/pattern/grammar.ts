@@ -151,7 +151,8 @@ export function parsePattern(pattern: unknown): ParsedPattern {
  */
 function notAWildcard(parts: readonly string[], at: number): string {
   const head = `'${parts[at]!}' is not a wildcard in this grammar`;
-  if (at < parts.length - 1) return `${head}: use '*' for exactly one segment ("${parts.map((p, i) => (i === at ? "*" : p)).join(".")}")`;
+  if (at < parts.length - 1)
+    return `${head}: use '*' for exactly one segment ("${parts.map((p, i) => (i === at ? "*" : p)).join(".")}")`;
   if (at === 0) return `${head}: "*" matches every event`;
   const parent = parts.slice(0, at).join(".");
   return `${head}: "${parent}.*" already matches every depth below "${parent}" (${parent}.a, ${parent}.a.b)`;

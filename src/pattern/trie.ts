@@ -198,7 +198,12 @@ export class TopicTrie<T extends TrieEntry> {
  * Follows literal children in a loop and recurses only into `*` children. The order in which
  * lists are collected does not matter: they are merged by seq afterwards.
  */
-function walk<T extends TrieEntry>(node: TrieNode<T>, topic: readonly string[], depth: number, out: EntryList<T>[]): void {
+function walk<T extends TrieEntry>(
+  node: TrieNode<T>,
+  topic: readonly string[],
+  depth: number,
+  out: EntryList<T>[],
+): void {
   for (;;) {
     if (depth === topic.length) {
       if (node.exact !== null) out.push(node.exact);

@@ -109,6 +109,7 @@ export function createBuffer(params: LayoutParams): SharedArrayBuffer {
 export function openBuffer(buffer: SharedArrayBuffer): BigInt64Array {
   const slots = new BigInt64Array(buffer);
   if (slots[HDR_MAGIC] !== MAGIC) throw new TypeError("not a statistics buffer of @neurectomy/event-bus");
-  if (slots[HDR_VERSION] !== VERSION) throw new TypeError("a statistics buffer of another version of @neurectomy/event-bus");
+  if (slots[HDR_VERSION] !== VERSION)
+    throw new TypeError("a statistics buffer of another version of @neurectomy/event-bus");
   return slots;
 }

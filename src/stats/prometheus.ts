@@ -46,7 +46,8 @@ export interface MetricsOptions {
  * ```
  */
 export const DEFAULT_METRICS_BUCKETS: readonly number[] = Object.freeze([
-  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+  5, 10,
 ]);
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -55,21 +56,28 @@ const metricsOptionsSchema = z.strictObject({
   prefix: z
     .string()
     .refine((p) => p === "" || NAME.test(p), {
-      message: "must be empty or a valid start of a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), such as \"myapp_\"",
+      message: 'must be empty or a valid start of a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*), such as "myapp_"',
     })
     .optional(),
   buckets: z
     .array(z.number().positive())
     .min(1)
     .max(64)
-    .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), { message: "must be strictly ascending (upper bounds in seconds)" })
+    .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), {
+      message: "must be strictly ascending (upper bounds in seconds)",
+    })
     .optional(),
 });
 
 /** Validates metrics()'s options. @throws InvalidOptionsError */
 function parseMetricsOptions(input: unknown): { prefix: string; buckets: readonly number[] } {
   const parsed = metricsOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw InvalidOptionsError.fromIssues("metrics options", parsed.error.issues, "metrics takes { prefix?: string, buckets?: number[] }");
+  if (!parsed.success)
+    throw InvalidOptionsError.fromIssues(
+      "metrics options",
+      parsed.error.issues,
+      "metrics takes { prefix?: string, buckets?: number[] }",
+    );
   return { prefix: parsed.data.prefix ?? "neurobus_", buckets: parsed.data.buckets ?? DEFAULT_METRICS_BUCKETS };
 }
 
@@ -114,7 +122,12 @@ class Writer {
   }
 
   sample(name: string, value: number, labels?: Record<string, string>): void {
-    const pairs = labels === undefined ? "" : `{${Object.entries(labels).map(([k, v]) => `${k}="${label(v)}"`).join(",")}}`;
+    const pairs =
+      labels === undefined
+        ? ""
+        : `{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${label(v)}"`)
+            .join(",")}}`;
     this.lines.push(`${name}${pairs} ${num(value)}`);
   }
 
@@ -129,14 +142,28 @@ class Writer {
  *
  * @throws InvalidOptionsError for an unknown option, a bad prefix or bad buckets.
  */
-export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly number[] | null, options: MetricsOptions = {}): string {
+export function renderPrometheus(
+  stats: MetricsSource,
+  latencyBuckets: readonly number[] | null,
+  options: MetricsOptions = {},
+): string {
   const { prefix, buckets: bounds } = parseMetricsOptions(options);
   const w = new Writer(prefix);
   w.single("events_emitted_total", "counter", "Events emitted since the last resetStats().", stats.totalEventsEmitted);
 
-  const byType = w.family("events_by_type_total", "counter", "Events emitted, by event type (the first stats.typeCapacity types).");
-  for (const type of Object.keys(stats.eventCounts).sort()) w.sample(byType, stats.eventCounts[type]!, { event_type: type });
-  w.single("events_type_overflow_total", "counter", "Events whose type did not fit in the per-type table.", stats.eventCountsOverflow);
+  const byType = w.family(
+    "events_by_type_total",
+    "counter",
+    "Events emitted, by event type (the first stats.typeCapacity types).",
+  );
+  for (const type of Object.keys(stats.eventCounts).sort())
+    w.sample(byType, stats.eventCounts[type]!, { event_type: type });
+  w.single(
+    "events_type_overflow_total",
+    "counter",
+    "Events whose type did not fit in the per-type table.",
+    stats.eventCountsOverflow,
+  );
 
   const deliveries = w.family("deliveries_total", "counter", "Handler deliveries, by outcome.");
   w.sample(deliveries, stats.delivered, { outcome: "delivered" });
@@ -147,7 +174,11 @@ export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly 
   w.single("history_size", "gauge", "Events held in history.", stats.historySize);
   w.single("history_capacity", "gauge", "The history ring buffer's capacity (maxHistory).", stats.maxHistory);
 
-  const hist = w.family("handler_duration_seconds", "histogram", "Handler time of the sampled deliveries (stats.sampleEvery).");
+  const hist = w.family(
+    "handler_duration_seconds",
+    "histogram",
+    "Handler time of the sampled deliveries (stats.sampleEvery).",
+  );
   const fine = latencyBuckets ?? [];
   const cumulative = cumulativeCounts(fine, bounds);
   for (let i = 0; i < bounds.length; i++) w.sample(`${hist}_bucket`, cumulative[i]!, { le: num(bounds[i]!) });
@@ -159,8 +190,18 @@ export function renderPrometheus(stats: MetricsSource, latencyBuckets: readonly 
   const wk = stats.workers;
   w.single("worker_threads", "gauge", "Threads in the worker pool (0 before it starts).", wk.threads);
   w.single("worker_in_flight", "gauge", "Events in flight to the worker pool.", wk.inFlight);
-  w.single("worker_in_flight_peak", "gauge", "Peak of events in flight to the worker pool since the last reset.", wk.inFlightPeak);
-  w.single("worker_queue_capacity", "gauge", "Events the pool admits at most (workers.maxQueue; 0 before it starts).", wk.queueCapacity);
+  w.single(
+    "worker_in_flight_peak",
+    "gauge",
+    "Peak of events in flight to the worker pool since the last reset.",
+    wk.inFlightPeak,
+  );
+  w.single(
+    "worker_queue_capacity",
+    "gauge",
+    "Events the pool admits at most (workers.maxQueue; 0 before it starts).",
+    wk.queueCapacity,
+  );
   const workerEvents = w.family("worker_events_total", "counter", "Events handled in worker threads, by outcome.");
   w.sample(workerEvents, wk.completed, { outcome: "completed" });
   w.sample(workerEvents, wk.failed, { outcome: "failed" });

@@ -20,7 +20,13 @@ function isApiError(err: unknown, code: number): boolean {
  * A stream that exists keeps its replicas (changing them moves data between servers: an
  * operator's decision), with a warning when they differ from `replicas`.
  */
-export async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, o: ResolvedNatsOptions, warn: (message: string) => void): Promise<void> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  stream: string,
+  subject: string,
+  o: ResolvedNatsOptions,
+  warn: (message: string) => void,
+): Promise<void> {
   let addError: unknown = null;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -28,7 +34,9 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, subjec
       const subjects = info.config.subjects ?? [];
       const replicas = info.config.num_replicas || 1;
       if (replicas !== o.replicas) {
-        warn(`stream ${stream} exists with ${replicas} replica(s), not the ${o.replicas} asked for: it is used as it is; change it with \`nats stream edit ${stream} --replicas ${o.replicas}\``);
+        warn(
+          `stream ${stream} exists with ${replicas} replica(s), not the ${o.replicas} asked for: it is used as it is; change it with \`nats stream edit ${stream} --replicas ${o.replicas}\``,
+        );
       }
       if (!subjects.some((s) => subjectCovers(s, subject))) {
         await jsm.streams.update(stream, { ...info.config, subjects: [...subjects, subject] });
@@ -37,10 +45,18 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, subjec
     } catch (err) {
       if (!isApiError(err, STREAM_NOT_FOUND)) throw err;
       // Still missing after our create failed: that failure is the news (e.g. too few servers for the replicas).
-      if (attempt > 0) throw new Error(`cannot create stream ${stream} with ${o.replicas} replica(s): ${String(addError)}`, { cause: addError });
+      if (attempt > 0)
+        throw new Error(`cannot create stream ${stream} with ${o.replicas} replica(s): ${String(addError)}`, {
+          cause: addError,
+        });
     }
     try {
-      await jsm.streams.add({ name: stream, subjects: [subject], duplicate_window: nanos(o.duplicateWindowMs), num_replicas: o.replicas });
+      await jsm.streams.add({
+        name: stream,
+        subjects: [subject],
+        duplicate_window: nanos(o.duplicateWindowMs),
+        num_replicas: o.replicas,
+      });
       return;
     } catch (err) {
       addError = err; // another process may have created it meanwhile: look again (once)
@@ -53,7 +69,13 @@ export async function ensureStream(jsm: JetStreamManager, stream: string, subjec
  * missing and resumed when present; without a durable, an ephemeral consumer is created that the
  * server removes after `ackWaitMs` (at least 30 s) of inactivity.
  */
-export async function ensureConsumer(jsm: JetStreamManager, stream: string, filter: string, o: ResolvedNatsOptions, warn: (message: string) => void): Promise<string> {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  filter: string,
+  o: ResolvedNatsOptions,
+  warn: (message: string) => void,
+): Promise<string> {
   const config = {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: o.startAt === "first" ? DeliverPolicy.All : DeliverPolicy.New,
@@ -62,7 +84,10 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, filt
     ack_wait: nanos(o.ackWaitMs),
   };
   if (o.durable === null) {
-    const info = await jsm.consumers.add(stream, { ...config, inactive_threshold: nanos(Math.max(30_000, o.ackWaitMs)) });
+    const info = await jsm.consumers.add(stream, {
+      ...config,
+      inactive_threshold: nanos(Math.max(30_000, o.ackWaitMs)),
+    });
     return info.name;
   }
   for (let attempt = 0; ; attempt++) {
@@ -70,7 +95,9 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, filt
       const info = await jsm.consumers.info(stream, o.durable);
       if ((info.config.filter_subject ?? "") !== filter) {
         // nats-server 2.9 cannot change a consumer's filter: say so rather than miss events quietly.
-        warn(`durable ${o.durable} filters ${JSON.stringify(info.config.filter_subject ?? "")}, not ${JSON.stringify(filter)}: it is resumed as it is; delete it to apply the new imports`);
+        warn(
+          `durable ${o.durable} filters ${JSON.stringify(info.config.filter_subject ?? "")}, not ${JSON.stringify(filter)}: it is resumed as it is; delete it to apply the new imports`,
+        );
       }
       if (info.config.max_ack_pending !== o.maxAckPending || info.config.ack_wait !== config.ack_wait) {
         await jsm.consumers.update(stream, o.durable, { max_ack_pending: o.maxAckPending, ack_wait: config.ack_wait });

@@ -50,7 +50,13 @@ interface WireMessage {
 
 export class NatsLink implements BridgeLink {
   state: BridgeState = "connecting";
-  readonly counters: PublisherCounters & { received: number; invalid: number } = { published: 0, received: 0, duplicates: 0, invalid: 0, retries: 0 };
+  readonly counters: PublisherCounters & { received: number; invalid: number } = {
+    published: 0,
+    received: 0,
+    duplicates: 0,
+    invalid: 0,
+    retries: 0,
+  };
   readonly publisher: Publisher;
   private readonly exports: TopicTrie<{ seq: number }>;
   private readonly imports: TopicTrie<{ seq: number }>;
@@ -104,20 +110,31 @@ export class NatsLink implements BridgeLink {
     try {
       payload = encoder.encode(JSON.stringify(event));
     } catch (err) {
-      return Promise.reject(new TransportError(`event ${event.eventId} cannot be encoded as JSON: ${String(err)}`, { cause: err }));
+      return Promise.reject(
+        new TransportError(`event ${event.eventId} cannot be encoded as JSON: ${String(err)}`, { cause: err }),
+      );
     }
     if (payload.length > this.maxEventBytes) {
-      return Promise.reject(new TransportError(`event ${event.eventId} is ${payload.length} bytes, over maxEventBytes ${this.maxEventBytes}`));
+      return Promise.reject(
+        new TransportError(
+          `event ${event.eventId} is ${payload.length} bytes, over maxEventBytes ${this.maxEventBytes}`,
+        ),
+      );
     }
     try {
       return this.publisher.publish(`${this.options.prefix}.${event.eventType}`, payload, event.eventId);
     } catch (err) {
-      return Promise.reject(new TransportError(`publish of event ${event.eventId} failed: ${String(err)}`, { cause: err }));
+      return Promise.reject(
+        new TransportError(`publish of event ${event.eventId} failed: ${String(err)}`, { cause: err }),
+      );
     }
   }
 
   /** Starts taking JetStream messages from `messages` (already consuming into onJetStream). */
-  useConsumer(messages: ConsumerMessages, ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null): void {
+  useConsumer(
+    messages: ConsumerMessages,
+    ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null,
+  ): void {
     this.messages = messages;
     this.ephemeral = ephemeral;
   }
@@ -128,7 +145,10 @@ export class NatsLink implements BridgeLink {
       this.subscriptions.push(
         this.nc.subscribe(subject, {
           callback: (err, msg) => {
-            if (err !== null) this.host.reportError(new TransportError(`subscription to ${subject} failed: ${err.message}`, { cause: err }));
+            if (err !== null)
+              this.host.reportError(
+                new TransportError(`subscription to ${subject} failed: ${err.message}`, { cause: err }),
+              );
             else this.receive(msg, NO_ACK);
           },
         }),
@@ -170,7 +190,11 @@ export class NatsLink implements BridgeLink {
       return;
     }
     if (acker === NO_ACK && this.dispatching >= this.options.maxInFlight) {
-      this.host.reportError(new TransportError(`core NATS: ${this.dispatching} remote events in flight (maxInFlight): event ${event.eventId} dropped`));
+      this.host.reportError(
+        new TransportError(
+          `core NATS: ${this.dispatching} remote events in flight (maxInFlight): event ${event.eventId} dropped`,
+        ),
+      );
       return;
     }
     this.dispatching++;
@@ -189,13 +213,17 @@ export class NatsLink implements BridgeLink {
           // (a redelivery would break it again).
           this.counters.invalid++;
           acker.ack();
-          this.host.reportError(new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }));
+          this.host.reportError(
+            new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }),
+          );
           return;
         }
         // The bus closed under it: not handled here, so let the server redeliver it.
         this.recent.forget(event.eventId);
         acker.nak();
-        this.host.reportError(new TransportError(`remote event ${event.eventId} not dispatched: ${String(err)}`, { cause: err }));
+        this.host.reportError(
+          new TransportError(`remote event ${event.eventId} not dispatched: ${String(err)}`, { cause: err }),
+        );
       },
     );
     this.recent.remember(event.eventId, dispatched);
@@ -221,11 +249,18 @@ export class NatsLink implements BridgeLink {
         reason = `subject does not match event_type ${JSON.stringify(event.eventType)}`;
       } catch (err) {
         cause = err;
-        reason = err instanceof SyntaxError ? "not JSON" : err instanceof TypeError ? "not UTF-8" : String((err as Error).message);
+        reason =
+          err instanceof SyntaxError
+            ? "not JSON"
+            : err instanceof TypeError
+              ? "not UTF-8"
+              : String((err as Error).message);
       }
     }
     this.counters.invalid++;
-    this.host.reportError(new TransportError(`invalid event on ${subject} dropped: ${reason}`, cause === undefined ? {} : { cause }));
+    this.host.reportError(
+      new TransportError(`invalid event on ${subject} dropped: ${reason}`, cause === undefined ? {} : { cause }),
+    );
     return null;
   }
 
@@ -246,7 +281,10 @@ export class NatsLink implements BridgeLink {
       if (status.type === "disconnect") {
         this.state = "reconnecting";
         this.publisher.disconnected();
-        this.host.logger?.warn?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge disconnected; reconnecting");
+        this.host.logger?.warn?.(
+          { nodeId: this.nodeId, server: status.server },
+          "NATS bridge disconnected; reconnecting",
+        );
       } else if (status.type === "reconnect") {
         this.state = "connected";
         this.host.logger?.info?.({ nodeId: this.nodeId, server: status.server }, "NATS bridge reconnected");
@@ -260,7 +298,12 @@ export class NatsLink implements BridgeLink {
   private onConnectionClosed(err: void | Error): void {
     if (this.state === "closing" || this.state === "closed") return;
     this.state = "closed";
-    this.host.reportError(new TransportError(`NATS connection closed${err instanceof Error ? `: ${err.message}` : ""}`, err instanceof Error ? { cause: err } : {}));
+    this.host.reportError(
+      new TransportError(
+        `NATS connection closed${err instanceof Error ? `: ${err.message}` : ""}`,
+        err instanceof Error ? { cause: err } : {},
+      ),
+    );
     void this.publisher.close("NATS connection closed");
   }
 
@@ -268,7 +311,8 @@ export class NatsLink implements BridgeLink {
     if (this.state === "closed") return;
     // The server may be gone for good: no step that needs it holds close() up longer than
     // publishTimeoutMs (the client's own timeouts are longer, or absent).
-    const bounded = (work: Promise<unknown> | undefined): Promise<boolean> => within(work, this.options.publishTimeoutMs);
+    const bounded = (work: Promise<unknown> | undefined): Promise<boolean> =>
+      within(work, this.options.publishTimeoutMs);
     this.state = "closing";
     try {
       // Stop taking messages first; what still arrives is nak'ed for the server to hand out again.
@@ -276,7 +320,10 @@ export class NatsLink implements BridgeLink {
       for (const sub of this.subscriptions) sub.unsubscribe();
       await this.publisher.close("the bridge closed");
       if (this.dispatching > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-      if (this.ephemeral !== null) await bounded(this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false));
+      if (this.ephemeral !== null)
+        await bounded(
+          this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false),
+        );
       if (!this.nc.isClosed()) await bounded(this.nc.drain());
     } catch (err) {
       this.host.reportError(new TransportError(`NATS bridge close: ${String(err)}`, { cause: err }));

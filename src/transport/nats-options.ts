@@ -71,7 +71,11 @@ export interface ResolvedNatsOptions {
 }
 
 // JetStream names: no whitespace, `.`, `*`, `>`, path separators.
-const jsName = z.string().min(1).max(255).regex(/^[^\s.*>/\\]+$/, "no whitespace, '.', '*', '>', '/' or '\\'");
+const jsName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s.*>/\\]+$/, "no whitespace, '.', '*', '>', '/' or '\\'");
 const patterns = z.union([z.string(), z.array(z.string())]).optional();
 const positiveInt = z.number().int().positive();
 
@@ -118,7 +122,8 @@ export function resolveNatsOptions(input: unknown): ResolvedNatsOptions {
     throw InvalidOptionsError.fromIssues("NatsTransport options", parsed.error.issues);
   }
   const o = parsed.data;
-  if (o.durable !== undefined && o.stream === undefined) throw new InvalidOptionsError("NatsTransport: durable needs a stream (core NATS keeps nothing to resume)");
+  if (o.durable !== undefined && o.stream === undefined)
+    throw new InvalidOptionsError("NatsTransport: durable needs a stream (core NATS keeps nothing to resume)");
   return {
     servers: o.servers,
     prefix: o.prefix,

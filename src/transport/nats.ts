@@ -88,7 +88,9 @@ export class NatsTransport implements BusTransport {
       return await this.start(host, nc);
     } catch (err) {
       await nc.close().catch(() => undefined);
-      throw err instanceof TransportError ? err : new TransportError(`NATS bridge setup failed: ${String(err)}`, { cause: err });
+      throw err instanceof TransportError
+        ? err
+        : new TransportError(`NATS bridge setup failed: ${String(err)}`, { cause: err });
     }
   }
 
@@ -96,13 +98,31 @@ export class NatsTransport implements BusTransport {
     const o = this.options;
     const js = o.stream === null ? null : new PipelinedAcks(nc, o.publishTimeoutMs, o.connection.inboxPrefix);
     const origin = originHeaders(host.nodeId);
-    const config = { stream: o.stream, nodeId: host.nodeId, maxBuffered: o.maxBuffered, publishTimeoutMs: o.publishTimeoutMs, publishRetryMs: o.publishRetryMs };
-    const link = new NatsLink(host, nc, o, (counters, isConnected) => new Publisher({ nc, js, originHeaders: origin, config, counters, isConnected }));
+    const config = {
+      stream: o.stream,
+      nodeId: host.nodeId,
+      maxBuffered: o.maxBuffered,
+      publishTimeoutMs: o.publishTimeoutMs,
+      publishRetryMs: o.publishRetryMs,
+    };
+    const link = new NatsLink(
+      host,
+      nc,
+      o,
+      (counters, isConnected) => new Publisher({ nc, js, originHeaders: origin, config, counters, isConnected }),
+    );
     const warn = (message: string): void => host.logger?.warn?.({ nodeId: host.nodeId }, message);
     const subjects = importSubjects(o.prefix, o.imports);
     if (subjects.length === 0) {
       // export-only: nothing to receive, so no consumer or subscription
-      if (o.stream !== null) await ensureStream(await jetstreamManager(nc, { timeout: SETUP_TIMEOUT_MS }), o.stream, `${o.prefix}.>`, o, warn);
+      if (o.stream !== null)
+        await ensureStream(
+          await jetstreamManager(nc, { timeout: SETUP_TIMEOUT_MS }),
+          o.stream,
+          `${o.prefix}.>`,
+          o,
+          warn,
+        );
     } else if (o.stream === null) {
       link.subscribeCore(subjects);
       await nc.flush();
@@ -113,7 +133,11 @@ export class NatsTransport implements BusTransport {
       const filter = subjects.length === 1 ? subjects[0]! : `${o.prefix}.>`;
       const name = await ensureConsumer(jsm, o.stream, filter, o, warn);
       const consumer = await jetstream(nc, { timeout: SETUP_TIMEOUT_MS }).consumers.get(o.stream, name);
-      const messages = await consumer.consume({ ...CONSUME_TIMING, max_messages: Math.min(PULL_BATCH, o.maxAckPending), callback: (m) => link.onJetStream(m) });
+      const messages = await consumer.consume({
+        ...CONSUME_TIMING,
+        max_messages: Math.min(PULL_BATCH, o.maxAckPending),
+        callback: (m) => link.onJetStream(m),
+      });
       link.useConsumer(messages, o.durable === null ? { jsm, stream: o.stream, name } : null);
     }
     link.state = "connected";

@@ -14,11 +14,22 @@
  * alike. Like a request, a try that timed out ignores a late ack.
  */
 import { JetStreamApiError, type ApiError } from "@nats-io/jetstream";
-import { createInbox, errors as natsErrors, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  createInbox,
+  errors as natsErrors,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/transport-node";
 
 /** What the publisher needs of a JetStream client (`JetStreamClient` has this shape too). */
 export interface JetStreamPublish {
-  publish(subject: string, payload: Uint8Array, options: { msgID: string; headers: MsgHdrs; timeout: number }): Promise<{ duplicate: boolean }>;
+  publish(
+    subject: string,
+    payload: Uint8Array,
+    options: { msgID: string; headers: MsgHdrs; timeout: number },
+  ): Promise<{ duplicate: boolean }>;
 }
 
 interface Waiting {
@@ -47,13 +58,19 @@ export class PipelinedAcks implements JetStreamPublish {
     inboxPrefix?: string,
   ) {
     this.inbox = createInbox(inboxPrefix);
-    this.replies = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => (err === null ? this.onReply(msg) : this.failAll(err)) });
+    this.replies = nc.subscribe(`${this.inbox}.*`, {
+      callback: (err, msg) => (err === null ? this.onReply(msg) : this.failAll(err)),
+    });
     // The connection closed for good (or the subscription ended): no ack will come.
     void this.replies.closed.then(() => this.failAll(new natsErrors.ClosedConnectionError()));
   }
 
   /** Sends one try; rejects with the client's error classes (see above). The wait is the pipeline's `timeoutMs` for every try, so tries expire in send order. */
-  publish(subject: string, payload: Uint8Array, options: { msgID: string; headers: MsgHdrs }): Promise<{ duplicate: boolean }> {
+  publish(
+    subject: string,
+    payload: Uint8Array,
+    options: { msgID: string; headers: MsgHdrs },
+  ): Promise<{ duplicate: boolean }> {
     options.headers.set(MSG_ID_HEADER, options.msgID);
     const token = ++this.next;
     return new Promise((resolve, reject) => {
@@ -73,7 +90,11 @@ export class PipelinedAcks implements JetStreamPublish {
     const data = msg.data;
     if (data.length === 0) {
       const code = msg.headers?.code;
-      waiting.reject(code === 503 ? new natsErrors.NoRespondersError(waiting.subject) : new Error(`JetStream publish to ${waiting.subject}: empty reply (status ${String(code)})`));
+      waiting.reject(
+        code === 503
+          ? new natsErrors.NoRespondersError(waiting.subject)
+          : new Error(`JetStream publish to ${waiting.subject}: empty reply (status ${String(code)})`),
+      );
       return;
     }
     let ack: { stream?: unknown; duplicate?: unknown; error?: ApiError };
@@ -84,7 +105,8 @@ export class PipelinedAcks implements JetStreamPublish {
       return;
     }
     if (ack.error !== undefined) waiting.reject(new JetStreamApiError(ack.error));
-    else if (typeof ack.stream !== "string" || ack.stream === "") waiting.reject(new Error(`JetStream publish to ${waiting.subject}: invalid ack response`));
+    else if (typeof ack.stream !== "string" || ack.stream === "")
+      waiting.reject(new Error(`JetStream publish to ${waiting.subject}: invalid ack response`));
     else waiting.resolve({ duplicate: ack.duplicate === true });
   }
 

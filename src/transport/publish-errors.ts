@@ -77,7 +77,9 @@ export function describeFailure(failure: TryFailure, err: unknown, stream: strin
     case "unavailable":
       return `stream ${stream} is unavailable: ${(err as Error).message} (JetStream error ${(err as JetStreamApiError).code})`;
     case "permanent":
-      return err instanceof JetStreamApiError ? `stream ${stream} refused it: ${err.message} (JetStream error ${err.code})` : String(err);
+      return err instanceof JetStreamApiError
+        ? `stream ${stream} refused it: ${err.message} (JetStream error ${err.code})`
+        : String(err);
     case "other":
       return String(err);
   }

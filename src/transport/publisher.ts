@@ -127,13 +127,30 @@ export class Publisher {
     }
     if (!this.open) return Promise.reject(new TransportError(`the bridge is closing: event ${eventId} not sent`));
     if (this.pending >= this.config.maxBuffered) {
-      return Promise.reject(new TransportError(`publish buffer full (maxBuffered ${this.config.maxBuffered}): event ${eventId} not sent; the connection is down or the stream is slow`));
+      return Promise.reject(
+        new TransportError(
+          `publish buffer full (maxBuffered ${this.config.maxBuffered}): event ${eventId} not sent; the connection is down or the stream is slow`,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const now = Date.now();
       const item: Outgoing = {
-        seq: this.seq++, subject, payload, eventId, deadline: now + this.config.publishRetryMs, state: "queued", tries: 0, attempt: 0,
-        readyAt: now, failure: null, lastError: undefined, uncertain: false, timer: null, resolve, reject,
+        seq: this.seq++,
+        subject,
+        payload,
+        eventId,
+        deadline: now + this.config.publishRetryMs,
+        state: "queued",
+        tries: 0,
+        attempt: 0,
+        readyAt: now,
+        failure: null,
+        lastError: undefined,
+        uncertain: false,
+        timer: null,
+        resolve,
+        reject,
       };
       // Events waiting for a connection keep emit order: a new one joins them (retrying ones
       // have their own schedule and are not waited for).
@@ -182,7 +199,12 @@ export class Publisher {
         this.settle(item, null);
       } catch (err) {
         this.noteFailure(item, classify(err), err);
-        this.settle(item, new TransportError(`publish of event ${item.eventId} to ${item.subject} failed: ${String(err)}`, { cause: err }));
+        this.settle(
+          item,
+          new TransportError(`publish of event ${item.eventId} to ${item.subject} failed: ${String(err)}`, {
+            cause: err,
+          }),
+        );
       }
       return;
     }
@@ -192,21 +214,23 @@ export class Publisher {
     this.inFlight.add(item);
     // A fresh header set per try: js.publish writes the message id into the one it is given.
     const headers = new PublishHeaders(this.config.nodeId, this.head);
-    this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers, timeout: this.config.publishTimeoutMs }).then(
-      (ack) => {
-        // Even the ack of an abandoned try counts: the message is stored.
-        if (item.state === "done") return;
-        this.counters.published++;
-        if (ack.duplicate) this.counters.duplicates++;
-        this.settle(item, null);
-      },
-      (err: unknown) => {
-        if (item.state === "done" || item.attempt !== attempt) return;
-        this.inFlight.delete(item);
-        this.retryOrFail(item, err);
-        this.checkDrained();
-      },
-    );
+    this.js
+      .publish(item.subject, item.payload, { msgID: item.eventId, headers, timeout: this.config.publishTimeoutMs })
+      .then(
+        (ack) => {
+          // Even the ack of an abandoned try counts: the message is stored.
+          if (item.state === "done") return;
+          this.counters.published++;
+          if (ack.duplicate) this.counters.duplicates++;
+          this.settle(item, null);
+        },
+        (err: unknown) => {
+          if (item.state === "done" || item.attempt !== attempt) return;
+          this.inFlight.delete(item);
+          this.retryOrFail(item, err);
+          this.checkDrained();
+        },
+      );
   }
 
   private retryOrFail(item: Outgoing, err: unknown): void {
@@ -278,7 +302,10 @@ export class Publisher {
     const tries = item.tries === 1 ? "1 try" : `${item.tries} tries`;
     const spent = ((now - (item.deadline - this.config.publishRetryMs)) / 1000).toFixed(1);
     const landed = item.uncertain ? "; an earlier try's ack was lost, so the stream may hold it" : "";
-    const retried = item.failure === "permanent" || !this.open ? "" : `: retried for ${spent} s (publishRetryMs ${this.config.publishRetryMs})`;
+    const retried =
+      item.failure === "permanent" || !this.open
+        ? ""
+        : `: retried for ${spent} s (publishRetryMs ${this.config.publishRetryMs})`;
     return `publish of event ${item.eventId} to ${item.subject} failed after ${tries}: ${what}${retried}${landed}`;
   }
 

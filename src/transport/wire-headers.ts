@@ -51,7 +51,8 @@ export class PublishHeaders extends MsgHdrsImpl {
   }
 
   override encode(): Uint8Array {
-    if (!this.generic && this.msgId !== null) return encoder.encode(`${this.head}${MSG_ID_HEADER}: ${this.msgId}\r\n\r\n`);
+    if (!this.generic && this.msgId !== null)
+      return encoder.encode(`${this.head}${MSG_ID_HEADER}: ${this.msgId}\r\n\r\n`);
     super.set(ORIGIN_HEADER, this.nodeId);
     if (this.msgId !== null) super.set(MSG_ID_HEADER, this.msgId);
     return super.encode();

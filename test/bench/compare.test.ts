@@ -13,7 +13,13 @@ import { BenchUsageError } from "../../bench/usage-error.js";
 import { CLI, exitOf } from "../support/cli.js";
 
 const rate = (v: number): string => String(v);
-const figure = (before: number[], after: number[], higherIsBetter = true): Figure => ({ label: "x", before, after, higherIsBetter, format: rate });
+const figure = (before: number[], after: number[], higherIsBetter = true): Figure => ({
+  label: "x",
+  before,
+  after,
+  higherIsBetter,
+  format: rate,
+});
 
 function handlerRun(mode: "inline" | "offload", threads: number, rates: number[], p99: number[]): HandlerRun {
   return {
@@ -30,12 +36,32 @@ function handlerRun(mode: "inline" | "offload", threads: number, rates: number[]
     failed: 0,
     firstError: null,
     rounds: rates.length,
-    perRound: { eventsPerSec: rates, latencyP50Ms: [1, 1, 1], latencyP99Ms: p99, eventLoopDelayP99Ms: [1, 1, 1], mainThreadUsPerEvent: [5, 5, 5] },
+    perRound: {
+      eventsPerSec: rates,
+      latencyP50Ms: [1, 1, 1],
+      latencyP99Ms: p99,
+      eventLoopDelayP99Ms: [1, 1, 1],
+      mainThreadUsPerEvent: [5, 5, 5],
+    },
   };
 }
 
 function handlerJson(runs: HandlerRun[]): HandlerResults {
-  return { handler: "h.mjs#work", node: "v20", cpus: 2, package: "0.1.0", type: "bench.event", loop: "closed", window: 64, rate: null, warmupEvents: 0, rounds: 3, date: "", runs, recommendation: { mode: "inline", threads: 0, reason: "" } };
+  return {
+    handler: "h.mjs#work",
+    node: "v20",
+    cpus: 2,
+    package: "0.1.0",
+    type: "bench.event",
+    loop: "closed",
+    window: 64,
+    rate: null,
+    warmupEvents: 0,
+    rounds: 3,
+    date: "",
+    runs,
+    recommendation: { mode: "inline", threads: 0, reason: "" },
+  };
 }
 
 describe("neurobus bench compare", () => {
@@ -53,8 +79,25 @@ describe("neurobus bench compare", () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-compare-"));
     const before = join(dir, "before.json");
     const after = join(dir, "after.json");
-    writeFileSync(before, JSON.stringify(handlerJson([handlerRun("inline", 0, [900, 950, 1000], [3, 3, 3]), handlerRun("offload", 2, [1600, 1700, 1800], [5, 5, 6])])));
-    writeFileSync(after, JSON.stringify(handlerJson([handlerRun("inline", 0, [920, 960, 990], [3, 3, 3]), handlerRun("offload", 2, [2000, 2100, 2200], [5, 6, 6]), handlerRun("offload", 4, [1, 1, 1], [1, 1, 1])])));
+    writeFileSync(
+      before,
+      JSON.stringify(
+        handlerJson([
+          handlerRun("inline", 0, [900, 950, 1000], [3, 3, 3]),
+          handlerRun("offload", 2, [1600, 1700, 1800], [5, 5, 6]),
+        ]),
+      ),
+    );
+    writeFileSync(
+      after,
+      JSON.stringify(
+        handlerJson([
+          handlerRun("inline", 0, [920, 960, 990], [3, 3, 3]),
+          handlerRun("offload", 2, [2000, 2100, 2200], [5, 6, 6]),
+          handlerRun("offload", 4, [1, 1, 1], [1, 1, 1]),
+        ]),
+      ),
+    );
     const changes = compareFiles(before, after);
     const verdict = (label: string): string | undefined => changes.find((c) => c.figure.label === label)?.verdict;
     expect(verdict("inline: events/s")).toBe("within spread");
@@ -63,10 +106,18 @@ describe("neurobus bench compare", () => {
 
     const { code, stdout } = await exitOf([CLI, "bench", "compare", before, after]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^\| offload ×2: events\/s \| 1\.7 k\/s \| 2\.1 k\/s \| \+23\.5% \| 3 \/ 3 \| \*\*better\*\* \|$/m);
+    expect(stdout).toMatch(
+      /^\| offload ×2: events\/s \| 1\.7 k\/s \| 2\.1 k\/s \| \+23\.5% \| 3 \/ 3 \| \*\*better\*\* \|$/m,
+    );
     expect(stdout).toMatch(/1 of 10 figures changed beyond the spread: offload ×2: events\/s \(better\)/);
 
-    const suite = (ns: number[]): unknown => ({ environment: {}, config: {}, scenarios: { stats: { tables: [{ title: "Stats", rows: [{ name: "emit", medianNs: ns[1], roundMediansNs: ns }] }] } } });
+    const suite = (ns: number[]): unknown => ({
+      environment: {},
+      config: {},
+      scenarios: {
+        stats: { tables: [{ title: "Stats", rows: [{ name: "emit", medianNs: ns[1], roundMediansNs: ns }] }] },
+      },
+    });
     writeFileSync(before, JSON.stringify(suite([100, 110, 120])));
     writeFileSync(after, JSON.stringify(suite([150, 160, 170])));
     expect(compareFiles(before, after).map((c) => [c.figure.label, c.verdict])).toEqual([["Stats: emit", "worse"]]);
@@ -82,6 +133,8 @@ describe("neurobus bench compare", () => {
     expect(() => compareFiles(handler, join(dir, "missing.json"))).toThrow(/cannot read .*missing\.json as JSON/);
     const { code, stderr } = await exitOf([CLI, "bench", "compare", handler, other]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/other\.json is neither the JSON of `neurobus bench --handler \.\.\. --json` nor of `neurobus bench --json`/);
+    expect(stderr).toMatch(
+      /other\.json is neither the JSON of `neurobus bench --handler \.\.\. --json` nor of `neurobus bench --json`/,
+    );
   });
 });

@@ -22,7 +22,13 @@ const SILENT = { update() {}, done() {} };
 const OK: EmitResult = { eventId: "e", matched: 1, delivered: 1, filtered: 0, failed: 0, errors: [] };
 
 /** A run with the figures that matter to the advice; the others are plausible fillers. */
-function run(mode: "inline" | "offload", threads: number, eventsPerSec: number, delayMs: number, delaySamples = 500): HandlerRun {
+function run(
+  mode: "inline" | "offload",
+  threads: number,
+  eventsPerSec: number,
+  delayMs: number,
+  delaySamples = 500,
+): HandlerRun {
   return {
     mode,
     threads,
@@ -37,7 +43,13 @@ function run(mode: "inline" | "offload", threads: number, eventsPerSec: number, 
     failed: 0,
     firstError: null,
     rounds: 3,
-    perRound: { eventsPerSec: [eventsPerSec], latencyP50Ms: [1], latencyP99Ms: [3], eventLoopDelayP99Ms: [delayMs], mainThreadUsPerEvent: [10] },
+    perRound: {
+      eventsPerSec: [eventsPerSec],
+      latencyP50Ms: [1],
+      latencyP99Ms: [3],
+      eventLoopDelayP99Ms: [delayMs],
+      mainThreadUsPerEvent: [10],
+    },
   };
 }
 
@@ -45,12 +57,36 @@ describe("neurobus bench --handler: the JSON and the table", () => {
   it("writes the documented JSON shape, a table row per mode, and the advice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-json-"));
     const json = join(dir, "out.json");
-    const args = [CLI, "bench", "--handler", `${FIXTURES}bench-handlers.mjs#trivial`, "--events", "600", "--threads", "1,2", "--rounds", "2", "--warmup", "50", "--json", json];
+    const args = [
+      CLI,
+      "bench",
+      "--handler",
+      `${FIXTURES}bench-handlers.mjs#trivial`,
+      "--events",
+      "600",
+      "--threads",
+      "1,2",
+      "--rounds",
+      "2",
+      "--warmup",
+      "50",
+      "--json",
+      json,
+    ];
     const { code, stdout, stderr } = await exitOf(args);
     expect(code, stderr).toBe(0);
     const results = JSON.parse(readFileSync(json, "utf8")) as HandlerResults;
-    expect(results).toMatchObject({ handler: expect.stringMatching(/bench-handlers\.mjs#trivial$/), node: process.version, cpus: expect.any(Number), package: expect.any(String) });
-    expect(results.runs.map((r) => [r.mode, r.threads])).toEqual([["inline", 0], ["offload", 1], ["offload", 2]]);
+    expect(results).toMatchObject({
+      handler: expect.stringMatching(/bench-handlers\.mjs#trivial$/),
+      node: process.version,
+      cpus: expect.any(Number),
+      package: expect.any(String),
+    });
+    expect(results.runs.map((r) => [r.mode, r.threads])).toEqual([
+      ["inline", 0],
+      ["offload", 1],
+      ["offload", 2],
+    ]);
     for (const r of results.runs) {
       expect(r.events).toBe(600);
       expect(r.eventsPerSec).toBeGreaterThan(0);
@@ -69,7 +105,9 @@ describe("neurobus bench --handler: the JSON and the table", () => {
     }
     expect(["inline", "offload"]).toContain(results.recommendation.mode);
     expect(results.recommendation.reason).toMatch(/^(stay inline|offload with \d+ threads?)/);
-    expect(stdout).toMatch(/^\| mode \| events \| events\/s \(median\) \| spread \| p50 \| p90 \| p99 \| p99\.9 \| max \| event-loop delay p99 \| main thread µs\/event \| CPU \(cores\) \|$/m);
+    expect(stdout).toMatch(
+      /^\| mode \| events \| events\/s \(median\) \| spread \| p50 \| p90 \| p99 \| p99\.9 \| max \| event-loop delay p99 \| main thread µs\/event \| CPU \(cores\) \|$/m,
+    );
     expect(stdout).toMatch(/^\| inline \| 600 \|/m);
     expect(stdout).toMatch(/^\| offload ×2 \| 600 \|/m);
     expect(stdout).toMatch(/2 rounds per mode/);
@@ -81,7 +119,22 @@ describe("neurobus bench --handler: the JSON and the table", () => {
   it("gives an inline handler a context whose emit goes to the bus, and counts handler failures", async () => {
     const module = pathToFileURL(join(FIXTURES, "bench-handlers.mjs"));
     const fixtures = (await import(module.href)) as { forwardedResults: EmitResult[] };
-    const base: HandlerOptions = { spec: "forwards", module, exportName: "forwards", payloads: [{}], type: "bench.event", events: 40, seconds: 30, threads: [], rate: null, window: 8, warmup: 0, rounds: 2, json: undefined, report: undefined };
+    const base: HandlerOptions = {
+      spec: "forwards",
+      module,
+      exportName: "forwards",
+      payloads: [{}],
+      type: "bench.event",
+      events: 40,
+      seconds: 30,
+      threads: [],
+      rate: null,
+      window: 8,
+      warmup: 0,
+      rounds: 2,
+      json: undefined,
+      report: undefined,
+    };
     const forwarded = await runHandlerBench(base, SILENT, "test");
     expect(forwarded.runs.map((r) => r.failed)).toEqual([0]);
     // The fixture keeps every EmitResult its ctx.emit returned: each reached the bus (no subscriber).
@@ -90,7 +143,11 @@ describe("neurobus bench --handler: the JSON and the table", () => {
     const failing = await runHandlerBench({ ...base, spec: "fails", exportName: "fails" }, SILENT, "test");
     expect(failing.runs[0]!.failed).toBe(40);
     expect(failing.runs[0]!.firstError).toMatch(/handler failure for the test/);
-    expect(failing.recommendation).toEqual({ mode: "inline", threads: 0, reason: "stay inline: no offloaded thread count was measured" });
+    expect(failing.recommendation).toEqual({
+      mode: "inline",
+      threads: 0,
+      reason: "stay inline: no offloaded thread count was measured",
+    });
   });
 
   it("splits the events over the rounds exactly", () => {
@@ -111,11 +168,17 @@ describe("the advice rule", () => {
     const advice = advise([run("inline", 0, 950, 270, 30), run("offload", 1, 930, 4), run("offload", 2, 1750, 6)]);
     expect(advice.mode).toBe("offload");
     expect(advice.threads).toBe(2);
-    expect(advice.reason).toMatch(/^offload with 2 threads: 1\.8x the inline rate .* event-loop delay p99 6\.0 ms instead of 270 ms$/);
+    expect(advice.reason).toMatch(
+      /^offload with 2 threads: 1\.8x the inline rate .* event-loop delay p99 6\.0 ms instead of 270 ms$/,
+    );
   });
 
   it("keeps a trivial handler inline, and prefers fewer threads within 10% of the best", () => {
-    const trivial = advise([run("inline", 0, 400_000, 0.5), run("offload", 1, 60_000, 1), run("offload", 2, 64_000, 1)]);
+    const trivial = advise([
+      run("inline", 0, 400_000, 0.5),
+      run("offload", 1, 60_000, 1),
+      run("offload", 2, 64_000, 1),
+    ]);
     expect(trivial).toMatchObject({ mode: "inline", threads: 0 });
     expect(trivial.reason).toMatch(/^stay inline: 6\.7x the best offloaded rate .* with 1 thread\)/);
     const fewer = advise([run("inline", 0, 1000, 10), run("offload", 2, 1900, 1), run("offload", 4, 2000, 1)]);
@@ -124,7 +187,11 @@ describe("the advice rule", () => {
 
   it("offloads for responsiveness only on delays measured on enough samples", () => {
     const blocking = [run("inline", 0, 1000, 300), run("offload", 2, 800, 5)];
-    expect(advise(blocking)).toMatchObject({ mode: "offload", threads: 2, reason: expect.stringMatching(/for responsiveness/) });
+    expect(advise(blocking)).toMatchObject({
+      mode: "offload",
+      threads: 2,
+      reason: expect.stringMatching(/for responsiveness/),
+    });
     const fewSamples = [run("inline", 0, 1000, 300, 5), run("offload", 2, 800, 5)];
     expect(advise(fewSamples)).toMatchObject({ mode: "inline", reason: expect.stringMatching(/too few samples: 5/) });
   });
@@ -157,10 +224,12 @@ describe("load loops", () => {
     const emit: EmitFn = () => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      return new Promise((resolve) => setTimeout(() => {
-        inFlight--;
-        resolve(OK);
-      }, 2));
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          inFlight--;
+          resolve(OK);
+        }, 2),
+      );
     };
     const outcome = await closedLoop(emit, { events: 50, deadline: performance.now() + 60_000, window: 8 });
     expect(outcome.events).toBe(50);
@@ -169,7 +238,11 @@ describe("load loops", () => {
   });
 
   it("stops at the deadline", async () => {
-    const outcome = await openLoop(() => Promise.resolve(OK), { events: 1_000_000, deadline: performance.now() + 50, rate: 1000 });
+    const outcome = await openLoop(() => Promise.resolve(OK), {
+      events: 1_000_000,
+      deadline: performance.now() + 50,
+      rate: 1000,
+    });
     expect(outcome.events).toBeLessThan(1000);
     expect(outcome.latencies).toHaveLength(outcome.events);
   });

@@ -36,7 +36,15 @@ describe("neurobus bench --handler: options", () => {
     const o = parsed(["--handler", HANDLER]);
     expect(o.exportName).toBe("work");
     expect(o.module.href).toMatch(/test\/support\/fixtures\/bench-handlers\.mjs$/);
-    expect(o).toMatchObject({ type: "bench.event", events: 10_000, seconds: 10, rate: null, warmup: 1000, rounds: 3, payloads: [{}] });
+    expect(o).toMatchObject({
+      type: "bench.event",
+      events: 10_000,
+      seconds: 10,
+      rate: null,
+      warmup: 1000,
+      rounds: 3,
+      payloads: [{}],
+    });
     expect(o.threads).toEqual([1, 2, 4, 6]);
     // 2 x the largest thread count x the offload batch size (64).
     expect(o.window).toBe(2 * 6 * 512);
@@ -46,8 +54,49 @@ describe("neurobus bench --handler: options", () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-options-"));
     writeFileSync(join(dir, "payload.json"), JSON.stringify([{ a: 1 }, { a: 2 }]));
     writeFileSync(join(dir, "h.mjs"), "export default () => {};\n");
-    const o = parseHandlerArgs(["--handler", "h.mjs", "--payload", "payload.json", "--type", "order.placed", "--events", "2_000", "--seconds", "1.5", "--threads", "4,1,2,2", "--rate", "500", "--window", "32", "--warmup", "0", "--rounds", "2", "--json", "o.json", "--report", "o.html"], dir);
-    expect(o).toMatchObject({ exportName: "default", payloads: [{ a: 1 }, { a: 2 }], type: "order.placed", events: 2000, seconds: 1.5, threads: [1, 2, 4], rate: 500, window: 32, warmup: 0, rounds: 2, json: "o.json", report: "o.html" });
+    const o = parseHandlerArgs(
+      [
+        "--handler",
+        "h.mjs",
+        "--payload",
+        "payload.json",
+        "--type",
+        "order.placed",
+        "--events",
+        "2_000",
+        "--seconds",
+        "1.5",
+        "--threads",
+        "4,1,2,2",
+        "--rate",
+        "500",
+        "--window",
+        "32",
+        "--warmup",
+        "0",
+        "--rounds",
+        "2",
+        "--json",
+        "o.json",
+        "--report",
+        "o.html",
+      ],
+      dir,
+    );
+    expect(o).toMatchObject({
+      exportName: "default",
+      payloads: [{ a: 1 }, { a: 2 }],
+      type: "order.placed",
+      events: 2000,
+      seconds: 1.5,
+      threads: [1, 2, 4],
+      rate: 500,
+      window: 32,
+      warmup: 0,
+      rounds: 2,
+      json: "o.json",
+      report: "o.html",
+    });
   });
 
   it("tries 1, 2, 4 ... threads up to the available parallelism", () => {
@@ -79,7 +128,9 @@ describe("neurobus bench --handler: options", () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-payload-"));
     writeFileSync(join(dir, "numbers.json"), "[1, 2]");
     writeFileSync(join(dir, "empty.json"), "[]");
-    expect(usageError(["--handler", HANDLER, "--payload", join(dir, "numbers.json")])).toMatch(/event data must be objects; item 0 .* is number/);
+    expect(usageError(["--handler", HANDLER, "--payload", join(dir, "numbers.json")])).toMatch(
+      /event data must be objects; item 0 .* is number/,
+    );
     expect(usageError(["--handler", HANDLER, "--payload", join(dir, "empty.json")])).toMatch(/empty array/);
     expect(usageError(["--handler", "nope.mjs#work"])).toMatch(/--handler: no such file .*nope\.mjs/);
     expect(usageError(["--handler", "bench-handlers.mjs#"])).toMatch(/--handler must be FILE#EXPORT/);
@@ -96,7 +147,14 @@ describe("neurobus CLI: bench usage errors, --version, help", () => {
   });
 
   it("exits 2 when the handler module has no such export, naming the ones it has", async () => {
-    const { code, stderr } = await exitOf([CLI, "bench", "--handler", `${FIXTURES}bench-handlers.mjs#nothing`, "--events", "10"]);
+    const { code, stderr } = await exitOf([
+      CLI,
+      "bench",
+      "--handler",
+      `${FIXTURES}bench-handlers.mjs#nothing`,
+      "--events",
+      "10",
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/has no function export "nothing" \(function exports: .*work/);
     expect((await exitOf([CLI, "bench", "--handler", `${FIXTURES}bench-handlers.mjs#notAFunction`])).code).toBe(2);
@@ -105,13 +163,17 @@ describe("neurobus CLI: bench usage errors, --version, help", () => {
   it("exits 2 on an unknown suite scenario or option", async () => {
     const bad = await exitOf([CLI, "bench", "--only", "nonesuch"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown scenario nonesuch; known: matcher, dispatch, offload, offload-cost, offload-mixed, offload-pipeline, stats, latency, memory/);
+    expect(bad.stderr).toMatch(
+      /unknown scenario nonesuch; known: matcher, dispatch, offload, offload-cost, offload-mixed, offload-pipeline, stats, latency, memory/,
+    );
     expect((await exitOf([CLI, "bench", "--repeat", "2"])).code).toBe(2);
     expect((await exitOf([CLI, "bench", "compare", "only-one.json"])).code).toBe(2);
   });
 
   it("prints the package's version", async () => {
-    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     for (const flag of ["--version", "-v"]) {
       const { code, stdout } = await exitOf([CLI, flag]);
       expect(code).toBe(0);

@@ -13,7 +13,13 @@ import { handlerReportHtml } from "../../bench/report/handler-report.js";
 import { markdownToHtml } from "../../bench/report/html.js";
 import { dumpDom, findChromium, screenshot } from "../../bench/screenshot.js";
 
-function run(mode: "inline" | "offload", threads: number, eventsPerSec: number, delayMs: number, samples: number): HandlerRun {
+function run(
+  mode: "inline" | "offload",
+  threads: number,
+  eventsPerSec: number,
+  delayMs: number,
+  samples: number,
+): HandlerRun {
   return {
     mode,
     threads,
@@ -28,7 +34,13 @@ function run(mode: "inline" | "offload", threads: number, eventsPerSec: number, 
     failed: 0,
     firstError: null,
     rounds: 3,
-    perRound: { eventsPerSec: [eventsPerSec * 0.9, eventsPerSec, eventsPerSec * 1.1], latencyP50Ms: [0.2, 0.2, 0.3], latencyP99Ms: [2, 2, 3], eventLoopDelayP99Ms: [delayMs, delayMs, delayMs], mainThreadUsPerEvent: [12, 12, 13] },
+    perRound: {
+      eventsPerSec: [eventsPerSec * 0.9, eventsPerSec, eventsPerSec * 1.1],
+      latencyP50Ms: [0.2, 0.2, 0.3],
+      latencyP99Ms: [2, 2, 3],
+      eventLoopDelayP99Ms: [delayMs, delayMs, delayMs],
+      mainThreadUsPerEvent: [12, 12, 13],
+    },
   };
 }
 
@@ -57,7 +69,9 @@ function svgs(html: string): string[] {
 function balancedTags(svg: string): string[] {
   const stack: string[] = [];
   const opened: string[] = [];
-  for (const [, close, name, , selfClosing] of svg.matchAll(/<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>/g)) {
+  for (const [, close, name, , selfClosing] of svg.matchAll(
+    /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>/g,
+  )) {
     if (close === "/") expect(stack.pop(), `</${name}>`).toBe(name);
     else if (selfClosing !== "/") {
       stack.push(name!);
@@ -69,7 +83,8 @@ function balancedTags(svg: string): string[] {
 }
 
 function axisLabels(svg: string): { x: string; y: string } {
-  const text = (cls: string): string => new RegExp(`<text[^>]*class="axis-label ${cls}"[^>]*>([^<]+)</text>`).exec(svg)?.[1] ?? "";
+  const text = (cls: string): string =>
+    new RegExp(`<text[^>]*class="axis-label ${cls}"[^>]*>([^<]+)</text>`).exec(svg)?.[1] ?? "";
   return { x: text("x-label"), y: text("y-label") };
 }
 
@@ -77,7 +92,7 @@ describe("the HTML report", () => {
   const html = handlerReportHtml(RESULTS);
 
   it("is one self-contained document: no script, no external style, font or image", () => {
-    expect(html.startsWith("<!DOCTYPE html>\n<html lang=\"en\">")).toBe(true);
+    expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
     expect(html.trimEnd().endsWith("</html>")).toBe(true);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)|\bsrc=|href="http/i);
     // Text from the command line is escaped.
@@ -88,7 +103,11 @@ describe("the HTML report", () => {
     const charts = svgs(html);
     expect(charts).toHaveLength(3);
     const titles = charts.map((svg) => /<title>([^<]+)<\/title>/.exec(svg)?.[1]);
-    expect(titles).toEqual(["Throughput by mode and thread count", "Emit-to-done latency percentiles by mode", "Main-thread event-loop delay p99 by mode"]);
+    expect(titles).toEqual([
+      "Throughput by mode and thread count",
+      "Emit-to-done latency percentiles by mode",
+      "Main-thread event-loop delay p99 by mode",
+    ]);
     for (const svg of charts) {
       expect(balancedTags(svg)).toContain("svg");
       const { x, y } = axisLabels(svg);
@@ -105,7 +124,9 @@ describe("the HTML report", () => {
   });
 
   it("gives the table and the advice as text", () => {
-    expect(html).toContain('<p class="advice"><strong>Advice:</strong> offload with 2 threads: 1.8x the inline rate.</p>');
+    expect(html).toContain(
+      '<p class="advice"><strong>Advice:</strong> offload with 2 threads: 1.8x the inline rate.</p>',
+    );
     expect(html).toMatch(/<table><thead><tr><th>mode<\/th><th class="num">events<\/th>/);
     expect(html).toMatch(/<td>offload ×2<\/td><td class="num short">2,000<\/td><td class="num short">1\.8 k\/s<\/td>/);
     expect(html).toContain("too few samples (9) to mean anything");
@@ -120,8 +141,11 @@ describe("the HTML report", () => {
   it("renders in headless Chromium (skipped where none is installed, except under CI)", (ctx) => {
     const chromium = findChromium();
     if (chromium === null) {
-      if (process.env["CI"] === "true") throw new Error("Chromium is missing under CI=true: .ci/run installs it (apt-get install chromium)");
-      ctx.skip("no Chromium installed (Debian: apt-get install chromium); the report's structure is still checked above");
+      if (process.env["CI"] === "true")
+        throw new Error("Chromium is missing under CI=true: .ci/run installs it (apt-get install chromium)");
+      ctx.skip(
+        "no Chromium installed (Debian: apt-get install chromium); the report's structure is still checked above",
+      );
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), "bench-report-"));

@@ -21,9 +21,13 @@ function installedWithoutDevDependencies(): string {
   const pkg = join(app, "node_modules", "@neurectomy", "event-bus");
   mkdirSync(pkg, { recursive: true });
   cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-  for (const dir of ["dist/src", "dist/workers", "dist/bench"]) cpSync(join(ROOT, dir), join(pkg, dir), { recursive: true });
-  const { dependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  for (const name of Object.keys(dependencies)) symlinkSync(join(ROOT, "node_modules", name), join(app, "node_modules", name), "dir");
+  for (const dir of ["dist/src", "dist/workers", "dist/bench"])
+    cpSync(join(ROOT, dir), join(pkg, dir), { recursive: true });
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  for (const name of Object.keys(dependencies))
+    symlinkSync(join(ROOT, "node_modules", name), join(app, "node_modules", name), "dir");
   return pkg;
 }
 
@@ -33,14 +37,37 @@ describe("neurobus bench from an installed package without devDependencies", () 
     const json = join(pkg, "..", "..", "..", "suite.json");
     const report = join(pkg, "..", "..", "..", "suite.html");
     const cli = join(pkg, "dist", "src", "cli", "neurobus.js");
-    const { code, stdout, stderr } = await exitOf([cli, "bench", "--quick", "--only", "matcher", "--only", "stats", "--only", "latency", "--json", json, "--report", report], { cwd: join(pkg, "..", "..", "..") });
+    const { code, stdout, stderr } = await exitOf(
+      [
+        cli,
+        "bench",
+        "--quick",
+        "--only",
+        "matcher",
+        "--only",
+        "stats",
+        "--only",
+        "latency",
+        "--json",
+        json,
+        "--report",
+        report,
+      ],
+      { cwd: join(pkg, "..", "..", "..") },
+    );
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain('Skipped: scenario "matcher" compares against qlobber, mqemitter, eventemitter2, not installed here. Add them with `npm i -D qlobber mqemitter eventemitter2` to run it.');
+    expect(stdout).toContain(
+      'Skipped: scenario "matcher" compares against qlobber, mqemitter, eventemitter2, not installed here. Add them with `npm i -D qlobber mqemitter eventemitter2` to run it.',
+    );
     expect(stdout).toContain("`npm i -D emittery`");
     // The stats scenario needs no peer: its table is there, with its rounds and samples.
     expect(stdout).toMatch(/### Stats on against stats: false \(per event\)/);
     expect(stdout).toMatch(/2 rounds per task/);
-    const results = JSON.parse(readFileSync(json, "utf8")) as { skipped: { name: string; missing: string[] }[]; scenarios: Record<string, unknown>; environment: { libraries: Record<string, string> } };
+    const results = JSON.parse(readFileSync(json, "utf8")) as {
+      skipped: { name: string; missing: string[] }[];
+      scenarios: Record<string, unknown>;
+      environment: { libraries: Record<string, string> };
+    };
     expect(results.skipped).toEqual([
       { name: "matcher", missing: ["qlobber", "mqemitter", "eventemitter2"] },
       { name: "latency", missing: ["emittery"] },

@@ -77,10 +77,13 @@ describe("close", () => {
     expect(bus.getHistory()).toEqual([]);
   });
 
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, "10"])("refuses timeoutMs %j with EBUS_INVALID_OPTIONS", async (timeoutMs) => {
-    const bus = newBus();
-    await expectRejectCode(bus.close({ timeoutMs: timeoutMs as number }), "EBUS_INVALID_OPTIONS");
-  });
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, "10"])(
+    "refuses timeoutMs %j with EBUS_INVALID_OPTIONS",
+    async (timeoutMs) => {
+      const bus = newBus();
+      await expectRejectCode(bus.close({ timeoutMs: timeoutMs as number }), "EBUS_INVALID_OPTIONS");
+    },
+  );
 });
 
 describe("EventBusGlobal", () => {

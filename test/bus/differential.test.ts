@@ -15,7 +15,10 @@ type Op =
   | { kind: "emit"; topic: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("subscribe" as const), pattern: patternArb, async: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("subscribe" as const), pattern: patternArb, async: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("unsubscribe" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("unsubscribeUnknown" as const) }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("emit" as const), topic: topicArb }) },
@@ -46,7 +49,10 @@ describe("EventBus vs the reference matcher", () => {
                   received.push({ id: holder.id, eventId: e.eventId });
                 };
             holder.id = bus.subscribe(op.pattern, handler);
-            expect(model.some((s) => s.id === holder.id), "ids are unique").toBe(false);
+            expect(
+              model.some((s) => s.id === holder.id),
+              "ids are unique",
+            ).toBe(false);
             model.push({ id: holder.id, pattern: op.pattern });
           } else if (op.kind === "unsubscribe") {
             if (model.length === 0) continue;
@@ -61,9 +67,18 @@ describe("EventBus vs the reference matcher", () => {
             const event = new Event(op.topic, "diff");
             const result = await bus.emit(event);
             emitted++;
-            const want = model.filter((s) => referenceMatches(s.pattern, op.topic)).map((s) => ({ id: s.id, eventId: event.eventId }));
+            const want = model
+              .filter((s) => referenceMatches(s.pattern, op.topic))
+              .map((s) => ({ id: s.id, eventId: event.eventId }));
             expect(received).toEqual(want);
-            expect(result).toEqual({ eventId: event.eventId, matched: want.length, delivered: want.length, filtered: 0, failed: 0, errors: [] });
+            expect(result).toEqual({
+              eventId: event.eventId,
+              matched: want.length,
+              delivered: want.length,
+              filtered: 0,
+              failed: 0,
+              errors: [],
+            });
           }
           expect(bus.getSubscriptionCount()).toBe(model.length);
         }
@@ -85,19 +100,31 @@ describe("EventBus vs the reference matcher", () => {
   it.each([
     ["a small alphabet", patternArb, topicArb],
     ["regex metacharacters, astral characters and prototype names", richPatternArb, richTopicArb],
-  ])("emitMany of random topics reaches the same subscribers, event after event (%s)", async (_name, patterns$, topics$) => {
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(patterns$, { minLength: 1, maxLength: 20 }), fc.array(topics$, { minLength: 1, maxLength: 20 }), async (patterns, topics) => {
-        const bus = new EventBus();
-        const received: string[] = [];
-        for (const pattern of patterns) bus.subscribe(pattern, (e) => void received.push(`${pattern} <- ${e.eventType}`));
-        const results = await bus.emitMany(topics.map((t) => new Event(t, "diff")));
-        const want = topics.flatMap((t) => patterns.filter((p) => referenceMatches(p, t)).map((p) => `${p} <- ${t}`));
-        expect(received).toEqual(want);
-        expect(results.map((r) => r.matched)).toEqual(topics.map((t) => patterns.filter((p) => referenceMatches(p, t)).length));
-        await bus.close();
-      }),
-      { numRuns: 100 },
-    );
-  });
+  ])(
+    "emitMany of random topics reaches the same subscribers, event after event (%s)",
+    async (_name, patterns$, topics$) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(patterns$, { minLength: 1, maxLength: 20 }),
+          fc.array(topics$, { minLength: 1, maxLength: 20 }),
+          async (patterns, topics) => {
+            const bus = new EventBus();
+            const received: string[] = [];
+            for (const pattern of patterns)
+              bus.subscribe(pattern, (e) => void received.push(`${pattern} <- ${e.eventType}`));
+            const results = await bus.emitMany(topics.map((t) => new Event(t, "diff")));
+            const want = topics.flatMap((t) =>
+              patterns.filter((p) => referenceMatches(p, t)).map((p) => `${p} <- ${t}`),
+            );
+            expect(received).toEqual(want);
+            expect(results.map((r) => r.matched)).toEqual(
+              topics.map((t) => patterns.filter((p) => referenceMatches(p, t)).length),
+            );
+            await bus.close();
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
 });

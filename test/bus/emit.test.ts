@@ -229,4 +229,3 @@ describe("emit", () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 });
-

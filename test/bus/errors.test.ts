@@ -18,7 +18,12 @@ afterEach(() => {
 /** Spies on process.stderr.write, keeping the bus's lines and swallowing them. */
 function spyStderr(): { lines: () => string[] } {
   const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-  return { lines: () => spy.mock.calls.map((call) => String(call[0])).filter((line) => line.includes("EBUS_") || line.includes("onError")) };
+  return {
+    lines: () =>
+      spy.mock.calls
+        .map((call) => String(call[0]))
+        .filter((line) => line.includes("EBUS_") || line.includes("onError")),
+  };
 }
 
 describe("isolation", () => {
@@ -266,7 +271,11 @@ describe("regressions", () => {
   // bdb9093: then() ran outside deliver()'s try, so a throwing thenable escaped emit and skipped the other handlers.
   it("a handler or filter returning a thenable whose then() throws fails alone; emit still resolves (bdb9093)", async () => {
     const bus = newBus({ onError: () => {} });
-    const broken = { then: () => { throw new Error("broken thenable"); } };
+    const broken = {
+      then: () => {
+        throw new Error("broken thenable");
+      },
+    };
     let ok = 0;
     bus.subscribe("a", () => broken);
     bus.subscribe("a", () => {}, { filter: () => broken as unknown as boolean });

@@ -38,17 +38,18 @@ describe("patterns from other libraries", () => {
 });
 
 describe("options are strict everywhere", () => {
-  it.each([[{ timeout: 5 }, /Unrecognized key: "timeout"/], ["soon", /expected object, received string/], [{ timeoutMs: -1 }, /timeoutMs/]])(
-    "close(%j) rejects with EBUS_INVALID_OPTIONS and leaves the bus open",
-    async (options, message) => {
-      const bus = newBus();
-      const err = await expectRejectCode(bus.close(options as never), "EBUS_INVALID_OPTIONS");
-      expect(err.message).toMatch(message);
-      expect(err.message).toContain("close takes { timeoutMs?: number }");
-      expect(bus.isClosed).toBe(false);
-      await bus.emit(new Event("a.b", "s"));
-    },
-  );
+  it.each([
+    [{ timeout: 5 }, /Unrecognized key: "timeout"/],
+    ["soon", /expected object, received string/],
+    [{ timeoutMs: -1 }, /timeoutMs/],
+  ])("close(%j) rejects with EBUS_INVALID_OPTIONS and leaves the bus open", async (options, message) => {
+    const bus = newBus();
+    const err = await expectRejectCode(bus.close(options as never), "EBUS_INVALID_OPTIONS");
+    expect(err.message).toMatch(message);
+    expect(err.message).toContain("close takes { timeoutMs?: number }");
+    expect(bus.isClosed).toBe(false);
+    await bus.emit(new Event("a.b", "s"));
+  });
 
   it("close({ timeoutMs }) and close() still work", async () => {
     await newBus().close({ timeoutMs: 10 });
@@ -94,7 +95,13 @@ describe("messages that name the rule, what was received, and the fix", () => {
 
   it("Event.fromDict with the Event's own camelCase names hints at the snake_case wire keys", () => {
     const event = new Event("a.b", "s", { n: 1 });
-    const camel = { eventId: event.eventId, eventType: event.eventType, source: "s", timestamp: event.timestamp.toISOString(), data: {} };
+    const camel = {
+      eventId: event.eventId,
+      eventType: event.eventType,
+      source: "s",
+      timestamp: event.timestamp.toISOString(),
+      data: {},
+    };
     const err = expectCode(() => Event.fromDict(camel), "EBUS_INVALID_EVENT");
     expect(err.message).toContain("event_id");
     expect(err.message).toContain("the wire format's keys are snake_case");
@@ -108,7 +115,11 @@ describe("messages that name the rule, what was received, and the fix", () => {
     bus.define("task.completed", z.looseObject({ task_id: z.string() }));
     const seen: string[] = [];
     bus.subscribe("*", (e) => void seen.push(e.eventId));
-    const events = [new Event("task.completed", "s", { task_id: "t1" }), new Event("task.started", "s"), new Event("task.completed", "s", { task_id: 7 })];
+    const events = [
+      new Event("task.completed", "s", { task_id: "t1" }),
+      new Event("task.started", "s"),
+      new Event("task.completed", "s", { task_id: 7 }),
+    ];
     const err = await expectRejectCode(bus.emitMany(events), "EBUS_INVALID_EVENT");
     expect(err.message).toMatch(/^invalid event: events\[2\]\.data\.task_id: .*schema of "task\.completed"/);
     expect(seen).toEqual([]);
@@ -117,7 +128,9 @@ describe("messages that name the rule, what was received, and the fix", () => {
   it("emit and emitMany of a non-Event say what they got", async () => {
     const bus = newBus();
     const one = await expectRejectCode(bus.emit({ eventType: "a.b" } as never), "EBUS_INVALID_EVENT");
-    expect(one.message).toContain("must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input; got an object");
+    expect(one.message).toContain(
+      "must be an Event: new Event(type, source, data), or Event.fromDict(dict) for wire input; got an object",
+    );
     const many = await expectRejectCode(bus.emitMany([new Event("a.b", "s"), "a.b"] as never), "EBUS_INVALID_EVENT");
     expect(many.message).toContain(`events[1]: must be an Event`);
     expect(many.message).toContain(`got a string ("a.b")`);

@@ -18,7 +18,10 @@ describe("define(): payload schemas checked at emit", () => {
     bus.define("task.completed", z.looseObject({ task_id: z.string() }));
     const seen: Event[] = [];
     bus.subscribe("*", (e) => void seen.push(e));
-    const busError = await expectRejectCode(bus.emit(new Event("task.completed", "w1", { task_id: 42 })), "EBUS_INVALID_EVENT");
+    const busError = await expectRejectCode(
+      bus.emit(new Event("task.completed", "w1", { task_id: 42 })),
+      "EBUS_INVALID_EVENT",
+    );
     expect(Array.isArray(busError.cause)).toBe(true);
     expect((busError.cause as { path: unknown[] }[])[0]?.path).toEqual(["task_id"]);
     expect(seen).toEqual([]);
@@ -42,7 +45,10 @@ describe("define(): payload schemas checked at emit", () => {
   it("emitMany rejects before emitting any event when one fails its schema", async () => {
     const bus = newBus();
     bus.define("a.b", z.object({ n: z.number() }));
-    await expectRejectCode(bus.emitMany([new Event("a.b", "s", { n: 1 }), new Event("a.b", "s", { n: "x" })]), "EBUS_INVALID_EVENT");
+    await expectRejectCode(
+      bus.emitMany([new Event("a.b", "s", { n: 1 }), new Event("a.b", "s", { n: "x" })]),
+      "EBUS_INVALID_EVENT",
+    );
     expect(bus.getHistory()).toEqual([]);
     await bus.close();
   });
@@ -50,21 +56,40 @@ describe("define(): payload schemas checked at emit", () => {
   it("validate() checks a wire event for a transport and throws the same error", () => {
     const bus = newBus();
     bus.define("a.b", z.object({ n: z.number() }));
-    const good = Event.fromDict({ event_id: "1", event_type: "a.b", source: "s", timestamp: "2026-01-01T00:00:00Z", data: { n: 1 } });
+    const good = Event.fromDict({
+      event_id: "1",
+      event_type: "a.b",
+      source: "s",
+      timestamp: "2026-01-01T00:00:00Z",
+      data: { n: 1 },
+    });
     expect(bus.validate(good)).toBe(good);
-    const bad = Event.fromDict({ event_id: "2", event_type: "a.b", source: "s", timestamp: "2026-01-01T00:00:00Z", data: { n: "1" } });
+    const bad = Event.fromDict({
+      event_id: "2",
+      event_type: "a.b",
+      source: "s",
+      timestamp: "2026-01-01T00:00:00Z",
+      data: { n: "1" },
+    });
     expect(() => bus.validate(bad)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error);
   });
 
   it("refuses a non-schema and an invalid type", () => {
     const bus = newBus();
-    expect(() => bus.define("a.b", {} as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
-    expect(() => bus.define("a..b", z.object({}))).toThrow(expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error);
+    expect(() => bus.define("a.b", {} as never)).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
+    expect(() => bus.define("a..b", z.object({}))).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error,
+    );
   });
 
   it("rejects, rather than throws, when a schema cannot run synchronously", async () => {
     const bus = newBus();
-    bus.define("a.b", z.object({ n: z.number() }).refine(async () => true));
+    bus.define(
+      "a.b",
+      z.object({ n: z.number() }).refine(async () => true),
+    );
     await expectRejectCode(bus.emit(new Event("a.b", "s", { n: 1 })), "EBUS_INVALID_EVENT");
     await bus.close();
   });
@@ -80,8 +105,16 @@ describe("seedSchemas", () => {
     await bus.emit(new Event(EventType.TASK_STARTED, "workflow_1", { task_id: "t1" }));
     await bus.emit(new Event(EventType.TASK_COMPLETED, "workflow_1", { task_id: "t1", duration: 5.2 }));
     await bus.emit(new Event(EventType.TASK_COMPLETED, "workflow_1", { task_id: "t1", result: { rows: 3 } }));
-    await bus.emit(new Event(EventType.TASK_FAILED, "workflow_1", { task_id: "t1", error: "boom", critical: true, reason: "disk" }));
-    await bus.emit(new Event(EventType.AGENT_HEARTBEAT, "supervisor", { agent_id: "a1", status: "healthy", last_heartbeat: "2026-01-01T00:00:00" }));
+    await bus.emit(
+      new Event(EventType.TASK_FAILED, "workflow_1", { task_id: "t1", error: "boom", critical: true, reason: "disk" }),
+    );
+    await bus.emit(
+      new Event(EventType.AGENT_HEARTBEAT, "supervisor", {
+        agent_id: "a1",
+        status: "healthy",
+        last_heartbeat: "2026-01-01T00:00:00",
+      }),
+    );
     await bus.emit(new Event(EventType.AGENT_FAILED, "supervisor", { agent_id: "a1", error: null }));
     await bus.emit(new Event(EventType.INFO_LOGGED, "svc", { message: "hello", extra: [1, 2] }));
     expect(bus.getStats().totalEventsEmitted).toBe(7);

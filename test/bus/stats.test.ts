@@ -8,7 +8,16 @@ import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
 
-const ZERO_WORKERS = { threads: 0, inFlight: 0, inFlightPeak: 0, completed: 0, failed: 0, followUps: 0, followUpsDropped: 0, queueCapacity: 0 };
+const ZERO_WORKERS = {
+  threads: 0,
+  inFlight: 0,
+  inFlightPeak: 0,
+  completed: 0,
+  failed: 0,
+  followUps: 0,
+  followUpsDropped: 0,
+  queueCapacity: 0,
+};
 
 describe("getStats", () => {
   it("has every documented key, zero on a new bus, workers all zeros before the pool starts", () => {
@@ -63,13 +72,16 @@ describe("getStats", () => {
 
   it("gives eventCounts own keys that are exactly the types, safe for __proto__ and constructor", async () => {
     const bus = newBus();
-    for (const type of ["__proto__", "constructor", "__proto__", "toString", "hasOwnProperty"]) await bus.emit(new Event(type, "s"));
+    for (const type of ["__proto__", "constructor", "__proto__", "toString", "hasOwnProperty"])
+      await bus.emit(new Event(type, "s"));
     const counts = bus.getStats().eventCounts;
     expect(Object.keys(counts).sort()).toEqual(["__proto__", "constructor", "hasOwnProperty", "toString"]);
     expect(Object.getOwnPropertyDescriptor(counts, "__proto__")?.value).toBe(2);
     expect(Object.getOwnPropertyDescriptor(counts, "constructor")?.value).toBe(1);
     expect(Object.getPrototypeOf(counts)).toBe(Object.prototype);
-    expect(JSON.parse(JSON.stringify(bus.getStats())).eventCounts).toEqual(JSON.parse('{"__proto__":2,"constructor":1,"toString":1,"hasOwnProperty":1}'));
+    expect(JSON.parse(JSON.stringify(bus.getStats())).eventCounts).toEqual(
+      JSON.parse('{"__proto__":2,"constructor":1,"toString":1,"hasOwnProperty":1}'),
+    );
     expect(({} as Record<string, unknown>)["constructor"]).toBe(Object);
   });
 
@@ -157,7 +169,13 @@ describe("resetStats", () => {
     await slow;
     expect(bus.getStats()).toMatchObject({ inFlight: 0, delivered: 1 });
     await bus.emit(new Event("a", "s"));
-    expect(bus.getStats()).toMatchObject({ totalEventsEmitted: 1, eventCounts: { a: 1 }, delivered: 2, filteredOut: 1, failed: 1 });
+    expect(bus.getStats()).toMatchObject({
+      totalEventsEmitted: 1,
+      eventCounts: { a: 1 },
+      delivered: 2,
+      filteredOut: 1,
+      failed: 1,
+    });
   });
 
   it("frees the per-type table: new types after a reset are listed again", async () => {

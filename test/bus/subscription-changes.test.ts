@@ -93,7 +93,10 @@ describe("once", () => {
       const bus = newBus();
       const seen: unknown[] = [];
       const pass = (e: Event): boolean => e.data["ok"] === true;
-      bus.subscribe("a", (e) => void seen.push(e.data["n"]), { once: true, filter: async ? async (e) => pass(e) : pass });
+      bus.subscribe("a", (e) => void seen.push(e.data["n"]), {
+        once: true,
+        filter: async ? async (e) => pass(e) : pass,
+      });
       const r1 = await bus.emit(new Event("a", "s", { n: 1, ok: false }));
       expect(r1).toMatchObject({ matched: 1, filtered: 1 });
       expect(bus.getSubscriptionCount()).toBe(1);

@@ -138,7 +138,11 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
       },
       { concurrency: 1 },
     );
-    const results = await Promise.all([bus.emit(ev("x.a", { mode: "throw" })), bus.emit(ev("x.a", { mode: "reject" })), bus.emit(ev("x.a", { mode: "ok" }))]);
+    const results = await Promise.all([
+      bus.emit(ev("x.a", { mode: "throw" })),
+      bus.emit(ev("x.a", { mode: "reject" })),
+      bus.emit(ev("x.a", { mode: "ok" })),
+    ]);
     expect(calls).toBe(3);
     expect(results.map((r) => [r.delivered, r.failed])).toEqual([
       [0, 1],
@@ -174,8 +178,12 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
 
   it("refuses a bad limit, and a limit on an offloaded handler", () => {
     const bus = newBus();
-    expect(() => bus.subscribe("a.*", () => undefined, { concurrency: 0 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
-    expect(() => bus.subscribe("a.*", offload(HANDLERS), { concurrency: 1 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
+    expect(() => bus.subscribe("a.*", () => undefined, { concurrency: 0 })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
+    expect(() => bus.subscribe("a.*", offload(HANDLERS), { concurrency: 1 })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
     expect(bus.getSubscriptionCount()).toBe(0);
   });
 });

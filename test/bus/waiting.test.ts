@@ -31,7 +31,11 @@ describe("waitFor", () => {
     const err = await bus.waitFor("never.*", { timeoutMs: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitTimeoutError);
     expect(err).toBeInstanceOf(BusError);
-    expect(err).toMatchObject({ code: "EBUS_WAIT_TIMEOUT", pattern: "never.*", message: expect.stringContaining("within 5 ms") });
+    expect(err).toMatchObject({
+      code: "EBUS_WAIT_TIMEOUT",
+      pattern: "never.*",
+      message: expect.stringContaining("within 5 ms"),
+    });
     expect(bus.getSubscriptionCount()).toBe(0);
     await bus.close();
   });
@@ -46,7 +50,9 @@ describe("waitFor", () => {
     expect(err.code).toBe("ABORT_ERR");
     expect(err.cause).toBe("stop");
     expect(bus.getSubscriptionCount()).toBe(0);
-    const already = (await bus.waitFor("a.*", { signal: controller.signal }).catch((e: unknown) => e)) as { code: string };
+    const already = (await bus.waitFor("a.*", { signal: controller.signal }).catch((e: unknown) => e)) as {
+      code: string;
+    };
     expect(already.code).toBe("ABORT_ERR");
     expect(bus.getSubscriptionCount()).toBe(0);
     await bus.close();
@@ -182,8 +188,12 @@ describe("stream", () => {
 
   it("refuses bad options without subscribing", () => {
     const bus = newBus();
-    expect(() => bus.stream("a.*", { bufferSize: 0 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
-    expect(() => bus.stream("a.*", { overflow: "error" as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
+    expect(() => bus.stream("a.*", { bufferSize: 0 })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
+    expect(() => bus.stream("a.*", { overflow: "error" as never })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
     expect(bus.getSubscriptionCount()).toBe(0);
   });
 });

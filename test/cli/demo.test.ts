@@ -15,7 +15,18 @@ const cli = CLI;
 const demoEntry = fileURLToPath(new URL("../../dist/src/cli/demo.js", import.meta.url));
 
 /** The demo's subscriptions, written out here so the test does not trust the demo's own list. */
-const DEMO_PATTERNS = ["*", "task.*", "work*", "ag*", "agent.heartbeat", "*.failed", "storage.*", "storage.retrieved", "agent.registered", "compression.started"];
+const DEMO_PATTERNS = [
+  "*",
+  "task.*",
+  "work*",
+  "ag*",
+  "agent.heartbeat",
+  "*.failed",
+  "storage.*",
+  "storage.retrieved",
+  "agent.registered",
+  "compression.started",
+];
 const FAILED_TYPES = ["task.failed", "workflow.failed", "agent.failed"];
 /** Far past any test timeout: these runs end by their event count. */
 const UNBOUNDED_SECONDS = 3600;
@@ -111,7 +122,12 @@ describe("runDemo", () => {
     await expect(runDemo({ events: 0 })).rejects.toThrow(RangeError);
     expect(() => parseDemoArgs(["--events", "1.5"])).toThrow(RangeError);
     expect(() => parseDemoArgs(["--seconds", "0"])).toThrow(RangeError);
-    expect(parseDemoArgs(["--events", "10_000", "--json"])).toEqual({ help: false, json: true, events: 10_000, seconds: 10 });
+    expect(parseDemoArgs(["--events", "10_000", "--json"])).toEqual({
+      help: false,
+      json: true,
+      events: 10_000,
+      seconds: 10,
+    });
   });
 });
 

@@ -6,7 +6,15 @@ import { describe, expect, it } from "vitest";
 import { createProgressView, progressFraction, progressLine } from "../../src/cli/render.js";
 import type { ProgressSample } from "../../src/cli/run-demo.js";
 
-const sample = (sent: number, elapsedMs: number): ProgressSample => ({ elapsedMs, sent, eventsPerSecond: 10, inFlight: 0, delivered: 1, filtered: 0, failed: 0 });
+const sample = (sent: number, elapsedMs: number): ProgressSample => ({
+  elapsedMs,
+  sent,
+  eventsPerSecond: 10,
+  inFlight: 0,
+  delivered: 1,
+  filtered: 0,
+  failed: 0,
+});
 
 describe("demo progress bar", () => {
   it("shows the nearer of the two budgets as a bar and a percentage", () => {

@@ -18,7 +18,9 @@ function learned(micros: number): HandlerCost {
 
 function laneOf(costs: HandlerCost[]): Lane<null> {
   const lane = new Lane<null>(null);
-  costs.forEach((cost, i) => lane.push(new Job(cost === costs[0] ? trivial : heavy, cost, "s", "job.*", new Event("job.run", "t", { i }), null)));
+  costs.forEach((cost, i) =>
+    lane.push(new Job(cost === costs[0] ? trivial : heavy, cost, "s", "job.*", new Event("job.run", "t", { i }), null)),
+  );
   return lane;
 }
 
@@ -27,7 +29,8 @@ const POOL = 8;
 
 const sizes = (lane: Lane<null>, batchSize: number, free: number, threads = free): number[] => {
   const out: number[] = [];
-  for (let batch = lane.next(batchSize, free, threads); batch !== null; batch = lane.next(batchSize, free, threads)) out.push(batch.length);
+  for (let batch = lane.next(batchSize, free, threads); batch !== null; batch = lane.next(batchSize, free, threads))
+    out.push(batch.length);
   return out;
 };
 

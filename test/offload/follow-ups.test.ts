@@ -104,7 +104,9 @@ describe("ctx.emit in an offloaded handler", () => {
     // Emitted at depths 0..3; the follow-up at depth 4 is refused.
     expect(pings.map((e) => e.data.depth)).toEqual([0, 1, 2, 3]);
     expect(errors.map((e) => e.code)).toEqual(["EBUS_RECURSION_LIMIT"]);
-    await until(() => bus.getStats().workers.followUpsDropped === 1, { message: "the refused follow-up to be counted" });
+    await until(() => bus.getStats().workers.followUpsDropped === 1, {
+      message: "the refused follow-up to be counted",
+    });
     expect(bus.getStats().workers.followUps).toBe(3);
   });
 
@@ -115,7 +117,14 @@ describe("ctx.emit in an offloaded handler", () => {
       attach: (host: BridgeHost): Promise<BridgeLink> =>
         Promise.resolve({
           nodeId: host.nodeId,
-          stats: () => ({ state: "connected", published: published.length, received: 0, duplicates: 0, invalid: 0, retries: 0 }),
+          stats: () => ({
+            state: "connected",
+            published: published.length,
+            received: 0,
+            duplicates: 0,
+            invalid: 0,
+            retries: 0,
+          }),
           close: () => Promise.resolve(),
           onLocalEmit: (event: Event) => {
             published.push(event);
@@ -140,7 +149,9 @@ describe("ctx.emit in an offloaded handler", () => {
     // One batch: the first job's late emit fires while the second waits (and the second's own
     // timer fires while it still runs: that one is in time).
     await bus.emitMany([new Event("job.run", "test", { n: 0 }), new Event("job.run", "test", { n: 1, wait: true })]);
-    await until(() => bus.getStats().workers.followUpsDropped === 1, { message: "the late follow-up to be counted as dropped" });
+    await until(() => bus.getStats().workers.followUpsDropped === 1, {
+      message: "the late follow-up to be counted as dropped",
+    });
     expect(steps.map((e) => [e.data.k])).toEqual([[0], [0], [1]]);
     expect(bus.getStats().workers.followUps).toBe(3);
   });

@@ -71,7 +71,12 @@ describe("offload: running handlers in the worker pool", () => {
       null,
     ]);
     for (const r of results) expect(r.matched).toBe(r.delivered + r.filtered + r.failed);
-    expect(errors.map((e) => e.code).sort()).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_TIMEOUT", "EBUS_HANDLER_TIMEOUT", "EBUS_WORKER_CRASHED"]);
+    expect(errors.map((e) => e.code).sort()).toEqual([
+      "EBUS_HANDLER_FAILED",
+      "EBUS_HANDLER_TIMEOUT",
+      "EBUS_HANDLER_TIMEOUT",
+      "EBUS_WORKER_CRASHED",
+    ]);
     await until(() => reports.length >= actions.length, { message: "one report per event" });
     // Exactly once: the worker counts every run, and every run reported itself once.
     expect([...countsByN(reports).entries()].filter(([, c]) => c !== 1)).toEqual([]);
@@ -109,10 +114,16 @@ describe("offload: running handlers in the worker pool", () => {
   it("refuses bad descriptors at subscribe, and a missing export at the first delivery", async () => {
     expect(() => offload("relative/path.mjs")).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
     expect(() => offload("/no/such/module.mjs")).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
-    expect(() => offload(new URL("https://example.com/x.js"))).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
+    expect(() => offload(new URL("https://example.com/x.js"))).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }),
+    );
     expect(() => offload(HANDLERS, "")).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
-    expect(() => offload(HANDLERS, "act", { timeoutMs: -1 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
-    expect(() => offload(HANDLERS, "act", { retries: 1 } as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
+    expect(() => offload(HANDLERS, "act", { timeoutMs: -1 })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }),
+    );
+    expect(() => offload(HANDLERS, "act", { retries: 1 } as never)).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }),
+    );
     const { bus } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "notAFunction"));
     bus.subscribe("job.*", offload(HANDLERS, "missing"));
@@ -164,7 +175,10 @@ describe("offload: running handlers in the worker pool", () => {
   it("keeps emit order for an ordered subscription", async () => {
     const { bus, reports } = watched({ workers: { maxThreads: 2, batchSize: 3 } });
     bus.subscribe("job.*", offload(HANDLERS, "act", { ordered: true }));
-    const events = Array.from({ length: 30 }, (_, n) => new Event("job.run", "test", { n, action: "slow-async", ms: (n * 7) % 4 }));
+    const events = Array.from(
+      { length: 30 },
+      (_, n) => new Event("job.run", "test", { n, action: "slow-async", ms: (n * 7) % 4 }),
+    );
     await Promise.all(events.map((e) => bus.emit(e)));
     await until(() => reports.length >= 30, { message: "thirty reports" });
     expect(reports.map((r) => r.n)).toEqual(events.map((_, n) => n));
@@ -174,7 +188,11 @@ describe("offload: running handlers in the worker pool", () => {
     const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"), { filter: (e) => e.data["n"] !== 1 });
     const results = await bus.emitMany(jobs(["ok", "ok", "ok"]));
-    expect(results.map((r) => [r.delivered, r.filtered])).toEqual([[1, 0], [0, 1], [1, 0]]);
+    expect(results.map((r) => [r.delivered, r.filtered])).toEqual([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     await until(() => reports.length >= 2, { message: "two reports" });
     expect(reports.map((r) => r.n).sort()).toEqual([0, 2]);
   });

@@ -11,7 +11,13 @@ import { HANDLERS } from "../support/offload.js";
 
 describe("isJsonExact", () => {
   it("accepts plain data JSON round-trips unchanged", () => {
-    for (const value of [{}, { a: 1, b: "x", c: [1, "2", null, true], d: { e: { f: -1.5 } } }, Object.create(null) as object, JSON.parse('{"__proto__": 1}') as object, "\ud800"]) {
+    for (const value of [
+      {},
+      { a: 1, b: "x", c: [1, "2", null, true], d: { e: { f: -1.5 } } },
+      Object.create(null) as object,
+      JSON.parse('{"__proto__": 1}') as object,
+      "\ud800",
+    ]) {
       expect(isJsonExact(value)).toBe(true);
       expect(JSON.parse(JSON.stringify(value))).toStrictEqual(structuredClone(value));
     }
@@ -22,12 +28,33 @@ describe("isJsonExact", () => {
     const extra = Object.assign([1, 2], { tag: "x" });
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    const cases: unknown[] = [-0, NaN, Infinity, undefined, { a: undefined }, new Date(0), new Map(), new Set(), new Uint8Array(2), 1n, sparse, extra, cycle, { f: () => 1 }, new (class Point {})()];
+    const cases: unknown[] = [
+      -0,
+      NaN,
+      Infinity,
+      undefined,
+      { a: undefined },
+      new Date(0),
+      new Map(),
+      new Set(),
+      new Uint8Array(2),
+      1n,
+      sparse,
+      extra,
+      cycle,
+      { f: () => 1 },
+      new (class Point {})(),
+    ];
     for (const value of cases) expect(isJsonExact({ value })).toBe(false);
   });
 
   it("throws what a getter throws, for the caller to send the data by structured clone", () => {
-    const hostile = Object.defineProperty({}, "boom", { enumerable: true, get: () => { throw new Error("getter"); } });
+    const hostile = Object.defineProperty({}, "boom", {
+      enumerable: true,
+      get: () => {
+        throw new Error("getter");
+      },
+    });
     expect(() => isJsonExact(hostile)).toThrow("getter");
   });
 });
@@ -35,7 +62,8 @@ describe("isJsonExact", () => {
 describe("a batch on the wire", () => {
   const first = offload(HANDLERS, "act");
   const second = offload(HANDLERS, "act", { timeoutMs: 500 });
-  const job = (handler: typeof first, event: Event): Job<null> => new Job(handler, new HandlerCost(), "s", "*", event, null);
+  const job = (handler: typeof first, event: Event): Job<null> =>
+    new Job(handler, new HandlerCost(), "s", "*", event, null);
 
   it("rebuilds every event of a mixed batch exactly: types, sources, handlers, times, ids and data", () => {
     const shared = new SharedArrayBuffer(4);
@@ -47,7 +75,12 @@ describe("a batch on the wire", () => {
       new Event("order.shipped", "shop", {}),
     ];
     const handlers = [first, second, first, second, first];
-    const task = encodeBatch(events.map((e, i) => job(handlers[i]!, e)), new SharedArrayBuffer(64), 4, 0);
+    const task = encodeBatch(
+      events.map((e, i) => job(handlers[i]!, e)),
+      new SharedArrayBuffer(64),
+      4,
+      0,
+    );
     // Each distinct type, source and handler is named once.
     expect(task.types).toEqual(["order.placed", "order.shipped"]);
     expect(task.sources).toEqual(["shop", "depot"]);
@@ -74,7 +107,12 @@ describe("a batch on the wire", () => {
         return 1;
       },
     });
-    const task = encodeBatch([job(first, new Event("a.b", "t", { ok: 1 })), job(first, new Event("a.b", "t", flaky))], new SharedArrayBuffer(64), 4, 0);
+    const task = encodeBatch(
+      [job(first, new Event("a.b", "t", { ok: 1 })), job(first, new Event("a.b", "t", flaky))],
+      new SharedArrayBuffer(64),
+      4,
+      0,
+    );
     expect(decodeData(task)[0]).toEqual({ ok: 1 });
     expect(task.cloned?.[1]).toBe(flaky);
   });

@@ -25,7 +25,9 @@ describe("API reference", () => {
     const missing = exports
       .filter((exp) => {
         const target = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
-        return !(target.declarations ?? []).some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === "example"));
+        return !(target.declarations ?? []).some((d) =>
+          ts.getJSDocTags(d).some((tag) => tag.tagName.text === "example"),
+        );
       })
       .map((exp) => exp.name);
     expect(missing).toEqual([]);

@@ -13,7 +13,12 @@ const ROOT = resolve(import.meta.dirname, "../..");
 /** Pages that the NATS and benchmark work write; checked like the others once they exist. */
 const WRITTEN_ELSEWHERE = new Set(["docs/nats.md", "docs/benchmarks.md"]);
 
-const pages = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const pages = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to dashes. */
 function anchor(heading: string): string {
@@ -31,7 +36,16 @@ function anchorsOf(page: string): Set<string> {
 
 describe("documentation links", () => {
   it("README.md and docs/ exist, and the README stays a front door (at most 300 lines)", () => {
-    expect(pages).toEqual(expect.arrayContaining(["docs/guide.md", "docs/offload.md", "docs/typescript.md", "docs/stats-and-metrics.md", "docs/reliability.md", "docs/architecture.md"]));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        "docs/guide.md",
+        "docs/offload.md",
+        "docs/typescript.md",
+        "docs/stats-and-metrics.md",
+        "docs/reliability.md",
+        "docs/architecture.md",
+      ]),
+    );
     expect(readFileSync(join(ROOT, "README.md"), "utf8").split("\n").length).toBeLessThanOrEqual(300);
   });
 
@@ -44,7 +58,8 @@ describe("documentation links", () => {
       const path = file === "" ? page : relative(ROOT, join(ROOT, dirname(page), file));
       if (WRITTEN_ELSEWHERE.has(path) && !existsSync(join(ROOT, path))) continue;
       if (!existsSync(join(ROOT, path))) broken.push(`${target}: no file ${path}`);
-      else if (hash !== undefined && path.endsWith(".md") && !anchorsOf(path).has(hash)) broken.push(`${target}: no heading #${hash} in ${path}`);
+      else if (hash !== undefined && path.endsWith(".md") && !anchorsOf(path).has(hash))
+        broken.push(`${target}: no heading #${hash} in ${path}`);
     }
     expect(broken).toEqual([]);
   });

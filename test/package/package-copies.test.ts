@@ -79,7 +79,11 @@ describe("two copies of the package", () => {
     const descriptor = other.offload(HANDLERS, "act");
     expect(descriptor instanceof here.OffloadHandler).toBe(true);
     bus.subscribe("job.*", descriptor);
-    expect(await bus.emit(new here.Event("job.run", "s", { action: "ok" }))).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
+    expect(await bus.emit(new here.Event("job.run", "s", { action: "ok" }))).toMatchObject({
+      matched: 1,
+      delivered: 1,
+      failed: 0,
+    });
     await bus.close();
   });
 });

@@ -26,7 +26,10 @@ let app: string;
 
 /** The files of a fresh clone: tracked and new (not ignored) files, so no dist/ and no node_modules. */
 async function cloneTree(into: string): Promise<void> {
-  const { stdout } = await exec("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, maxBuffer: 16 << 20 });
+  const { stdout } = await exec("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  });
   for (const file of stdout.split("\0").filter((f) => f !== "")) {
     const to = join(into, file);
     mkdirSync(dirname(to), { recursive: true });
@@ -45,7 +48,10 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "neurobus-pack-"));
   const clone = join(work, "clone");
   await cloneTree(clone);
-  const { stdout } = await exec(npm, ["pack", "--json", "--pack-destination", work, ...quiet], { cwd: clone, maxBuffer: 16 << 20 });
+  const { stdout } = await exec(npm, ["pack", "--json", "--pack-destination", work, ...quiet], {
+    cwd: clone,
+    maxBuffer: 16 << 20,
+  });
   const packed = JSON.parse(stdout) as { filename: string }[];
   tarball = join(work, packed[0]!.filename);
 
@@ -62,12 +68,26 @@ afterAll(() => {
 describe("npm pack from a clean tree, installed in a fresh app", () => {
   it("ships the built library, the worker, the types, README and LICENSE, and nothing else", async () => {
     const { stdout } = await exec("tar", ["-tzf", tarball], { maxBuffer: 16 << 20 });
-    const files = stdout.split("\n").filter((f) => f !== "").map((f) => f.replace(/^package\//, ""));
-    for (const needed of ["package.json", "README.md", "LICENSE", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/transport/nats.js", "dist/workers/entry.cjs", "dist/workers/dispatch.js"]) {
+    const files = stdout
+      .split("\n")
+      .filter((f) => f !== "")
+      .map((f) => f.replace(/^package\//, ""));
+    for (const needed of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/src/transport/nats.js",
+      "dist/workers/entry.cjs",
+      "dist/workers/dispatch.js",
+    ]) {
       expect(files).toContain(needed);
     }
     // dist/bench is allowed: the `neurobus bench` command may ship the benchmark suite.
-    expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/(src|workers|bench)\/.+)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/(src|workers|bench)\/.+)$/.test(f))).toEqual(
+      [],
+    );
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
 
@@ -83,9 +103,15 @@ describe("npm pack from a clean tree, installed in a fresh app", () => {
     };
     walk(join(installed, "dist"));
     for (const map of maps) {
-      const { sources, sourcesContent } = JSON.parse(readFileSync(map, "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+      const { sources, sourcesContent } = JSON.parse(readFileSync(map, "utf8")) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
       expect(sourcesContent?.length, map).toBe(sources.length);
-      expect(sourcesContent!.every((text) => typeof text === "string" && text.length > 0), map).toBe(true);
+      expect(
+        sourcesContent!.every((text) => typeof text === "string" && text.length > 0),
+        map,
+      ).toBe(true);
     }
   });
 
@@ -136,10 +162,24 @@ export { done };
     );
     writeFileSync(
       join(app, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: true, typeRoots: [join(ROOT, "node_modules/@types")], types: ["node"] }, files: ["typed.ts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [join(ROOT, "node_modules/@types")],
+          types: ["node"],
+        },
+        files: ["typed.ts"],
+      }),
     );
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    const { stdout } = await exec(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: app }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
+    const { stdout } = await exec(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: app }).catch(
+      (err: { stdout: string }) => ({ stdout: err.stdout }),
+    );
     expect(stdout).toBe("");
   }, 120_000);
 
@@ -157,15 +197,23 @@ console.log(JSON.stringify({ added: snapshot().filter((k) => !before.includes(k)
     );
     const { stdout } = await exec(process.execPath, ["globals.js"], { cwd: app });
     expect(JSON.parse(stdout)).toEqual({ added: [] });
-    const manifest = JSON.parse(readFileSync(join(app, "node_modules/@neurectomy/event-bus/package.json"), "utf8")) as { engines: { node: string } };
+    const manifest = JSON.parse(readFileSync(join(app, "node_modules/@neurectomy/event-bus/package.json"), "utf8")) as {
+      engines: { node: string };
+    };
     expect(manifest.engines.node).toBe(">=20.4.0");
   });
 
   it("is ESM only: require() fails, and the README says so in its first screen", async () => {
-    writeFileSync(join(app, "require.cjs"), `try { require("@neurectomy/event-bus"); console.log("loaded"); } catch (err) { console.log(err.code); }\n`);
+    writeFileSync(
+      join(app, "require.cjs"),
+      `try { require("@neurectomy/event-bus"); console.log("loaded"); } catch (err) { console.log(err.code); }\n`,
+    );
     const { stdout } = await exec(process.execPath, ["require.cjs"], { cwd: app });
     expect(stdout.trim()).not.toBe("loaded");
-    const firstScreen = readFileSync(join(app, "node_modules/@neurectomy/event-bus/README.md"), "utf8").split("\n").slice(0, 40).join("\n");
+    const firstScreen = readFileSync(join(app, "node_modules/@neurectomy/event-bus/README.md"), "utf8")
+      .split("\n")
+      .slice(0, 40)
+      .join("\n");
     expect(firstScreen).toContain("npm install @neurectomy/event-bus");
     expect(firstScreen).toMatch(/ESM only/);
   });

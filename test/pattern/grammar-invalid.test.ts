@@ -2,7 +2,15 @@
  * Bad patterns and bad event types: refused with the right code, naming the input and the rule.
  */
 import { describe, expect, it } from "vitest";
-import { Event, EventBus, InvalidEventError, InvalidPatternError, MAX_LENGTH, MAX_SEGMENTS, parsePattern } from "../../src/index.js";
+import {
+  Event,
+  EventBus,
+  InvalidEventError,
+  InvalidPatternError,
+  MAX_LENGTH,
+  MAX_SEGMENTS,
+  parsePattern,
+} from "../../src/index.js";
 import { expectCode } from "../support/assertions.js";
 
 const noop = (): void => {};
@@ -42,24 +50,40 @@ const INVALID_BOTH: readonly [string, unknown][] = [
 ];
 
 /** Invalid patterns that hold `*` in places the grammar does not allow. */
-const INVALID_STARS: readonly string[] = ["ta*k.x", "a.*b.c", "**", "a.**", "*a", "a.*b", "*a*", "a*b", "*.a*b", "***", "a.b*c.d", "a*.b"];
+const INVALID_STARS: readonly string[] = [
+  "ta*k.x",
+  "a.*b.c",
+  "**",
+  "a.**",
+  "*a",
+  "a.*b",
+  "*a*",
+  "a*b",
+  "*.a*b",
+  "***",
+  "a.b*c.d",
+  "a*.b",
+];
 
 const LIMIT_OK_LENGTH = "a".repeat(MAX_LENGTH);
 const LIMIT_OK_SEGMENTS = Array.from({ length: MAX_SEGMENTS }, () => "a").join(".");
 
 describe("subscribe refuses invalid patterns with EBUS_INVALID_PATTERN", () => {
-  it.each([...INVALID_BOTH, ...INVALID_STARS.map((p) => [`star misuse ${p}`, p] as [string, unknown])])("%s", (_name, pattern) => {
-    const bus = new EventBus();
-    const err = expectCode(() => bus.subscribe(pattern as string, noop), "EBUS_INVALID_PATTERN");
-    expect(err).toBeInstanceOf(InvalidPatternError);
-    const invalid = err as InvalidPatternError;
-    expect(invalid.input).toBe(pattern);
-    expect(typeof invalid.rule).toBe("string");
-    expect(invalid.rule.length).toBeGreaterThan(0);
-    // Nothing was subscribed.
-    expect(bus.getSubscriptionCount()).toBe(0);
-    expect(bus.getStats().patterns).toEqual([]);
-  });
+  it.each([...INVALID_BOTH, ...INVALID_STARS.map((p) => [`star misuse ${p}`, p] as [string, unknown])])(
+    "%s",
+    (_name, pattern) => {
+      const bus = new EventBus();
+      const err = expectCode(() => bus.subscribe(pattern as string, noop), "EBUS_INVALID_PATTERN");
+      expect(err).toBeInstanceOf(InvalidPatternError);
+      const invalid = err as InvalidPatternError;
+      expect(invalid.input).toBe(pattern);
+      expect(typeof invalid.rule).toBe("string");
+      expect(invalid.rule.length).toBeGreaterThan(0);
+      // Nothing was subscribed.
+      expect(bus.getSubscriptionCount()).toBe(0);
+      expect(bus.getStats().patterns).toEqual([]);
+    },
+  );
 
   it("names the pattern in `pattern` when it is a string", () => {
     const err = expectCode(() => new EventBus().subscribe("a..b", noop), "EBUS_INVALID_PATTERN");
@@ -81,7 +105,12 @@ describe("subscribe refuses invalid patterns with EBUS_INVALID_PATTERN", () => {
 
   it("accepts patterns right at the limits", () => {
     const bus = new EventBus();
-    for (const pattern of [LIMIT_OK_LENGTH, LIMIT_OK_SEGMENTS, `${"a".repeat(MAX_LENGTH - 1)}*`, `${"a.".repeat(MAX_SEGMENTS - 1)}*`]) {
+    for (const pattern of [
+      LIMIT_OK_LENGTH,
+      LIMIT_OK_SEGMENTS,
+      `${"a".repeat(MAX_LENGTH - 1)}*`,
+      `${"a.".repeat(MAX_SEGMENTS - 1)}*`,
+    ]) {
       expect(bus.subscribe(pattern, noop)).not.toBe("");
     }
     expect(bus.getSubscriptionCount()).toBe(4);
@@ -104,11 +133,14 @@ describe("Event refuses invalid event types with EBUS_INVALID_EVENT", () => {
     expect((err as InvalidEventError).rule.length).toBeGreaterThan(0);
   });
 
-  it.each([...INVALID_BOTH, ...stars.map((t) => [`'*' in ${t}`, t] as [string, unknown])])("fromDict: %s", (_name, type) => {
-    const dict = { event_id: "id1", event_type: type, source: "s", timestamp: "2026-01-01T00:00:00Z", data: {} };
-    const err = expectCode(() => Event.fromDict(dict), "EBUS_INVALID_EVENT");
-    expect((err as InvalidEventError).field).toBe("event_type");
-  });
+  it.each([...INVALID_BOTH, ...stars.map((t) => [`'*' in ${t}`, t] as [string, unknown])])(
+    "fromDict: %s",
+    (_name, type) => {
+      const dict = { event_id: "id1", event_type: type, source: "s", timestamp: "2026-01-01T00:00:00Z", data: {} };
+      const err = expectCode(() => Event.fromDict(dict), "EBUS_INVALID_EVENT");
+      expect((err as InvalidEventError).field).toBe("event_type");
+    },
+  );
 
   it("accepts types right at the limits, custom types and unicode", () => {
     for (const type of [LIMIT_OK_LENGTH, LIMIT_OK_SEGMENTS, "custom.event", "é.事件.🚀", "__proto__", "a-b_c:d"]) {

@@ -26,7 +26,14 @@ type Op =
   | { kind: "check"; topic: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), pattern: patternArb, seq: fc.integer({ min: -1000, max: 1000 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("add" as const),
+      pattern: patternArb,
+      seq: fc.integer({ min: -1000, max: 1000 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("removeAbsent" as const), pattern: patternArb }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("check" as const), topic: topicArb }) },
@@ -38,7 +45,9 @@ const TRIE_NODES = fileURLToPath(new URL("../support/scripts/trie-nodes.mjs", im
 type NodeOp = { op: "add"; pattern: string; seq: number } | { op: "remove"; seq: number } | { op: "count" };
 
 /** Runs test/support/scripts/trie-nodes.mjs with `job` on its stdin; resolves with what it prints. */
-function countNodesInChild<T>(job: { kind: "steps"; ops: NodeOp[] } | { kind: "prune"; cases: NodeOp[][] }): Promise<T> {
+function countNodesInChild<T>(
+  job: { kind: "steps"; ops: NodeOp[] } | { kind: "prune"; cases: NodeOp[][] },
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TRIE_NODES], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -46,7 +55,9 @@ function countNodesInChild<T>(job: { kind: "steps"; ops: NodeOp[] } | { kind: "p
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout) as T) : reject(new Error(`trie-nodes.mjs exited ${code}: ${stderr}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(stdout) as T) : reject(new Error(`trie-nodes.mjs exited ${code}: ${stderr}`)),
+    );
     child.stdin.end(JSON.stringify(job));
   });
 }
@@ -55,7 +66,20 @@ function expected(entries: readonly Entry[], topic: string): Entry[] {
   return entries.filter((e) => referenceMatches(e.pattern, topic)).sort((a, b) => a.seq - b.seq);
 }
 
-const FIXED_TOPICS = ["a", "ab", "ta", "task", "tab", "a.b", "task.a", "ta.b.c", "é.事件", "__proto__", "constructor.a", "a.b.ab.task.tab"];
+const FIXED_TOPICS = [
+  "a",
+  "ab",
+  "ta",
+  "task",
+  "tab",
+  "a.b",
+  "task.a",
+  "ta.b.c",
+  "é.事件",
+  "__proto__",
+  "constructor.a",
+  "a.b.ab.task.tab",
+];
 
 describe("TopicTrie vs the reference matcher", () => {
   it("agree on random patterns and topics under random add/remove sequences", async () => {
@@ -104,7 +128,10 @@ describe("TopicTrie vs the reference matcher", () => {
     // Pruned: every run's trie, replayed in the child, holds the nodes of a trie built from the
     // entries left. A pruned trie never holds fewer nodes than the fresh one, so equal totals mean
     // equal counts run by run. And a trie emptied by removals is back to a lone root.
-    const nodes = await countNodesInChild<{ pruned: number; fresh: number; emptied: number; tries: number }>({ kind: "prune", cases: runs });
+    const nodes = await countNodesInChild<{ pruned: number; fresh: number; emptied: number; tries: number }>({
+      kind: "prune",
+      cases: runs,
+    });
     expect(nodes.tries).toBe(runs.length);
     expect(nodes.fresh).toBeGreaterThanOrEqual(runs.length); // counting works: at least a root per trie
     expect(nodes.pruned).toBe(nodes.fresh);
@@ -133,7 +160,17 @@ describe("TopicTrie vs the reference matcher", () => {
     const count: NodeOp = { op: "count" };
     const { counts } = await countNodesInChild<{ counts: number[] }>({
       kind: "steps",
-      ops: [...[deep, sibling, starry, twin].map(add), count, remove(deep), count, remove(twin), count, remove(starry), remove(sibling), count],
+      ops: [
+        ...[deep, sibling, starry, twin].map(add),
+        count,
+        remove(deep),
+        count,
+        remove(twin),
+        count,
+        remove(starry),
+        remove(sibling),
+        count,
+      ],
     });
     // 8 nodes: the root, a, b, c, d, x, and a.*.c.*'s * and c (its last * is a prefix, not a node).
     // Removing deep keeps them all (twin still holds a.b.c.d); removing twin takes c and d (a and b

@@ -16,7 +16,14 @@ interface Entry {
 const word = fc.constantFrom("a", "b", "ab", "abc", "task", "ta");
 const topicArb = fc.array(word, { minLength: 1, maxLength: 4 }).map((s) => s.join("."));
 const patternArb = fc
-  .tuple(fc.array(fc.oneof(word, fc.constant("*")), { minLength: 0, maxLength: 3 }), fc.oneof(word, fc.constant("*"), word.map((w) => `${w}*`)))
+  .tuple(
+    fc.array(fc.oneof(word, fc.constant("*")), { minLength: 0, maxLength: 3 }),
+    fc.oneof(
+      word,
+      fc.constant("*"),
+      word.map((w) => `${w}*`),
+    ),
+  )
   .map(([head, last]) => [...head, last].join("."));
 
 /** What a linear scan of the grammar says `topic` matches, in subscription order. */
@@ -28,33 +35,42 @@ function expected(entries: readonly Entry[], topic: string): number[] {
 describe("TopicTrie", () => {
   it("matches exactly what the grammar says, in subscription order, with and without its cache", () => {
     fc.assert(
-      fc.property(fc.array(patternArb, { minLength: 1, maxLength: 40 }), fc.array(topicArb, { minLength: 1, maxLength: 20 }), (patterns, topics) => {
-        const trie = new TopicTrie<Entry>();
-        const entries = patterns.map((pattern, seq) => ({ seq, pattern }));
-        for (const e of entries) trie.add(parsePattern(e.pattern), e);
-        for (const topic of topics) {
-          const want = expected(entries, topic);
-          expect(trie.matchUncached(topic).map((e) => e.seq)).toEqual(want);
-          expect(trie.match(topic).map((e) => e.seq)).toEqual(want);
-          expect(trie.match(topic).map((e) => e.seq)).toEqual(want);
-        }
-      }),
+      fc.property(
+        fc.array(patternArb, { minLength: 1, maxLength: 40 }),
+        fc.array(topicArb, { minLength: 1, maxLength: 20 }),
+        (patterns, topics) => {
+          const trie = new TopicTrie<Entry>();
+          const entries = patterns.map((pattern, seq) => ({ seq, pattern }));
+          for (const e of entries) trie.add(parsePattern(e.pattern), e);
+          for (const topic of topics) {
+            const want = expected(entries, topic);
+            expect(trie.matchUncached(topic).map((e) => e.seq)).toEqual(want);
+            expect(trie.match(topic).map((e) => e.seq)).toEqual(want);
+            expect(trie.match(topic).map((e) => e.seq)).toEqual(want);
+          }
+        },
+      ),
     );
   });
 
   it("forgets removed entries and keeps the order of the rest", () => {
     fc.assert(
-      fc.property(fc.array(patternArb, { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.array(topicArb, { minLength: 1, maxLength: 20 }), (patterns, drop, topics) => {
-        const trie = new TopicTrie<Entry>();
-        const entries = patterns.map((pattern, seq) => ({ seq, pattern }));
-        for (const e of entries) trie.add(parsePattern(e.pattern), e);
-        for (const topic of topics) trie.match(topic); // fill the cache: remove must clear it
-        const kept = entries.filter((e, i) => !drop[i] || !trie.remove(parsePattern(e.pattern), e));
-        expect(trie.size).toBe(kept.length);
-        for (const topic of topics) {
-          expect(trie.match(topic).map((e) => e.seq)).toEqual(expected(kept, topic));
-        }
-      }),
+      fc.property(
+        fc.array(patternArb, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        fc.array(topicArb, { minLength: 1, maxLength: 20 }),
+        (patterns, drop, topics) => {
+          const trie = new TopicTrie<Entry>();
+          const entries = patterns.map((pattern, seq) => ({ seq, pattern }));
+          for (const e of entries) trie.add(parsePattern(e.pattern), e);
+          for (const topic of topics) trie.match(topic); // fill the cache: remove must clear it
+          const kept = entries.filter((e, i) => !drop[i] || !trie.remove(parsePattern(e.pattern), e));
+          expect(trie.size).toBe(kept.length);
+          for (const topic of topics) {
+            expect(trie.match(topic).map((e) => e.seq)).toEqual(expected(kept, topic));
+          }
+        },
+      ),
     );
   });
 

@@ -28,8 +28,25 @@ async function jitter(random: () => number): Promise<void> {
   }
 }
 
-const TYPES = ["task.started", "task.completed", "task.failed", "agent.heartbeat", "agent.a1.heartbeat", "storage.uploaded", "info.logged"];
-const PATTERNS = ["*", "task.*", "task.failed", "*.failed", "agent.*.heartbeat", "ag*", "storage.uploaded", "nothing.here"];
+const TYPES = [
+  "task.started",
+  "task.completed",
+  "task.failed",
+  "agent.heartbeat",
+  "agent.a1.heartbeat",
+  "storage.uploaded",
+  "info.logged",
+];
+const PATTERNS = [
+  "*",
+  "task.*",
+  "task.failed",
+  "*.failed",
+  "agent.*.heartbeat",
+  "ag*",
+  "storage.uploaded",
+  "nothing.here",
+];
 
 /** Subscribes a random mix of handler and filter behaviours. */
 function subscribeMix(bus: EventBus, random: () => number, count: number): void {
@@ -66,7 +83,13 @@ function subscribeMix(bus: EventBus, random: () => number, count: number): void 
   }
 }
 
-function sum(results: readonly EmitResult[]): { matched: number; delivered: number; filtered: number; failed: number; errors: number } {
+function sum(results: readonly EmitResult[]): {
+  matched: number;
+  delivered: number;
+  filtered: number;
+  failed: number;
+  errors: number;
+} {
   const total = { matched: 0, delivered: 0, filtered: 0, failed: 0, errors: 0 };
   for (const r of results) {
     expect(r.matched).toBe(r.delivered + r.filtered + r.failed);
@@ -128,7 +151,13 @@ describe("accounting under concurrency: random mixes whose subscriptions change 
     expect(settled).toBe(2000);
     const total = sum(results);
     const stats = bus.getStats();
-    expect(stats).toMatchObject({ totalEventsEmitted: 2000, delivered: total.delivered, filteredOut: total.filtered, failed: total.failed, inFlight: 0 });
+    expect(stats).toMatchObject({
+      totalEventsEmitted: 2000,
+      delivered: total.delivered,
+      filteredOut: total.filtered,
+      failed: total.failed,
+      inFlight: 0,
+    });
   });
 
   it("close({ timeoutMs }) with hung deliveries among thousands: every emit settles, the counts add up", async () => {
@@ -143,102 +172,113 @@ describe("accounting under concurrency: random mixes whose subscriptions change 
     const closedErrors = results.flatMap((r) => r.errors).filter((e) => e.code === "EBUS_CLOSED");
     expect(closedErrors.length).toBeGreaterThan(0);
     const stats = bus.getStats();
-    expect(stats).toMatchObject({ delivered: total.delivered, filteredOut: total.filtered, failed: total.failed, inFlight: 0 });
+    expect(stats).toMatchObject({
+      delivered: total.delivered,
+      filteredOut: total.filtered,
+      failed: total.failed,
+      inFlight: 0,
+    });
   });
 });
 
 describe("accounting under concurrency: a storm whose every EmitResult is known in advance", () => {
-  it(`every un-awaited emit settles and the counts add up (seed ${SEED})`, { timeout: LONG ? 600_000 : 30_000 }, async () => {
-    const random = rng(SEED);
-    const total = size(5000, 200_000);
-    const errors: BusError[] = [];
-    const bus = newBus({ maxHistory: 100, onError: (e) => errors.push(e) });
-    const latency = () => hops(random.int(12));
-    const n = (e: Event) => e.data.n as number;
+  it(
+    `every un-awaited emit settles and the counts add up (seed ${SEED})`,
+    { timeout: LONG ? 600_000 : 30_000 },
+    async () => {
+      const random = rng(SEED);
+      const total = size(5000, 200_000);
+      const errors: BusError[] = [];
+      const bus = newBus({ maxHistory: 100, onError: (e) => errors.push(e) });
+      const latency = () => hops(random.int(12));
+      const n = (e: Event) => e.data.n as number;
 
-    // Outcome per subscription is a function of n, so each emit's result is known in advance.
-    bus.subscribe("load.*", async () => latency());
-    bus.subscribe("load.*", (e) => (n(e) % 7 === 0 ? Promise.reject(new Error("rejects")) : latency()));
-    bus.subscribe("load.a", (e) => {
-      if (n(e) % 11 === 0) throw new Error("throws");
-    });
-    bus.subscribe("load.*", () => undefined, { filter: async (e) => (await latency(), n(e) % 3 !== 0) });
-    bus.subscribe("lo*", () => latency(), {
-      filter: (e) => {
-        if (n(e) % 13 === 0) throw new Error("filter throws");
-        return n(e) % 2 === 0;
-      },
-    });
-    let onceCalls = 0;
-    bus.subscribe("load.b", () => void onceCalls++, { once: true, filter: async () => (await latency(), true) });
-    // A subscription a handler removes in the middle of the storm: later emits do not match it.
-    const half = Math.floor(total / 2);
-    let transientCalls = 0;
-    const transient = bus.subscribe("load.*", async () => {
-      transientCalls++;
-      await latency();
-    });
-    bus.subscribe("load.*", (e) => {
-      if (n(e) === half) bus.unsubscribe(transient);
-    });
+      // Outcome per subscription is a function of n, so each emit's result is known in advance.
+      bus.subscribe("load.*", async () => latency());
+      bus.subscribe("load.*", (e) => (n(e) % 7 === 0 ? Promise.reject(new Error("rejects")) : latency()));
+      bus.subscribe("load.a", (e) => {
+        if (n(e) % 11 === 0) throw new Error("throws");
+      });
+      bus.subscribe("load.*", () => undefined, { filter: async (e) => (await latency(), n(e) % 3 !== 0) });
+      bus.subscribe("lo*", () => latency(), {
+        filter: (e) => {
+          if (n(e) % 13 === 0) throw new Error("filter throws");
+          return n(e) % 2 === 0;
+        },
+      });
+      let onceCalls = 0;
+      bus.subscribe("load.b", () => void onceCalls++, { once: true, filter: async () => (await latency(), true) });
+      // A subscription a handler removes in the middle of the storm: later emits do not match it.
+      const half = Math.floor(total / 2);
+      let transientCalls = 0;
+      const transient = bus.subscribe("load.*", async () => {
+        transientCalls++;
+        await latency();
+      });
+      bus.subscribe("load.*", (e) => {
+        if (n(e) === half) bus.unsubscribe(transient);
+      });
 
-    let settled = 0;
-    let inFlightSeen = 0;
-    const pending: Promise<EmitResult>[] = [];
-    const events: Event[] = [];
-    for (let i = 0; i < total; i++) {
-      const event = new Event(random.next() < 0.5 ? "load.a" : "load.b", "storm", { n: i });
-      events.push(event);
-      const promise = bus.emit(event);
-      void promise.then(() => settled++);
-      pending.push(promise);
-      if (i % 1000 === 999) inFlightSeen = Math.max(inFlightSeen, bus.getStats().inFlight);
-    }
-    const results = await Promise.all(pending);
-
-    expect(settled).toBe(total);
-    expect(inFlightSeen).toBeGreaterThan(0);
-    const sum = { matched: 0, delivered: 0, filtered: 0, failed: 0 };
-    let onceMatched = 0;
-    let onceFiltered = 0;
-    results.forEach((r, k) => {
-      const isA = events[k]!.eventType === "load.a";
-      expect(r.eventId).toBe(events[k]!.eventId);
-      expect(r.matched).toBe(r.delivered + r.filtered + r.failed);
-      expect(r.errors).toHaveLength(r.failed);
-      for (const e of r.errors) expect(e.code).toBe("EBUS_HANDLER_FAILED");
-      // What each subscription does is a function of n: the result of every emit is known, but for
-      // the once subscription (matched until its first async filter resolves).
-      const matched = (isA ? 6 : 5) + (k <= half ? 1 : 0);
-      const failed = (k % 7 === 0 ? 1 : 0) + (isA && k % 11 === 0 ? 1 : 0) + (k % 13 === 0 ? 1 : 0);
-      const filtered = (k % 3 === 0 ? 1 : 0) + (k % 13 !== 0 && k % 2 === 1 ? 1 : 0);
-      expect(r.failed).toBe(failed);
-      if (isA) expect(r).toMatchObject({ matched, filtered });
-      else {
-        expect(r.matched - matched).toBeOneOf([0, 1]);
-        onceMatched += r.matched - matched;
-        onceFiltered += r.filtered - filtered;
+      let settled = 0;
+      let inFlightSeen = 0;
+      const pending: Promise<EmitResult>[] = [];
+      const events: Event[] = [];
+      for (let i = 0; i < total; i++) {
+        const event = new Event(random.next() < 0.5 ? "load.a" : "load.b", "storm", { n: i });
+        events.push(event);
+        const promise = bus.emit(event);
+        void promise.then(() => settled++);
+        pending.push(promise);
+        if (i % 1000 === 999) inFlightSeen = Math.max(inFlightSeen, bus.getStats().inFlight);
       }
-      sum.matched += r.matched;
-      sum.delivered += r.delivered;
-      sum.filtered += r.filtered;
-      sum.failed += r.failed;
-    });
-    // The once subscription let exactly one event through; the others it matched were turned away.
-    expect(onceCalls).toBe(1);
-    expect(onceFiltered).toBe(onceMatched - 1);
-    expect(transientCalls).toBe(half + 1);
-    const stats = bus.getStats();
-    expect({ delivered: stats.delivered, filteredOut: stats.filteredOut, failed: stats.failed }).toEqual({
-      delivered: sum.delivered,
-      filteredOut: sum.filtered,
-      failed: sum.failed,
-    });
-    expect(stats.totalEventsEmitted).toBe(total);
-    expect(stats.inFlight).toBe(0);
-    expect(errors).toHaveLength(sum.failed);
-    expect(bus.getSubscriptionCount()).toBe(6);
-    await bus.close();
-    console.log(`[reliability] accounting: ${total} concurrent emits, ${sum.matched} deliveries (${sum.delivered} delivered, ${sum.filtered} filtered, ${sum.failed} failed), peak in flight ${inFlightSeen}`);
-  });
+      const results = await Promise.all(pending);
+
+      expect(settled).toBe(total);
+      expect(inFlightSeen).toBeGreaterThan(0);
+      const sum = { matched: 0, delivered: 0, filtered: 0, failed: 0 };
+      let onceMatched = 0;
+      let onceFiltered = 0;
+      results.forEach((r, k) => {
+        const isA = events[k]!.eventType === "load.a";
+        expect(r.eventId).toBe(events[k]!.eventId);
+        expect(r.matched).toBe(r.delivered + r.filtered + r.failed);
+        expect(r.errors).toHaveLength(r.failed);
+        for (const e of r.errors) expect(e.code).toBe("EBUS_HANDLER_FAILED");
+        // What each subscription does is a function of n: the result of every emit is known, but for
+        // the once subscription (matched until its first async filter resolves).
+        const matched = (isA ? 6 : 5) + (k <= half ? 1 : 0);
+        const failed = (k % 7 === 0 ? 1 : 0) + (isA && k % 11 === 0 ? 1 : 0) + (k % 13 === 0 ? 1 : 0);
+        const filtered = (k % 3 === 0 ? 1 : 0) + (k % 13 !== 0 && k % 2 === 1 ? 1 : 0);
+        expect(r.failed).toBe(failed);
+        if (isA) expect(r).toMatchObject({ matched, filtered });
+        else {
+          expect(r.matched - matched).toBeOneOf([0, 1]);
+          onceMatched += r.matched - matched;
+          onceFiltered += r.filtered - filtered;
+        }
+        sum.matched += r.matched;
+        sum.delivered += r.delivered;
+        sum.filtered += r.filtered;
+        sum.failed += r.failed;
+      });
+      // The once subscription let exactly one event through; the others it matched were turned away.
+      expect(onceCalls).toBe(1);
+      expect(onceFiltered).toBe(onceMatched - 1);
+      expect(transientCalls).toBe(half + 1);
+      const stats = bus.getStats();
+      expect({ delivered: stats.delivered, filteredOut: stats.filteredOut, failed: stats.failed }).toEqual({
+        delivered: sum.delivered,
+        filteredOut: sum.filtered,
+        failed: sum.failed,
+      });
+      expect(stats.totalEventsEmitted).toBe(total);
+      expect(stats.inFlight).toBe(0);
+      expect(errors).toHaveLength(sum.failed);
+      expect(bus.getSubscriptionCount()).toBe(6);
+      await bus.close();
+      console.log(
+        `[reliability] accounting: ${total} concurrent emits, ${sum.matched} deliveries (${sum.delivered} delivered, ${sum.filtered} filtered, ${sum.failed} failed), peak in flight ${inFlightSeen}`,
+      );
+    },
+  );
 });

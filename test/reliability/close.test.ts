@@ -31,7 +31,10 @@ interface ChildReport {
 }
 
 /** Runs the script; resolves with its exit code, or "killed" if it was still alive at the deadline. */
-function runChild<R = ChildReport>(args: string[], script = SCRIPT): Promise<{ code: number | "killed"; report: R | null; stderr: string }> {
+function runChild<R = ChildReport>(
+  args: string[],
+  script = SCRIPT,
+): Promise<{ code: number | "killed"; report: R | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -69,7 +72,13 @@ describe("close() under load", () => {
     for (let i = 0; i < total; i++) {
       const promise = bus.emit(new Event("load.x", "test", { i }));
       if (closing === null) accepted.push(promise);
-      else late.push(promise.then(() => "resolved", (e: { code?: string }) => e.code));
+      else
+        late.push(
+          promise.then(
+            () => "resolved",
+            (e: { code?: string }) => e.code,
+          ),
+        );
       if (i === total / 2) closing = bus.close();
     }
     await closing;
@@ -106,7 +115,10 @@ describe("regressions", () => {
     // and a thread terminated meanwhile aborted the process (FATAL ERROR: v8::Module::IsGraphAsync);
     // the pool's entry is CommonJS since.
     const buses = size(30, 150);
-    const { code, report, stderr } = await runChild<{ buses: number; settled: number; codes: Record<string, number> }>([String(buses)], STARTING);
+    const { code, report, stderr } = await runChild<{ buses: number; settled: number; codes: Record<string, number> }>(
+      [String(buses)],
+      STARTING,
+    );
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(report?.settled).toBe(buses);
     // An event the pool had not run by close() fails with EBUS_CLOSED; nothing else.

@@ -85,7 +85,8 @@ describe("prototype-polluting keys, offloaded", () => {
     const { bus, reports } = watched();
     bus.subscribe("data.*", offload(HANDLERS, "act"));
     const protoKeys = Object.getOwnPropertyNames(Object.prototype).length;
-    const wire = '{"event_id":"p1","event_type":"data.proto","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"n":0,"action":"inspect","__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}}}';
+    const wire =
+      '{"event_id":"p1","event_type":"data.proto","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"n":0,"action":"inspect","__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}}}}';
     const result = await bus.emit(Event.fromDict(JSON.parse(wire)));
     expect(result).toMatchObject({ delivered: 1, failed: 0 });
     await until(() => reports.length === 1, { message: "the worker's report" });
@@ -133,7 +134,9 @@ describe("a handler that re-emits the event it handles", () => {
     ["async, not awaiting", (bus) => async (e) => void bus.emit(e)],
   ];
   for (const maxNesting of NESTING_LIMITS) {
-    it.each(variants)(`is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s`, (_, make) => expectStoppedByTheLimit(maxNesting, make));
+    it.each(variants)(`is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s`, (_, make) =>
+      expectStoppedByTheLimit(maxNesting, make),
+    );
   }
 });
 
@@ -142,14 +145,19 @@ describe("regressions", () => {
   // nobody handled: an unhandled rejection.
   const throughEmitMany: [string, ReEmitter][] = [["sync, through emitMany", (bus) => (e) => void bus.emitMany([e])]];
   for (const maxNesting of NESTING_LIMITS) {
-    it.each(throughEmitMany)(`a handler that re-emits its event is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s (2cc1729)`, (_, make) => expectStoppedByTheLimit(maxNesting, make));
+    it.each(throughEmitMany)(
+      `a handler that re-emits its event is stopped at maxNesting ${maxNesting ?? "64 (default)"}: %s (2cc1729)`,
+      (_, make) => expectStoppedByTheLimit(maxNesting, make),
+    );
   }
 
   // d716bb1: a throwing getter made postMessage throw its own error: the whole batch was resent three times, then failed with EBUS_WORKER_CRASHED.
   it("data with a throwing getter, offloaded: fails that delivery with EBUS_NOT_CLONEABLE; the rest of its batch is delivered (d716bb1)", async () => {
     const { bus, errors, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("data.*", offload(HANDLERS, "act"));
-    const events = [0, 1, 2, 3, 4].map((n) => new Event("data.x", "test", n === 2 ? withThrowingGetter(n) : { n, action: "ok" }));
+    const events = [0, 1, 2, 3, 4].map(
+      (n) => new Event("data.x", "test", n === 2 ? withThrowingGetter(n) : { n, action: "ok" }),
+    );
     const results = await bus.emitMany(events);
     expect(results.map((r) => r.errors[0]?.code ?? null)).toEqual([null, null, "EBUS_NOT_CLONEABLE", null, null]);
     expect(errors.map((e) => e.code)).toEqual(["EBUS_NOT_CLONEABLE"]);
@@ -162,6 +170,8 @@ describe("regressions", () => {
 
   // 337b19b: maxNesting accepted up to 10,000, past the depth where the stack overflows (near 2,200).
   it("a maxNesting deep enough to overflow the stack is refused (337b19b)", () => {
-    expect(() => new EventBus({ maxNesting: 10_000 })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }));
+    expect(() => new EventBus({ maxNesting: 10_000 })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }),
+    );
   });
 });

@@ -85,14 +85,18 @@ const ODD_BUT_VALID = [
 ];
 
 describe("malformed patterns", () => {
-  it.each([...MALFORMED_NAMES, ...MALFORMED_PATTERNS_ONLY])("%s: subscribe, getHistory and matches refuse it with EBUS_INVALID_PATTERN", (_, pattern) => {
-    const before = bus.getSubscriptionCount();
-    expect(code(() => bus.subscribe(pattern as string, () => undefined))).toBe("EBUS_INVALID_PATTERN");
-    // getHistory({ pattern: undefined }) is no pattern at all: every event.
-    if (pattern !== undefined) expect(code(() => bus.getHistory({ pattern: pattern as string }))).toBe("EBUS_INVALID_PATTERN");
-    expect(code(() => new Event("a", "s").matches(pattern as string))).toBe("EBUS_INVALID_PATTERN");
-    expect(bus.getSubscriptionCount()).toBe(before);
-  });
+  it.each([...MALFORMED_NAMES, ...MALFORMED_PATTERNS_ONLY])(
+    "%s: subscribe, getHistory and matches refuse it with EBUS_INVALID_PATTERN",
+    (_, pattern) => {
+      const before = bus.getSubscriptionCount();
+      expect(code(() => bus.subscribe(pattern as string, () => undefined))).toBe("EBUS_INVALID_PATTERN");
+      // getHistory({ pattern: undefined }) is no pattern at all: every event.
+      if (pattern !== undefined)
+        expect(code(() => bus.getHistory({ pattern: pattern as string }))).toBe("EBUS_INVALID_PATTERN");
+      expect(code(() => new Event("a", "s").matches(pattern as string))).toBe("EBUS_INVALID_PATTERN");
+      expect(bus.getSubscriptionCount()).toBe(before);
+    },
+  );
 });
 
 describe("malformed event types", () => {
@@ -100,11 +104,14 @@ describe("malformed event types", () => {
     ["a star", "a.*"],
     ["a star prefix", "ta*"],
   ];
-  it.each([...MALFORMED_NAMES, ...withStars])("%s: new Event and Event.fromDict refuse it with EBUS_INVALID_EVENT", (_, type) => {
-    expect(code(() => new Event(type as string, "s"))).toBe("EBUS_INVALID_EVENT");
-    const dict = { event_id: "x", event_type: type, source: "s", timestamp: "2026-01-01T00:00:00Z", data: {} };
-    expect(code(() => Event.fromDict(dict))).toBe("EBUS_INVALID_EVENT");
-  });
+  it.each([...MALFORMED_NAMES, ...withStars])(
+    "%s: new Event and Event.fromDict refuse it with EBUS_INVALID_EVENT",
+    (_, type) => {
+      expect(code(() => new Event(type as string, "s"))).toBe("EBUS_INVALID_EVENT");
+      const dict = { event_id: "x", event_type: type, source: "s", timestamp: "2026-01-01T00:00:00Z", data: {} };
+      expect(code(() => Event.fromDict(dict))).toBe("EBUS_INVALID_EVENT");
+    },
+  );
 });
 
 describe("names that collide with Object.prototype, unicode, limits", () => {
@@ -137,7 +144,8 @@ describe("names that collide with Object.prototype, unicode, limits", () => {
     const got: string[] = [];
     local.subscribe("a.\uD800", (e) => void got.push(e.eventType));
     local.subscribe("b.\uDBFF*", (e) => void got.push(e.eventType));
-    for (const type of ["a.\uD800", "a.\uD801", "a.\uFFFD", "b.\uDBFF\uDC00", "b.\uDBFE"]) await local.emit(new Event(type, "s"));
+    for (const type of ["a.\uD800", "a.\uD801", "a.\uFFFD", "b.\uDBFF\uDC00", "b.\uDBFE"])
+      await local.emit(new Event(type, "s"));
     expect(got).toEqual(["a.\uD800", "b.\uDBFF\uDC00"]);
     const back = Event.fromDict(JSON.parse(JSON.stringify(new Event("a.\uD800", "s"))));
     expect(back.eventType).toBe("a.\uD800");
@@ -150,10 +158,18 @@ describe("wire input built to pollute prototypes", () => {
 
   it("__proto__ and constructor.prototype keys stay own data, in fromDict, emit, history and stats", async () => {
     const inputs = [
-      JSON.parse('{"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"__proto__":{"polluted":1}}}'),
-      JSON.parse('{"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"constructor":{"prototype":{"polluted":1}}}}'),
-      JSON.parse('{"__proto__":{"polluted":1},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}'),
-      JSON.parse('{"constructor":{"prototype":{"polluted":1}},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}'),
+      JSON.parse(
+        '{"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"__proto__":{"polluted":1}}}',
+      ),
+      JSON.parse(
+        '{"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{"constructor":{"prototype":{"polluted":1}}}}',
+      ),
+      JSON.parse(
+        '{"__proto__":{"polluted":1},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}',
+      ),
+      JSON.parse(
+        '{"constructor":{"prototype":{"polluted":1}},"event_id":"x","event_type":"a","source":"s","timestamp":"2026-01-01T00:00:00Z","data":{}}',
+      ),
     ] as unknown[];
     const local = new EventBus();
     const seen: unknown[] = [];
@@ -195,6 +211,7 @@ describe("wire input built to pollute prototypes", () => {
     );
     const revocable = Proxy.revocable({}, {});
     revocable.revoke();
-    for (const input of [throwing, trapping, revocable.proxy]) expect(code(() => Event.fromDict(input))).toBe("EBUS_INVALID_EVENT");
+    for (const input of [throwing, trapping, revocable.proxy])
+      expect(code(() => Event.fromDict(input))).toBe("EBUS_INVALID_EVENT");
   });
 });

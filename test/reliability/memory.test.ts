@@ -34,7 +34,9 @@ const MAX_GROWTH_MB = 10;
 const MAX_PEAK_GROWTH_MB = 20;
 
 async function measure(mode: "repeat" | "unique", events: number): Promise<MemoryReport> {
-  const { stdout } = await run(process.execPath, ["--expose-gc", SCRIPT, mode, String(events)], { timeout: LONG ? 600_000 : 60_000 });
+  const { stdout } = await run(process.execPath, ["--expose-gc", SCRIPT, mode, String(events)], {
+    timeout: LONG ? 600_000 : 60_000,
+  });
   const report = JSON.parse(stdout.trim().split("\n").pop()!) as MemoryReport;
   console.log(
     `[reliability] memory (${mode} types): ${report.events} events (+${report.warmup} warm-up) in ${report.seconds} s; ` +

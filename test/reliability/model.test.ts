@@ -74,7 +74,10 @@ class Harness {
 
   private subscribeSpawn(pattern: string): void {
     const label = `spawn${this.spawned++}`;
-    this.ids.set(label, this.bus.subscribe(pattern, (e: Event) => void this.calls.push(`${label}:${e.eventId}`)));
+    this.ids.set(
+      label,
+      this.bus.subscribe(pattern, (e: Event) => void this.calls.push(`${label}:${e.eventId}`)),
+    );
   }
 
   private filterFor(kind: FilterKind): ((e: Event) => boolean | Promise<boolean>) | undefined {
@@ -182,10 +185,16 @@ class Harness {
     expect(stats.totalSubscriptions).toBe(model.subs.length);
     expect([...stats.patterns].sort()).toEqual(model.patterns());
     expect(stats.historySize).toBe(model.history.length);
-    for (const pattern of model.patterns()) expect(bus.getSubscriptionCount(pattern)).toBe(model.subs.filter((s) => s.pattern === pattern).length);
+    for (const pattern of model.patterns())
+      expect(bus.getSubscriptionCount(pattern)).toBe(model.subs.filter((s) => s.pattern === pattern).length);
     if (this.outstanding.length === 0) {
       expect([...this.lateCalls].sort()).toEqual([...model.lateCalls].sort());
-      expect({ delivered: stats.delivered, filteredOut: stats.filteredOut, failed: stats.failed, inFlight: stats.inFlight }).toEqual({
+      expect({
+        delivered: stats.delivered,
+        filteredOut: stats.filteredOut,
+        failed: stats.failed,
+        inFlight: stats.inFlight,
+      }).toEqual({
         delivered: model.delivered,
         filteredOut: model.filteredOut,
         failed: model.failed,
@@ -197,7 +206,10 @@ class Harness {
 
 function compare(got: EmitResult[], expected: EmitResult[]): void {
   expect(got.map(({ errors, ...counts }) => ({ ...counts, codes: errors.map((e) => e.code) }))).toEqual(
-    expected.map(({ errors: _, ...counts }) => ({ ...counts, codes: Array<string>(counts.failed).fill("EBUS_HANDLER_FAILED") })),
+    expected.map(({ errors: _, ...counts }) => ({
+      ...counts,
+      codes: Array<string>(counts.failed).fill("EBUS_HANDLER_FAILED"),
+    })),
   );
 }
 
@@ -227,27 +239,45 @@ describe("model-based fuzzing against the seed's semantics", () => {
   it("the model routes by the pattern grammar: on the conformance table, each pattern's subscriber gets exactly its topics", () => {
     for (const [pattern, { match, noMatch }] of Object.entries(PATTERN_TABLE)) {
       const model = new BusModel(0);
-      model.subscribe({ label: "s", pattern, handler: "sync", filter: "none", once: false, unsubscribes: null, subscribes: null });
+      model.subscribe({
+        label: "s",
+        pattern,
+        handler: "sync",
+        filter: "none",
+        once: false,
+        unsubscribes: null,
+        subscribes: null,
+      });
       [...match, ...noMatch].forEach((type, n) => {
-        expect([pattern, type, model.emit({ id: `e${n}`, type, n }).matched]).toEqual([pattern, type, match.includes(type) ? 1 : 0]);
+        expect([pattern, type, model.emit({ id: `e${n}`, type, n }).matched]).toEqual([
+          pattern,
+          type,
+          match.includes(type) ? 1 : 0,
+        ]);
       });
       expect(model.calls).toEqual(match.map((type) => `s:e${[...match, ...noMatch].indexOf(type)}`));
     }
   });
 
   const programs = size(150, 5000);
-  it(`${programs} random programs agree with the model (seed ${SEED})`, { timeout: LONG ? 1_200_000 : 30_000 }, async () => {
-    let steps = 0;
-    for (let p = 0; p < programs; p++) {
-      const seed = (SEED + p * 7919) >>> 0;
-      const length = 20 + (p % 60);
-      try {
-        await runProgram(seed, length);
-      } catch (err) {
-        throw new Error(`program seed ${seed} (RELIABILITY_SEED=${SEED}, program ${p}) diverged from the model`, { cause: err });
+  it(
+    `${programs} random programs agree with the model (seed ${SEED})`,
+    { timeout: LONG ? 1_200_000 : 30_000 },
+    async () => {
+      let steps = 0;
+      for (let p = 0; p < programs; p++) {
+        const seed = (SEED + p * 7919) >>> 0;
+        const length = 20 + (p % 60);
+        try {
+          await runProgram(seed, length);
+        } catch (err) {
+          throw new Error(`program seed ${seed} (RELIABILITY_SEED=${SEED}, program ${p}) diverged from the model`, {
+            cause: err,
+          });
+        }
+        steps += length;
       }
-      steps += length;
-    }
-    console.log(`[reliability] model fuzzing: ${programs} programs, ${steps} steps, bus and model agree`);
-  });
+      console.log(`[reliability] model fuzzing: ${programs} programs, ${steps} steps, bus and model agree`);
+    },
+  );
 });

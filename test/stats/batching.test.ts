@@ -16,9 +16,13 @@ describe("stats counted in batches on the main thread", () => {
   it("getStats sees every emit and delivery at once, without waiting for a flush", async () => {
     const bus = newBus({ onError: () => undefined });
     bus.subscribe("task.*", () => undefined);
-    bus.subscribe("task.failed", () => {
-      throw new Error("boom");
-    }, {});
+    bus.subscribe(
+      "task.failed",
+      () => {
+        throw new Error("boom");
+      },
+      {},
+    );
     bus.subscribe("task.completed", () => undefined, { filter: () => false });
     const types = ["task.completed", "task.failed", "task.completed", "agent.heartbeat", "task.completed"];
     for (const type of types) await bus.emit(new Event(type, "test"));
@@ -38,7 +42,11 @@ describe("stats counted in batches on the main thread", () => {
     block.countEmit("a.b");
     block.countDeliveries(2, 1, 0);
     // Poll the other view until the counts appear (they must, without any read on this side).
-    await until(() => other.snapshot().emitted !== 0, { timeoutMs: 2000, intervalMs: 5, message: "the counts in the other view" });
+    await until(() => other.snapshot().emitted !== 0, {
+      timeoutMs: 2000,
+      intervalMs: 5,
+      message: "the counts in the other view",
+    });
     const seen = other.snapshot();
     expect(seen.emitted).toBe(1);
     expect(seen.delivered).toBe(2);

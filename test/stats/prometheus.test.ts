@@ -135,7 +135,8 @@ describe("metrics(): Prometheus text exposition", () => {
     const bus = newBus({ stats: { sampleEvery: 1 } });
     bus.subscribe("a.*", () => undefined);
     for (let i = 0; i < 50; i++) await bus.emit(new Event("a.b", "w", {}));
-    const bucketsOf = (text: string) => parseMetrics(text).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
+    const bucketsOf = (text: string) =>
+      parseMetrics(text).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
     const defaults = bucketsOf(bus.metrics());
     expect(defaults.map((b) => b.labels["le"])).toEqual([...DEFAULT_METRICS_BUCKETS.map(String), "+Inf"]);
     expect(defaults.length).toBeLessThanOrEqual(20);
@@ -155,7 +156,9 @@ describe("metrics(): Prometheus text exposition", () => {
       while (performance.now() < end); // a synchronous handler of 20 ms
     });
     for (let i = 0; i < 3; i++) await bus.emit(new Event("slow.x", "w", {}));
-    const samples = parseMetrics(bus.metrics({ buckets: [0.01, 0.05] })).samples.filter((s) => s.name === "neurobus_handler_duration_seconds_bucket");
+    const samples = parseMetrics(bus.metrics({ buckets: [0.01, 0.05] })).samples.filter(
+      (s) => s.name === "neurobus_handler_duration_seconds_bucket",
+    );
     expect(samples.map((b) => b.value)).toEqual([0, 3, 3]);
     await bus.close();
   });
@@ -163,10 +166,24 @@ describe("metrics(): Prometheus text exposition", () => {
 
 describe("logger option", () => {
   /** The shape of a pino logger: level methods taking (obj, msg), child(), level. */
-  function pinoLike(): Logger & { lines: { level: string; obj: unknown; msg: string | undefined }[]; child: () => unknown; level: string } {
+  function pinoLike(): Logger & {
+    lines: { level: string; obj: unknown; msg: string | undefined }[];
+    child: () => unknown;
+    level: string;
+  } {
     const lines: { level: string; obj: unknown; msg: string | undefined }[] = [];
     const at = (level: string) => (obj: unknown, msg?: string) => void lines.push({ level, obj, msg });
-    return { lines, level: "debug", fatal: at("fatal"), error: at("error"), warn: at("warn"), info: at("info"), debug: at("debug"), trace: at("trace"), child: () => undefined } as never;
+    return {
+      lines,
+      level: "debug",
+      fatal: at("fatal"),
+      error: at("error"),
+      warn: at("warn"),
+      info: at("info"),
+      debug: at("debug"),
+      trace: at("trace"),
+      child: () => undefined,
+    } as never;
   }
 
   it("accepts a pino-compatible logger: subscribe and unsubscribe at info, emit at debug, handler errors at error", async () => {
@@ -208,7 +225,9 @@ describe("logger option", () => {
     } finally {
       for (const spy of [...writes, ...logs]) spy.mockRestore();
     }
-    expect(() => newBus({ logger: { info: () => undefined } as never })).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error);
+    expect(() => newBus({ logger: { info: () => undefined } as never })).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }) as Error,
+    );
   });
 });
 
@@ -216,7 +235,10 @@ describe("renderPrometheus", () => {
   it("adds the bridge's counters and state once the bus is bridged", async () => {
     const { renderPrometheus } = await import("../../src/stats/prometheus.js");
     const bus = newBus();
-    const stats = { ...bus.getStats(), bridge: { state: "connected" as const, published: 5, received: 7, duplicates: 1, invalid: 2 } };
+    const stats = {
+      ...bus.getStats(),
+      bridge: { state: "connected" as const, published: 5, received: 7, duplicates: 1, invalid: 2 },
+    };
     const { samples, types } = parseMetrics(renderPrometheus(stats, null));
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "published" })).toBe(5);
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "received" })).toBe(7);

@@ -125,7 +125,9 @@ describe("latency histogram", () => {
     const random = seededRandom(7);
     const inputs: Record<string, number[]> = {
       uniform: Array.from({ length: 10_000 }, (_, i) => 1_000 + i * 1_000), // 1 us .. 10 ms
-      lognormal: Array.from({ length: 5_000 }, () => Math.exp(9 + 3 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))),
+      lognormal: Array.from({ length: 5_000 }, () =>
+        Math.exp(9 + 3 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())),
+      ),
       bimodal: Array.from({ length: 4_000 }, (_, i) => (i % 10 === 0 ? 5e6 + random() * 1e6 : 2e3 + random() * 1e3)),
       constant: Array.from({ length: 100 }, () => 123_456),
     };
@@ -144,7 +146,10 @@ describe("latency histogram", () => {
       ] as const) {
         const truth = sorted[Math.ceil(q * sorted.length) - 1]!;
         const reported = quantileOf(counts, q);
-        expect(Math.abs(bucketOf(reported) - bucketOf(truth)), `${name} q${q}: ${reported} vs ${truth}`).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(bucketOf(reported) - bucketOf(truth)),
+          `${name} q${q}: ${reported} vs ${truth}`,
+        ).toBeLessThanOrEqual(1);
         expect(fromBlockMs * 1e6).toBeCloseTo(reported, 3);
       }
       expect(snap.latency.samples).toBe(values.length);
@@ -186,7 +191,9 @@ function runWorker(buffer: SharedArrayBuffer, n: number): Promise<void> {
 
 describe("stats writers across real worker threads", () => {
   it("a WorkerStatsWriter attached in a worker counts in its own stripe; the main thread's snapshot sums it", async () => {
-    expect(existsSync(fileURLToPath(STATS_MODULE)), "build first (npm test runs the build): workers need dist/").toBe(true);
+    expect(existsSync(fileURLToPath(STATS_MODULE)), "build first (npm test runs the build): workers need dist/").toBe(
+      true,
+    );
     const main = MainStatsWriter.create({ workerStripes: 4, typeCapacity: 4 });
     const n = 50_000;
     const workers = [runWorker(main.buffer, n), runWorker(main.buffer, n)];

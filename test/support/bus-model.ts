@@ -95,7 +95,15 @@ export class BusModel {
       (sub.filter === "async-even" ? this.lateCalls : this.calls).push(`${sub.label}:${event.id}`);
       if (sub.unsubscribes !== null) this.unsubscribe(sub.unsubscribes);
       if (sub.subscribes !== null) {
-        this.subscribe({ label: this.nextSpawnLabel(), pattern: sub.subscribes, handler: "sync", filter: "none", once: false, unsubscribes: null, subscribes: null });
+        this.subscribe({
+          label: this.nextSpawnLabel(),
+          pattern: sub.subscribes,
+          handler: "sync",
+          filter: "none",
+          once: false,
+          unsubscribes: null,
+          subscribes: null,
+        });
       }
       if (sub.handler === "throw" || sub.handler === "async-throw") out.failed++;
       else out.delivered++;

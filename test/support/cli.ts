@@ -12,7 +12,10 @@ const run = promisify(execFile);
 export const CLI = fileURLToPath(new URL("../../dist/src/cli/neurobus.js", import.meta.url));
 
 /** A child process's exit code and output, whether it exited 0 or not. */
-export async function exitOf(args: string[], options: { cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function exitOf(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, ...options });
     return { code: 0, stdout, stderr };

@@ -6,7 +6,16 @@
  * bus's handling of each outcome can be tested without a server. memoryNetwork() is its
  * ContractNetwork for the transport contract.
  */
-import { Event, TransportError, matchesPattern, type BridgeHost, type BridgeLink, type BridgeStats, type BusTransport, type LocalEmitOutcome } from "../../src/index.js";
+import {
+  Event,
+  TransportError,
+  matchesPattern,
+  type BridgeHost,
+  type BridgeLink,
+  type BridgeStats,
+  type BusTransport,
+  type LocalEmitOutcome,
+} from "../../src/index.js";
 import { ticks } from "./async.js";
 import type { ContractNetwork, FaultMode } from "./transport-contract.js";
 
@@ -26,7 +35,8 @@ export class MemoryTransport implements BusTransport {
 
   attach(host: BridgeHost): Promise<BridgeLink> {
     const patterns = this.options.export;
-    const exported = patterns === undefined ? () => true : (type: string) => patterns.some((p) => matchesPattern(p, type));
+    const exported =
+      patterns === undefined ? () => true : (type: string) => patterns.some((p) => matchesPattern(p, type));
     const link = new MemoryLink(host, this.network, exported, this.options.mode ?? (() => "sent"));
     this.network.links.add(link);
     return Promise.resolve(link);
@@ -53,7 +63,14 @@ export class MemoryLink implements BridgeLink {
   }
 
   stats(): BridgeStats {
-    return { state: this.state, published: this.published, received: this.received, duplicates: 0, invalid: this.invalid, retries: 0 };
+    return {
+      state: this.state,
+      published: this.published,
+      received: this.received,
+      duplicates: 0,
+      invalid: this.invalid,
+      retries: 0,
+    };
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
@@ -64,7 +81,8 @@ export class MemoryLink implements BridgeLink {
     if (mode === "hang") return new Promise<void>(() => undefined);
     this.published++;
     this.network.published.push(event);
-    for (const other of this.network.links) if (other !== this && other.state === "connected") other.receive(event.toDict());
+    for (const other of this.network.links)
+      if (other !== this && other.state === "connected") other.receive(event.toDict());
     return mode === "sent" ? "sent" : Promise.resolve();
   }
 
@@ -75,7 +93,9 @@ export class MemoryLink implements BridgeLink {
       (err: unknown) => {
         if ((err as { code?: unknown } | null)?.code === "EBUS_INVALID_EVENT") {
           this.invalid++;
-          this.host.reportError(new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }));
+          this.host.reportError(
+            new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }),
+          );
         }
         throw err;
       },

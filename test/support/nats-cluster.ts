@@ -67,10 +67,14 @@ export class NatsCluster {
     if (node.process !== null && node.process.exitCode === null) return;
     const child = spawn(NATS_SERVER_BIN, ["-c", node.config], { stdio: "ignore" });
     node.process = child;
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`nats-server ${node.name} exited with code ${child.exitCode} (config ${node.config})`);
-      return portAnswers(node.port);
-    }, { ...NATS_POLL, message: `nats-server ${node.name} on port ${node.port}` });
+    await until(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`nats-server ${node.name} exited with code ${child.exitCode} (config ${node.config})`);
+        return portAnswers(node.port);
+      },
+      { ...NATS_POLL, message: `nats-server ${node.name} on port ${node.port}` },
+    );
   }
 
   /** The index of the server leading `stream` now, or null while it has none (or the answer is late). */
@@ -135,15 +139,22 @@ export class NatsCluster {
   /** Ready when an R3 stream can be created: a meta leader, and every server known to it. */
   private async jetStreamReady(): Promise<void> {
     const probe = "CLUSTERPROBE";
-    await until(async () => {
-      try {
-        const jsm = await this.manager();
-        await jsm.streams.add({ name: probe, subjects: ["clusterprobe.>"], num_replicas: this.nodes.length });
-        await jsm.streams.delete(probe);
-        return true;
-      } catch {
-        return false;
-      }
-    }, { ...NATS_POLL, timeoutMs: 30_000, message: `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)` });
+    await until(
+      async () => {
+        try {
+          const jsm = await this.manager();
+          await jsm.streams.add({ name: probe, subjects: ["clusterprobe.>"], num_replicas: this.nodes.length });
+          await jsm.streams.delete(probe);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      {
+        ...NATS_POLL,
+        timeoutMs: 30_000,
+        message: `JetStream on the cluster (a meta leader and ${this.nodes.length} peers)`,
+      },
+    );
   }
 }

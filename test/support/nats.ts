@@ -34,7 +34,9 @@ export async function natsAnswers(url = NATS_URL): Promise<boolean> {
 export async function natsTestsEnabled(file: string): Promise<boolean> {
   if (await natsAnswers()) return true;
   if (process.env["CI"] === "true") return true;
-  console.warn(`[${file}] SKIPPED: no NATS server answers at ${NATS_URL} (start nats-server -js, or set NATS_URL). Under CI=true these tests run and fail instead.`);
+  console.warn(
+    `[${file}] SKIPPED: no NATS server answers at ${NATS_URL} (start nats-server -js, or set NATS_URL). Under CI=true these tests run and fail instead.`,
+  );
   return false;
 }
 
@@ -90,14 +92,17 @@ export class ChildBus {
 
   async next(kind: string, after = 0, timeoutMs = 15_000): Promise<ChildLine> {
     let found: ChildLine | undefined;
-    await until(() => {
-      if (this.exited && found === undefined) {
+    await until(
+      () => {
+        if (this.exited && found === undefined) {
+          found = this.lines.slice(after).find((l) => l.kind === kind);
+          if (found === undefined) throw new Error(`child exited before "${kind}": ${this.stderr.join("")}`);
+        }
         found = this.lines.slice(after).find((l) => l.kind === kind);
-        if (found === undefined) throw new Error(`child exited before "${kind}": ${this.stderr.join("")}`);
-      }
-      found = this.lines.slice(after).find((l) => l.kind === kind);
-      return found !== undefined;
-    }, { ...NATS_POLL, timeoutMs, message: `child line "${kind}" (stderr: ${this.stderr.join("").slice(0, 500)})` });
+        return found !== undefined;
+      },
+      { ...NATS_POLL, timeoutMs, message: `child line "${kind}" (stderr: ${this.stderr.join("").slice(0, 500)})` },
+    );
     return found!;
   }
 
@@ -174,7 +179,9 @@ export class PrivateNatsServer {
   /** Starts the server unless it is running. */
   async start(): Promise<void> {
     if (this.process !== null && this.process.exitCode === null) return;
-    const child = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], { stdio: "ignore" });
+    const child = spawn(NATS_SERVER_BIN, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], {
+      stdio: "ignore",
+    });
     this.process = child;
     await until(() => portAnswers(this.port), { ...NATS_POLL, message: `nats-server on port ${this.port}` });
   }
@@ -219,7 +226,13 @@ export function natsContractNetwork(): ContractNetwork {
   return {
     transport(options = {}) {
       const durable = `peer${peers++}`;
-      const inner = new NatsTransport({ servers: NATS_URL, prefix, stream, durable, ...(options.export === undefined ? {} : { export: options.export }) });
+      const inner = new NatsTransport({
+        servers: NATS_URL,
+        prefix,
+        stream,
+        durable,
+        ...(options.export === undefined ? {} : { export: options.export }),
+      });
       return {
         async attach(host) {
           const link = await inner.attach(host);

@@ -17,7 +17,15 @@ export const PATTERN_TABLE: Readonly<Record<string, PatternCase>> = {
   // seed: exact
   "task.completed": {
     match: ["task.completed"],
-    noMatch: ["task", "task.completed.x", "task.complete", "task.completedx", "x.task.completed", "task.failed", "Task.completed"],
+    noMatch: [
+      "task",
+      "task.completed.x",
+      "task.complete",
+      "task.completedx",
+      "x.task.completed",
+      "task.failed",
+      "Task.completed",
+    ],
   },
   // seed: trailing `*` is a prefix wildcard, any depth
   "task.*": {
@@ -40,7 +48,13 @@ export const PATTERN_TABLE: Readonly<Record<string, PatternCase>> = {
   },
   "agent.*.heartbeat": {
     match: ["agent.a1.heartbeat", "agent.heartbeat.heartbeat", "agent.star.heartbeat"],
-    noMatch: ["agent.heartbeat", "agent.a.b.heartbeat", "agent.a1.heartbeat.x", "agents.a1.heartbeat", "x.a1.heartbeat"],
+    noMatch: [
+      "agent.heartbeat",
+      "agent.a.b.heartbeat",
+      "agent.a1.heartbeat.x",
+      "agents.a1.heartbeat",
+      "x.a1.heartbeat",
+    ],
   },
   // interior `*` with a trailing prefix
   "*.ta*": {

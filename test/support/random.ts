@@ -15,10 +15,17 @@ export function size(quick: number, long: number): number {
 }
 
 /** Seed of this run: RELIABILITY_SEED to replay one, else fresh; printed by each suite on failure. */
-export const SEED = process.env.RELIABILITY_SEED === undefined ? (Date.now() ^ (process.pid << 8)) >>> 0 : Number(process.env.RELIABILITY_SEED);
+export const SEED =
+  process.env.RELIABILITY_SEED === undefined
+    ? (Date.now() ^ (process.pid << 8)) >>> 0
+    : Number(process.env.RELIABILITY_SEED);
 
 /** The seeded generator (mulberry32), with helpers to pick actions and latencies. */
-export function rng(seed: number): { next: () => number; int: (n: number) => number; pick: <T>(items: readonly T[]) => T } {
+export function rng(seed: number): {
+  next: () => number;
+  int: (n: number) => number;
+  pick: <T>(items: readonly T[]) => T;
+} {
   const next = seededRandom(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return { next, int, pick: (items) => items[int(items.length)]! };

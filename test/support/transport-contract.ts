@@ -37,7 +37,11 @@ export interface ContractOptions {
 }
 
 /** Defines the contract's tests for the transport `name`, each on a network from `builder`. */
-export function transportContract(name: string, builder: () => ContractNetwork | Promise<ContractNetwork>, options: ContractOptions = {}): void {
+export function transportContract(
+  name: string,
+  builder: () => ContractNetwork | Promise<ContractNetwork>,
+  options: ContractOptions = {},
+): void {
   describe(`transport contract: ${name}`, () => {
     const buses: EventBus[] = [];
     const networks: ContractNetwork[] = [];

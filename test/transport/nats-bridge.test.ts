@@ -20,7 +20,11 @@ function names(): { prefix: string; stream: string } {
   return { prefix, stream };
 }
 
-async function bridged(nodeId: string, options: Omit<NatsTransportOptions, "servers">, errors: BusError[] = []): Promise<EventBus> {
+async function bridged(
+  nodeId: string,
+  options: Omit<NatsTransportOptions, "servers">,
+  errors: BusError[] = [],
+): Promise<EventBus> {
   const bus = new EventBus({ nodeId, onError: (e) => errors.push(e) });
   buses.push(bus);
   await bus.bridge(new NatsTransport({ servers: NATS_URL, ...options }));
@@ -67,7 +71,10 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     expect(local).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
     await until(() => seenA.length >= 41 && seenB.length >= 40, { ...NATS_POLL, message: "both buses see all events" });
     // Every message, own publishes included, is acked: nothing more will be dispatched.
-    await until(async () => (await settledConsumer(stream, "a")) && (await settledConsumer(stream, "b")), { ...NATS_POLL, message: "consumers drained" });
+    await until(async () => (await settledConsumer(stream, "a")) && (await settledConsumer(stream, "b")), {
+      ...NATS_POLL,
+      message: "consumers drained",
+    });
 
     const idsA = fromA.map((e) => e.eventId);
     const idsB = fromB.map((e) => e.eventId);
@@ -76,7 +83,14 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     expect(seenB).toEqual(expect.arrayContaining(idsA));
     // One publisher's events are dispatched in the order published.
     expect(seenB.filter((id) => idsA.includes(id))).toEqual(idsA);
-    expect(a.getStats().bridge).toEqual({ state: "connected", published: 20, received: 20, duplicates: 0, invalid: 0, retries: 0 });
+    expect(a.getStats().bridge).toEqual({
+      state: "connected",
+      published: 20,
+      received: 20,
+      duplicates: 0,
+      invalid: 0,
+      retries: 0,
+    });
     expect(b.getStats().bridge).toMatchObject({ state: "connected", published: 20, received: 20 });
   });
 
@@ -90,7 +104,8 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const nc = await rawConnection();
     const js = jetstream(nc);
     const good = new Event("task.ok", "raw", { fine: true });
-    const dict = (type: string, data: object = {}) => JSON.stringify({ ...good.toDict(), event_id: uniqueName("id"), event_type: type, data });
+    const dict = (type: string, data: object = {}) =>
+      JSON.stringify({ ...good.toDict(), event_id: uniqueName("id"), event_type: type, data });
     await js.publish(`${prefix}.task.a`, "not json {");
     await js.publish(`${prefix}.task.a`, JSON.stringify({ hello: "world" }));
     await js.publish(`${prefix}.bad`, dict("bad type"));
@@ -135,10 +150,13 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
       await gate.promise;
     });
     await sender.emitMany(Array.from({ length: 40 }, (_, n) => new Event("task.queued", "sender", { n })));
-    await until(async () => {
-      const info = await consumerInfo(stream, "slow");
-      return info.ackPending === 4 && info.pending === 36;
-    }, { ...NATS_POLL, message: "server holding back all but 4" });
+    await until(
+      async () => {
+        const info = await consumerInfo(stream, "slow");
+        return info.ackPending === 4 && info.pending === 36;
+      },
+      { ...NATS_POLL, message: "server holding back all but 4" },
+    );
     expect(calls).toBe(4);
     gate.resolve();
     await until(() => calls === 40, { ...NATS_POLL, message: "all 40 handled" });
@@ -206,7 +224,12 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
     const picky = await bridged("picky", { prefix, stream, durable: "picky", import: ["ta*"] });
     const seen: string[] = [];
     picky.subscribe("*", (e) => void seen.push(e.eventType));
-    await sender.emitMany([new Event("tb.x", "out"), new Event("tab.x", "out"), new Event("task.y", "out"), new Event("other", "out")]);
+    await sender.emitMany([
+      new Event("tb.x", "out"),
+      new Event("tab.x", "out"),
+      new Event("task.y", "out"),
+      new Event("other", "out"),
+    ]);
     await until(() => settledConsumer(stream, "picky"), { ...NATS_POLL, message: "all acked" });
     expect(seen).toEqual(["tab.x", "task.y"]);
   });
@@ -299,7 +322,10 @@ describe.skipIf(!enabled)("regressions", () => {
     await origin.emit(event);
     await until(() => reemitted.length === 1, { ...NATS_POLL, message: "the relay re-emits" });
     expect(await reemitted[0]).toMatchObject({ matched: 1, delivered: 1, failed: 0 });
-    await until(async () => (await settledConsumer(stream, "origin")) && (await settledConsumer(stream, "relay")), { ...NATS_POLL, message: "consumers drained" });
+    await until(async () => (await settledConsumer(stream, "origin")) && (await settledConsumer(stream, "relay")), {
+      ...NATS_POLL,
+      message: "consumers drained",
+    });
     expect(atOrigin).toEqual([event.eventId]);
     expect(relay.getStats().bridge).toMatchObject({ published: 0, received: 1 });
   });

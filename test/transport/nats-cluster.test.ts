@@ -14,7 +14,10 @@ import { NATS_SERVER_BIN, NATS_POLL, uniqueName } from "../support/nats.js";
 import { NatsCluster } from "../support/nats-cluster.js";
 
 const enabled = existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true";
-if (!enabled) console.warn(`[transport/nats-cluster.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN} (install Debian's nats-server, or set NATS_SERVER_BIN). Under CI=true it runs and fails instead.`);
+if (!enabled)
+  console.warn(
+    `[transport/nats-cluster.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN} (install Debian's nats-server, or set NATS_SERVER_BIN). Under CI=true it runs and fails instead.`,
+  );
 
 const EVENTS = 4000;
 const RATE_PER_S = 250;
@@ -45,7 +48,13 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     cluster = await NatsCluster.start(3);
     const prefix = uniqueName("nc");
     const stream = prefix.toUpperCase();
-    const common: NatsTransportOptions = { servers: cluster.urls, prefix, stream, replicas: 3, publishRetryMs: RETRY_MS };
+    const common: NatsTransportOptions = {
+      servers: cluster.urls,
+      prefix,
+      stream,
+      replicas: 3,
+      publishRetryMs: RETRY_MS,
+    };
     const a = new EventBus({ nodeId: "cluster-a", maxHistory: 0, onError: () => undefined });
     const b = new EventBus({ nodeId: "cluster-b", maxHistory: 0, onError: () => undefined });
     buses.push(a, b);
@@ -84,7 +93,10 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
       const killedAt = Date.now();
       await cluster!.kill(index);
       const restart = new Promise((resolve) => setTimeout(resolve, 2000)).then(() => cluster!.startNode(index));
-      await until(async () => (await cluster!.streamLeader(stream)) !== index && (await cluster!.hasLeaders(stream, "cluster-b")), { ...NATS_POLL, timeoutMs: 30_000, message: "leaders for the stream and its consumer again" });
+      await until(
+        async () => (await cluster!.streamLeader(stream)) !== index && (await cluster!.hasLeaders(stream, "cluster-b")),
+        { ...NATS_POLL, timeoutMs: 30_000, message: "leaders for the stream and its consumer again" },
+      );
       const leadersBack = Date.now();
       await restart;
       return { killedAt, leadersBack };
@@ -93,28 +105,50 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     const resumedWithin = async (since: number): Promise<number> => {
       const probe = new Event("task.probe", "cluster-a");
       void a.emit(probe);
-      await until(() => handled.has(probe.eventId), { ...NATS_POLL, timeoutMs: RESUME_WITHIN_MS + 5_000, message: "B receives again (a probe emitted once the leaders were back)" }).catch((err: Error) => {
-        throw new Error(`${err.message}; A: ${JSON.stringify(a.getStats().bridge)}, B: ${JSON.stringify(b.getStats().bridge)}`);
+      await until(() => handled.has(probe.eventId), {
+        ...NATS_POLL,
+        timeoutMs: RESUME_WITHIN_MS + 5_000,
+        message: "B receives again (a probe emitted once the leaders were back)",
+      }).catch((err: Error) => {
+        throw new Error(
+          `${err.message}; A: ${JSON.stringify(a.getStats().bridge)}, B: ${JSON.stringify(b.getStats().bridge)}`,
+        );
       });
       return arrivedAt.get(probe.eventId)! - since;
     };
 
-    await until(() => emitted.length >= EVENTS / 3, { ...NATS_POLL, timeoutMs: 30_000, message: "a third of the events emitted" });
+    await until(() => emitted.length >= EVENTS / 3, {
+      ...NATS_POLL,
+      timeoutMs: 30_000,
+      message: "a third of the events emitted",
+    });
     const leader = await cluster.streamLeader(stream);
     expect(leader).not.toBeNull();
     const first = await outage(leader!);
     const firstResume = await resumedWithin(first.leadersBack);
 
-    await until(() => emitted.length >= (2 * EVENTS) / 3, { ...NATS_POLL, timeoutMs: 30_000, message: "two thirds of the events emitted" });
+    await until(() => emitted.length >= (2 * EVENTS) / 3, {
+      ...NATS_POLL,
+      timeoutMs: 30_000,
+      message: "two thirds of the events emitted",
+    });
     const nowLeader = await cluster.streamLeader(stream);
     const follower = [0, 1, 2].find((i) => i !== nowLeader)!;
     const second = await outage(follower);
     const secondResume = await resumedWithin(second.leadersBack);
 
     await producing;
-    await until(() => inFlight === 0, { ...NATS_POLL, timeoutMs: 2 * RETRY_MS + 10_000, message: "every emit settled" });
+    await until(() => inFlight === 0, {
+      ...NATS_POLL,
+      timeoutMs: 2 * RETRY_MS + 10_000,
+      message: "every emit settled",
+    });
     const succeededIds = emitted.filter((e) => e.result!.failed === 0).map((e) => e.id);
-    await until(() => succeededIds.every((id) => handled.has(id)), { ...NATS_POLL, timeoutMs: 20_000, message: "every published event at B (redeliveries included)" }).catch(() => undefined);
+    await until(() => succeededIds.every((id) => handled.has(id)), {
+      ...NATS_POLL,
+      timeoutMs: 20_000,
+      message: "every published event at B (redeliveries included)",
+    }).catch(() => undefined);
     // A marker after everything: a late copy of any event would have arrived before it.
     const marker = new Event("task.marker", "cluster-a");
     expect((await a.emit(marker)).failed).toBe(0);
@@ -136,8 +170,13 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
     }
     // Once the stream has a leader again, no emit fails: only those whose budget ran out during
     // the leaderless seconds may (a 2 s allowance for the last backoff and try).
-    const leaderless = [first, second].map(({ killedAt, leadersBack }) => ({ from: killedAt - RETRY_MS, to: leadersBack + 2000 - RETRY_MS }));
-    expect(failed.filter((e) => !leaderless.some((w) => e.started >= w.from && e.started <= w.to)).map((e) => e.id)).toEqual([]);
+    const leaderless = [first, second].map(({ killedAt, leadersBack }) => ({
+      from: killedAt - RETRY_MS,
+      to: leadersBack + 2000 - RETRY_MS,
+    }));
+    expect(
+      failed.filter((e) => !leaderless.some((w) => e.started >= w.from && e.started <= w.to)).map((e) => e.id),
+    ).toEqual([]);
     expect(firstResume).toBeLessThan(RESUME_WITHIN_MS);
     expect(secondResume).toBeLessThan(RESUME_WITHIN_MS);
     console.log(

@@ -22,7 +22,11 @@ async function connection(): Promise<NatsConnection> {
 }
 
 const payload = new TextEncoder().encode("{}");
-const settle = <T>(p: Promise<T>): Promise<{ value?: T; error?: Error }> => p.then((value) => ({ value }), (error: Error) => ({ error }));
+const settle = <T>(p: Promise<T>): Promise<{ value?: T; error?: Error }> =>
+  p.then(
+    (value) => ({ value }),
+    (error: Error) => ({ error }),
+  );
 
 afterAll(async () => {
   await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
@@ -37,7 +41,11 @@ describe.skipIf(!enabled)("PipelinedAcks", () => {
     streams.push(stream);
     await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${prefix}.>`] });
     const acks = new PipelinedAcks(nc, 5_000);
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => acks.publish(`${prefix}.e`, payload, { msgID: `id-${i}`, headers: natsHeaders() })));
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        acks.publish(`${prefix}.e`, payload, { msgID: `id-${i}`, headers: natsHeaders() }),
+      ),
+    );
     expect(results.every((r) => r.duplicate === false)).toBe(true);
     const again = await acks.publish(`${prefix}.e`, payload, { msgID: "id-7", headers: natsHeaders() });
     expect(again.duplicate).toBe(true);
@@ -76,14 +84,18 @@ describe.skipIf(!enabled)("PipelinedAcks", () => {
     const subject = uniqueName("refuses");
     nc.subscribe(`${subject}.*`, {
       callback: (_err, msg) => {
-        if (msg.subject.endsWith(".api")) msg.respond(JSON.stringify({ error: { code: 400, err_code: 10077, description: "maximum messages exceeded" } }));
+        if (msg.subject.endsWith(".api"))
+          msg.respond(
+            JSON.stringify({ error: { code: 400, err_code: 10077, description: "maximum messages exceeded" } }),
+          );
         else if (msg.subject.endsWith(".garbage")) msg.respond("not json");
         else msg.respond(JSON.stringify({ seq: 3 }));
       },
     });
     await nc.flush();
     const acks = new PipelinedAcks(nc, 2_000);
-    const send = (tail: string) => settle(acks.publish(`${subject}.${tail}`, payload, { msgID: tail, headers: natsHeaders() }));
+    const send = (tail: string) =>
+      settle(acks.publish(`${subject}.${tail}`, payload, { msgID: tail, headers: natsHeaders() }));
     const api = await send("api");
     expect(api.error?.name).toBe("JetStreamApiError");
     expect((api.error as Error & { code?: number }).code).toBe(10077);
@@ -101,6 +113,8 @@ describe.skipIf(!enabled)("PipelinedAcks", () => {
     await new Promise((r) => setTimeout(r, 20));
     await nc.close();
     expect((await pending).error?.name).toBe("ClosedConnectionError");
-    expect((await settle(acks.publish(subject, payload, { msgID: "c2", headers: natsHeaders() }))).error?.name).toBe("ClosedConnectionError");
+    expect((await settle(acks.publish(subject, payload, { msgID: "c2", headers: natsHeaders() }))).error?.name).toBe(
+      "ClosedConnectionError",
+    );
   });
 });

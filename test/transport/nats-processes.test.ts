@@ -47,10 +47,16 @@ describe.skipIf(!enabled)("NATS bridge across processes", () => {
     await parent.emitMany(fromParent);
     const parentIds = fromParent.map((e) => e.eventId);
 
-    await until(() => seen.length >= 50 && child.events().length >= 50, { ...NATS_POLL, message: "50 events on each side" });
+    await until(() => seen.length >= 50 && child.events().length >= 50, {
+      ...NATS_POLL,
+      message: "50 events on each side",
+    });
     // A marker round trip after everything: anything echoed or duplicated would have arrived before it.
     await parent.emit(new Event("marker.ping", "parent-1"));
-    await until(() => child.events().some((e) => e.type === "marker.ping"), { ...NATS_POLL, message: "marker at the child" });
+    await until(() => child.events().some((e) => e.type === "marker.ping"), {
+      ...NATS_POLL,
+      message: "marker at the child",
+    });
     const marker = await child.emit("marker.pong", 1, "m");
     await until(() => seen.includes(marker.ids[0]!), { ...NATS_POLL, message: "marker back at the parent" });
 
@@ -88,7 +94,10 @@ describe.skipIf(!enabled)("NATS bridge across processes", () => {
     await until(() => second.events().length >= 30, { ...NATS_POLL, message: "the restart replays 30" });
     const after = new Event("task.after", "parent-2");
     await parent.emit(after);
-    await until(() => second.events().some((e) => e.id === after.eventId), { ...NATS_POLL, message: "the live event after the replay" });
+    await until(() => second.events().some((e) => e.id === after.eventId), {
+      ...NATS_POLL,
+      message: "the live event after the replay",
+    });
     expect(second.events().map((e) => e.id)).toEqual([...missed.map((e) => e.eventId), after.eventId]);
     await second.close();
   });

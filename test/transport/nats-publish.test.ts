@@ -23,7 +23,11 @@ function names(): { prefix: string; stream: string } {
 }
 
 function bus(nodeId: string, warnings: string[] = []): EventBus {
-  const b = new EventBus({ nodeId, onError: () => undefined, logger: { error: () => undefined, warn: (_obj: object, msg: string) => void warnings.push(msg) } });
+  const b = new EventBus({
+    nodeId,
+    onError: () => undefined,
+    logger: { error: () => undefined, warn: (_obj: object, msg: string) => void warnings.push(msg) },
+  });
   buses.push(b);
   return b;
 }
@@ -64,7 +68,9 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
   it("retries a publish that meets 503 no responders for publishRetryMs, then fails naming the cause", async () => {
     const { prefix, stream } = names();
     const b = bus("retrier");
-    await b.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, import: [], publishRetryMs: 600, publishTimeoutMs: 200 }));
+    await b.bridge(
+      new NatsTransport({ servers: NATS_URL, prefix, stream, import: [], publishRetryMs: 600, publishTimeoutMs: 200 }),
+    );
     // No stream stores the subject any more: every try gets "503 no responders".
     await withManager((jsm) => jsm.streams.delete(stream));
     const started = Date.now();
@@ -85,14 +91,18 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
 
   it("fails at once, without retrying, when the stream refuses the message", async () => {
     const { prefix, stream } = names();
-    await withManager((jsm) => jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], max_msgs: 1, discard: "new" as never }));
+    await withManager((jsm) =>
+      jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], max_msgs: 1, discard: "new" as never }),
+    );
     const b = bus("refused");
     await b.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, import: [], publishRetryMs: 5000 }));
     expect((await b.emit(new Event("task.first", "refused"))).failed).toBe(0);
     const started = Date.now();
     const result = await b.emit(new Event("task.second", "refused"));
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(result.errors[0]?.message).toMatch(new RegExp(`failed after 1 try: stream ${stream} refused it: .*\\(JetStream error \\d+\\)`));
+    expect(result.errors[0]?.message).toMatch(
+      new RegExp(`failed after 1 try: stream ${stream} refused it: .*\\(JetStream error \\d+\\)`),
+    );
     expect((result.errors[0]?.cause as Error | undefined)?.name).toBe("JetStreamApiError");
   });
 
@@ -104,7 +114,9 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
     const warnings: string[] = [];
     const second = bus("replicas-3", warnings);
     await second.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, import: [], replicas: 3 }));
-    expect(warnings).toEqual([expect.stringMatching(new RegExp(`stream ${stream} exists with 1 replica\\(s\\), not the 3 asked for`))]);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`stream ${stream} exists with 1 replica\\(s\\), not the 3 asked for`)),
+    ]);
     expect(await withManager(async (jsm) => (await jsm.streams.info(stream)).config.num_replicas)).toBe(1);
     expect((await second.emit(new Event("task.ok", "replicas-3"))).failed).toBe(0);
   });
@@ -116,7 +128,10 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
     const b = bus("py-peer");
     await b.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, durable: "py-peer" }));
     const seen: { id: string; source: string; at: number; data: unknown }[] = [];
-    b.subscribe("task.*", (e) => void seen.push({ id: e.eventId, source: e.source, at: e.timestamp.getTime(), data: e.data }));
+    b.subscribe(
+      "task.*",
+      (e) => void seen.push({ id: e.eventId, source: e.source, at: e.timestamp.getTime(), data: e.data }),
+    );
     const nc = await rawConnection();
     try {
       const js = jetstream(nc);
@@ -125,7 +140,13 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
         { event_id: "py-2", timestamp: "2026-11-27T16:43:29.123456+05:30" }, // aware .isoformat()
       ];
       for (const { event_id, timestamp } of fromPython) {
-        const dict = { event_id, event_type: "task.completed", source: "py-worker", timestamp, data: { task_id: "t1" } };
+        const dict = {
+          event_id,
+          event_type: "task.completed",
+          source: "py-worker",
+          timestamp,
+          data: { task_id: "t1" },
+        };
         const hdrs = natsHeaders();
         hdrs.set("Nats-Msg-Id", event_id); // what headers={"Nats-Msg-Id": ...} sends
         await js.publish(`${prefix}.task.completed`, JSON.stringify(dict), { headers: hdrs });
@@ -139,7 +160,12 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
 
       // What a Python consumer (pull_subscribe on the stream, durable of its own) is handed.
       const jsm = await jetstreamManager(nc);
-      await jsm.consumers.add(stream, { durable_name: "py-reader", ack_policy: AckPolicy.Explicit, filter_subject: `${prefix}.>`, deliver_policy: "new" as never });
+      await jsm.consumers.add(stream, {
+        durable_name: "py-reader",
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: `${prefix}.>`,
+        deliver_policy: "new" as never,
+      });
       const sent = new Event("task.completed", "py-peer", { task_id: "t2" });
       expect((await b.emit(sent)).failed).toBe(0);
       const consumer = await js.consumers.get(stream, "py-reader");
@@ -148,7 +174,12 @@ describe.skipIf(!enabled)("NATS bridge publishing", () => {
       expect(msg?.headers?.get("Nats-Msg-Id")).toBe(sent.eventId);
       const dict = JSON.parse(new TextDecoder().decode(msg!.data)) as Record<string, unknown>;
       expect(Object.keys(dict).sort()).toEqual(["data", "event_id", "event_type", "source", "timestamp"]);
-      expect(dict).toMatchObject({ event_id: sent.eventId, event_type: "task.completed", source: "py-peer", data: { task_id: "t2" } });
+      expect(dict).toMatchObject({
+        event_id: sent.eventId,
+        event_type: "task.completed",
+        source: "py-peer",
+        data: { task_id: "t2" },
+      });
       // datetime.fromisoformat() before Python 3.11 refuses "Z": the docs show the replace that fixes it.
       expect(dict["timestamp"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       msg?.ack();

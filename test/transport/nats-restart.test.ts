@@ -11,7 +11,10 @@ import { NATS_SERVER_BIN, PrivateNatsServer, NATS_POLL, uniqueName } from "../su
 
 // Runs its own server, so it needs the binary, not the one on NATS_URL.
 const enabled = existsSync(NATS_SERVER_BIN) || process.env["CI"] === "true";
-if (!enabled) console.warn(`[transport/nats-restart.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN). Under CI=true it runs and fails instead.`);
+if (!enabled)
+  console.warn(
+    `[transport/nats-restart.test.ts] SKIPPED: no nats-server binary at ${NATS_SERVER_BIN} (set NATS_SERVER_BIN). Under CI=true it runs and fails instead.`,
+  );
 const buses: EventBus[] = [];
 let server: PrivateNatsServer | null = null;
 
@@ -56,11 +59,20 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     })();
     await until(() => results.length >= 20, { ...NATS_POLL, message: "20 events through before the restart" });
     await server.stop();
-    await until(() => sender.getStats().bridge?.state === "reconnecting", { ...NATS_POLL, message: "the sender notices" });
-    await until(() => small.getStats().bridge?.state === "reconnecting", { ...NATS_POLL, message: "the small-buffer bus notices" });
+    await until(() => sender.getStats().bridge?.state === "reconnecting", {
+      ...NATS_POLL,
+      message: "the sender notices",
+    });
+    await until(() => small.getStats().bridge?.state === "reconnecting", {
+      ...NATS_POLL,
+      message: "the small-buffer bus notices",
+    });
 
     // While down: two are buffered, the third fails visibly instead of vanishing.
-    const buffered = [small.emit(new Event("task.held", "small", { n: 1 })), small.emit(new Event("task.held", "small", { n: 2 }))];
+    const buffered = [
+      small.emit(new Event("task.held", "small", { n: 1 })),
+      small.emit(new Event("task.held", "small", { n: 2 })),
+    ];
     const refused = await small.emit(new Event("task.held", "small", { n: 3 }));
     expect(refused).toMatchObject({ matched: 1, delivered: 0, failed: 1 });
     expect(refused.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
@@ -73,10 +85,15 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
 
     // Whatever an EmitResult says was published arrives once; nothing failed silently.
     const failedIds = new Set(results.filter((r) => r.failed > 0).map((r) => r.eventId));
-    for (const r of results.filter((r) => r.failed > 0)) expect(r.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
+    for (const r of results.filter((r) => r.failed > 0))
+      expect(r.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
     const published = sent.filter((e) => !failedIds.has(e.eventId)).map((e) => e.eventId);
     const expected = [...published, ...heldResults.map((r) => r.eventId)];
-    await until(() => expected.every((id) => seen.includes(id)), { ...NATS_POLL, timeoutMs: 30_000, message: "every published event at the receiver" });
+    await until(() => expected.every((id) => seen.includes(id)), {
+      ...NATS_POLL,
+      timeoutMs: 30_000,
+      message: "every published event at the receiver",
+    });
     // A marker after everything: a late duplicate would have arrived before it.
     const marker = new Event("task.marker", "sender");
     await sender.emit(marker);
@@ -93,10 +110,19 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     const bus = new EventBus({ nodeId: "quitter", onError: (e) => errors.push(e.code) });
     buses.push(bus);
     try {
-      await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("nq"), connection: { maxReconnectAttempts: 1, reconnectTimeWait: 50 } }));
+      await bus.bridge(
+        new NatsTransport({
+          servers: own.url,
+          prefix: uniqueName("nq"),
+          connection: { maxReconnectAttempts: 1, reconnectTimeWait: 50 },
+        }),
+      );
       expect(await bus.emit(new Event("task.before", "quitter"))).toMatchObject({ matched: 1, delivered: 1 });
       await own.stop();
-      await until(() => bus.getStats().bridge?.state === "closed", { ...NATS_POLL, message: "the connection gives up" });
+      await until(() => bus.getStats().bridge?.state === "closed", {
+        ...NATS_POLL,
+        message: "the connection gives up",
+      });
       const result = await bus.emit(new Event("task.after", "quitter"));
       expect(result).toMatchObject({ matched: 1, delivered: 0, failed: 1 });
       expect(result.errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT"]);
@@ -111,7 +137,16 @@ describe.skipIf(!enabled)("NATS bridge across a server restart", () => {
     const bus = new EventBus({ nodeId: "stranded", onError: () => undefined });
     buses.push(bus);
     try {
-      const bridge = await bus.bridge(new NatsTransport({ servers: own.url, prefix: uniqueName("ns"), stream: uniqueName("NS"), durable: "stranded", publishTimeoutMs: 500, connection: { reconnectTimeWait: 50 } }));
+      const bridge = await bus.bridge(
+        new NatsTransport({
+          servers: own.url,
+          prefix: uniqueName("ns"),
+          stream: uniqueName("NS"),
+          durable: "stranded",
+          publishTimeoutMs: 500,
+          connection: { reconnectTimeWait: 50 },
+        }),
+      );
       await own.stop();
       await until(() => bridge.stats().state === "reconnecting", { ...NATS_POLL, message: "the bridge notices" });
       const waiting = bus.emit(new Event("task.stranded", "stranded"));

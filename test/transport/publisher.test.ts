@@ -33,10 +33,21 @@ function scriptedJs(answer: (msgID: string) => Answer): { js: JetStreamClient; t
   return { js, tries };
 }
 
-function publisher(js: JetStreamClient, connected: { value: boolean }, publishRetryMs: number): { p: Publisher; counters: PublisherCounters } {
+function publisher(
+  js: JetStreamClient,
+  connected: { value: boolean },
+  publishRetryMs: number,
+): { p: Publisher; counters: PublisherCounters } {
   const counters: PublisherCounters = { published: 0, duplicates: 0, retries: 0 };
   const config = { stream: "S", nodeId: "n", maxBuffered: 1000, publishTimeoutMs: 1000, publishRetryMs };
-  const p = new Publisher({ nc: {} as NatsConnection, js, originHeaders: originHeaders("n"), config, counters, isConnected: () => connected.value });
+  const p = new Publisher({
+    nc: {} as NatsConnection,
+    js,
+    originHeaders: originHeaders("n"),
+    config,
+    counters,
+    isConnected: () => connected.value,
+  });
   return { p, counters };
 }
 
@@ -51,7 +62,9 @@ describe("Publisher retries (scripted JetStream client)", () => {
     const leaderBackAt = Date.now() + 600;
     const { js, tries } = scriptedJs(() => (Date.now() < leaderBackAt ? "503" : "ack"));
     const { p, counters } = publisher(js, { value: true }, 5000);
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, n) => settle(p.publish("s.x", new Uint8Array(1), `e${n}`))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, n) => settle(p.publish("s.x", new Uint8Array(1), `e${n}`))),
+    );
     expect(outcomes.every((o) => o.ok)).toBe(true);
     // 600 ms at 50, 100, 200, 400 ms (±25%) apart: a handful of tries each, not dozens.
     const counts = [...tries.values()];
@@ -67,7 +80,9 @@ describe("Publisher retries (scripted JetStream client)", () => {
     const outcome = await settle(p.publish("s.x", new Uint8Array(1), "e1"));
     expect(outcome.ok).toBe(false);
     expect(outcome.at - started).toBeGreaterThanOrEqual(295);
-    expect(outcome.error?.message).toMatch(/stream S has no leader or no responders \(503.*retried for 0\.\d s \(publishRetryMs 300\)/);
+    expect(outcome.error?.message).toMatch(
+      /stream S has no leader or no responders \(503.*retried for 0\.\d s \(publishRetryMs 300\)/,
+    );
     expect((outcome.error?.cause as Error).name).toBe("JetStreamNotEnabled");
   });
 

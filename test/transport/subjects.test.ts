@@ -27,7 +27,9 @@ describe("bus patterns as NATS subjects (docs/architecture.md: the NATS bridge)"
   });
 
   it("refuses a pattern outside the grammar", () => {
-    expect(() => patternToSubject("neuro", "ta*k.x")).toThrow(expect.objectContaining({ code: "EBUS_INVALID_PATTERN" }));
+    expect(() => patternToSubject("neuro", "ta*k.x")).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_PATTERN" }),
+    );
   });
 
   it("knows which subject covers which", () => {
@@ -41,7 +43,10 @@ describe("bus patterns as NATS subjects (docs/architecture.md: the NATS bridge)"
 
   it("subscribes no subject that another import subject covers (no message twice)", () => {
     expect(importSubjects("neuro", ["task.*", "*", "ta*"])).toEqual(["neuro.>"]);
-    expect(importSubjects("neuro", ["task.completed", "task.*", "*.failed"])).toEqual(["neuro.task.>", "neuro.*.failed"]);
+    expect(importSubjects("neuro", ["task.completed", "task.*", "*.failed"])).toEqual([
+      "neuro.task.>",
+      "neuro.*.failed",
+    ]);
   });
 });
 
@@ -59,12 +64,20 @@ describe("NatsTransport options", () => {
     [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: -1 }],
     [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: 1.5 }],
   ])("refuses %j with EBUS_INVALID_OPTIONS", (options) => {
-    expect(() => new NatsTransport(options as never)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }));
+    expect(() => new NatsTransport(options as never)).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }),
+    );
   });
 
   it("defaults: one replica, a 5 s retry budget per emit, 1 s per try", () => {
-    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro" }).options).toMatchObject({ replicas: 1, publishRetryMs: 5000, publishTimeoutMs: 1000 });
-    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 3, publishRetryMs: 0 }).options).toMatchObject({ replicas: 3, publishRetryMs: 0 });
+    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro" }).options).toMatchObject({
+      replicas: 1,
+      publishRetryMs: 5000,
+      publishTimeoutMs: 1000,
+    });
+    expect(
+      new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 3, publishRetryMs: 0 }).options,
+    ).toMatchObject({ replicas: 3, publishRetryMs: 0 });
   });
 
   it("fails bridge() visibly when no server answers", async () => {

@@ -2,9 +2,7 @@
  * Type tests of the public API (vitest typecheck): what a TypeScript user may rely on.
  */
 import { describe, expectTypeOf, it } from "vitest";
-import type {
-  BusError,
-  InvalidPatternError} from "../../src/index.js";
+import type { BusError, InvalidPatternError } from "../../src/index.js";
 import {
   Event,
   EventBus,
@@ -49,7 +47,9 @@ describe("public types", () => {
   });
 
   it("EmitResult and BusStats hold the documented keys", () => {
-    expectTypeOf<keyof EmitResult>().toEqualTypeOf<"eventId" | "matched" | "delivered" | "filtered" | "failed" | "errors">();
+    expectTypeOf<keyof EmitResult>().toEqualTypeOf<
+      "eventId" | "matched" | "delivered" | "filtered" | "failed" | "errors"
+    >();
     expectTypeOf<EmitResult["errors"]>().toEqualTypeOf<BusError[]>();
     expectTypeOf<BusStats>().toHaveProperty("eventCounts").toEqualTypeOf<Record<string, number>>();
     expectTypeOf<BusStats["workers"]>().toEqualTypeOf<{

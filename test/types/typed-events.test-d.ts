@@ -4,7 +4,15 @@
  * schemas are checked against the map; the 19 seed types are typed from their schemas.
  */
 import { describe, expectTypeOf, it } from "vitest";
-import { Event, EventBus, EventType, offload, type EventStream, type SeedEvents, type Unsubscribe } from "../../src/index.js";
+import {
+  Event,
+  EventBus,
+  EventType,
+  offload,
+  type EventStream,
+  type SeedEvents,
+  type Unsubscribe,
+} from "../../src/index.js";
 
 interface Events {
   "task.completed": { task_id: string; duration?: number };
@@ -66,8 +74,12 @@ describe("typed subscribe", () => {
   it("types filters, on(), waitFor() and stream() the same way", () => {
     bus.subscribe("task.failed", () => undefined, { filter: (e) => e.data.error.length > 0 });
     expectTypeOf(bus.on("task.completed", () => undefined)).toEqualTypeOf<Unsubscribe>();
-    expectTypeOf(bus.waitFor("task.completed")).resolves.toEqualTypeOf<Event<"task.completed", { task_id: string; duration?: number }>>();
-    expectTypeOf(bus.stream("workflow.*")).toEqualTypeOf<EventStream<Event<"workflow.failed", { workflow_id: string }>>>();
+    expectTypeOf(bus.waitFor("task.completed")).resolves.toEqualTypeOf<
+      Event<"task.completed", { task_id: string; duration?: number }>
+    >();
+    expectTypeOf(bus.stream("workflow.*")).toEqualTypeOf<
+      EventStream<Event<"workflow.failed", { workflow_id: string }>>
+    >();
     // @ts-expect-error: the filter sees task.completed payloads, which have no `error`
     void bus.waitFor("task.completed", { filter: (e) => e.data.error === "x" });
   });

@@ -9,7 +9,10 @@ import { NatsTransport } from "@neurectomy/event-bus/nats";
 
 const config = JSON.parse(process.argv[2]);
 const out = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
-const bus = new EventBus({ nodeId: config.nodeId, onError: (e) => out({ kind: "error", code: e.code, message: e.message }) });
+const bus = new EventBus({
+  nodeId: config.nodeId,
+  onError: (e) => out({ kind: "error", code: e.code, message: e.message }),
+});
 bus.subscribe("*", (e) => out({ kind: "event", id: e.eventId, type: e.eventType, source: e.source, data: e.data }));
 const bridge = await bus.bridge(new NatsTransport(config.transport));
 out({ kind: "ready", nodeId: bus.nodeId });
@@ -17,7 +20,10 @@ out({ kind: "ready", nodeId: bus.nodeId });
 for await (const line of createInterface({ input: process.stdin })) {
   const cmd = JSON.parse(line);
   if (cmd.cmd === "emit") {
-    const events = Array.from({ length: cmd.count ?? 1 }, (_, n) => new Event(cmd.type, config.nodeId, { n, tag: cmd.tag ?? null }));
+    const events = Array.from(
+      { length: cmd.count ?? 1 },
+      (_, n) => new Event(cmd.type, config.nodeId, { n, tag: cmd.tag ?? null }),
+    );
     const ids = [];
     const failed = [];
     for (const event of events) {

@@ -9,7 +9,10 @@ const mode = process.argv[2] ?? "drain";
 const total = Number(process.argv[3] ?? 4000);
 
 const errors = [];
-const bus = new EventBus({ onError: (e) => errors.push(e.code), workers: { maxThreads: 2, maxQueue: 128, batchSize: 32 } });
+const bus = new EventBus({
+  onError: (e) => errors.push(e.code),
+  workers: { maxThreads: 2, maxQueue: 128, batchSize: 32 },
+});
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 if (mode === "drain") {
@@ -31,7 +34,13 @@ for (let i = 0; i < total; i++) {
   const type = i % 2 === 0 ? "load.local" : "load.offloaded";
   const action = mode === "drain" ? (i % 3 === 0 ? "cpu" : "ok") : i % 4 === 1 ? "async-hang" : "ok";
   const promise = bus.emit(new Event(type, "load", { n: i, action, ms: 0.2 }));
-  if (closeCalled) rejectedAfterClose.push(promise.then(() => "resolved", (e) => e.code));
+  if (closeCalled)
+    rejectedAfterClose.push(
+      promise.then(
+        () => "resolved",
+        (e) => e.code,
+      ),
+    );
   else accepted.push(promise);
   if (i === Math.floor(total / 2)) {
     closeCalled = true;

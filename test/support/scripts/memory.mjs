@@ -26,7 +26,8 @@ const typeOf = mode === "unique" ? (i) => `mem.t${i + 1_000_000_000}` : (i) => (
 async function pump(from, to) {
   for (let i = from; i < to; i += CHUNK) {
     const events = [];
-    for (let j = i; j < Math.min(to, i + CHUNK); j++) events.push(new Event(typeOf(j), "mem", { i: j, payload: "x".repeat(64) }));
+    for (let j = i; j < Math.min(to, i + CHUNK); j++)
+      events.push(new Event(typeOf(j), "mem", { i: j, payload: "x".repeat(64) }));
     await bus.emitMany(events);
   }
 }

@@ -21,7 +21,8 @@ async function liveNodes() {
   const objectType = snapshot.meta.node_types[0].indexOf("object");
   const name = strings.indexOf("TrieNode");
   let count = 0;
-  for (let i = 0; i < nodes.length; i += fields.length) if (nodes[i + typeAt] === objectType && nodes[i + nameAt] === name) count++;
+  for (let i = 0; i < nodes.length; i += fields.length)
+    if (nodes[i + typeAt] === objectType && nodes[i + nameAt] === name) count++;
   return count;
 }
 
