@@ -6,7 +6,10 @@
  * deadline. A caller that needs the work's own outcome awaits it after a `true`.
  */
 
-/** Waits for `work` (nothing to wait for when undefined), but no longer than `ms`: true when it settled in time. Never rejects. */
+/**
+ * Waits for `work` (nothing to wait for when undefined), but no longer than `ms`: true when it settled in
+ * time. Never rejects.
+ */
 export async function within(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
   if (work === undefined) return true;
   let timer: NodeJS.Timeout | undefined;

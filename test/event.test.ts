@@ -1,5 +1,6 @@
 /**
- * Events (docs/architecture.md: events and the wire format): the 19 seed types, constructor defaults, the snake_case wire
+ * Events (docs/architecture.md: events and the wire format): the 19 seed types, constructor defaults, the
+ * snake_case wire
  * format, fromDict's validation and timestamps, and prototype-pollution safety.
  *
  * At the top of test/, as src/event.ts is at the top of src/ (shared by every part of the code).

@@ -26,7 +26,10 @@ export interface EmitPathInit {
   reporter: ErrorReporter;
   logger: Logger | undefined;
   isClosed: () => boolean;
-  /** The runner's: time one delivery in this many (0 never), the worker pool's options, and how a `once` subscription is removed. */
+  /**
+   * The runner's: time one delivery in this many (0 never), the worker pool's options, and how a `once`
+   * subscription is removed.
+   */
   sampleEvery: number;
   workers: DispatcherOptions;
   unsubscribe: (subscriptionId: string) => boolean;
@@ -68,7 +71,10 @@ export class EmitPath {
     );
   }
 
-  /** Sets (or replaces) the payload schema of `type` (EventBus.define). @throws InvalidEventError, InvalidOptionsError */
+  /**
+   * Sets (or replaces) the payload schema of `type` (EventBus.define). @throws InvalidEventError,
+   * InvalidOptionsError
+   */
   define(type: string, schema: unknown): void {
     (this.schemas ??= new SchemaRegistry()).define(type, schema);
   }

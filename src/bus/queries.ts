@@ -39,7 +39,10 @@ const historyQuerySchema = z.strictObject({
   limit: z.number().int().nonnegative().optional(),
 });
 
-/** The events of `history` that `query` asks for (EventBus.getHistory). @throws InvalidPatternError, InvalidOptionsError */
+/**
+ * The events of `history` that `query` asks for (EventBus.getHistory). @throws InvalidPatternError,
+ * InvalidOptionsError
+ */
 export function queryHistory(history: History<Event>, query: HistoryQuery): Event[] {
   const { keep, limit } = parseHistoryQuery(query);
   const events = history.toArray(keep);

@@ -11,10 +11,10 @@
  *
  * A stripe is one thread's private set of counters, S slots long (a multiple of 16 slots, so
  * 128 bytes: two threads never write the same cache line; the same line hit from 2-3 threads
- * costs ~4x, see docs/architecture.md: statistics in shared memory). Readers sum the stripes. Stripe 0 belongs to the main thread;
- * each worker claims one of stripes 1..W with an Atomics.add on HDR_NEXT_STRIPE (claims wrap
- * around when replaced threads outnumber the stripes; the slots stay correct, as every write is
- * atomic, only slower when shared).
+ * costs ~4x, see docs/architecture.md: statistics in shared memory). Readers sum the stripes.
+ * Stripe 0 belongs to the main thread; each worker claims one of stripes 1..W with an Atomics.add
+ * on HDR_NEXT_STRIPE (claims wrap around when replaced threads outnumber the stripes; the slots
+ * stay correct, as every write is atomic, only slower when shared).
  *
  *   stripe:  0 EMITTED  1 DELIVERED  2 FILTERED  3 FAILED  4 IN_FLIGHT
  *            5 WORKER_COMPLETED  6 WORKER_FAILED  7 LAT_COUNT  8 LAT_SUM_NS

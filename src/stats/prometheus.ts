@@ -32,7 +32,10 @@ export interface MetricsOptions {
    * Default `"neurobus_"`; `""` for none.
    */
   prefix?: string;
-  /** Upper bounds, in seconds, ascending, of the handler-duration histogram's buckets. Default DEFAULT_METRICS_BUCKETS. */
+  /**
+   * Upper bounds, in seconds, ascending, of the handler-duration histogram's buckets. Default
+   * DEFAULT_METRICS_BUCKETS.
+   */
   buckets?: readonly number[];
 }
 

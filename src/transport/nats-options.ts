@@ -25,15 +25,24 @@ export interface NatsTransportOptions {
   maxAckPending?: number;
   /** Milliseconds before an unacked event is redelivered. Default 30000. */
   ackWaitMs?: number;
-  /** Local events waiting for a connection, a retry or a JetStream ack, at most; past it emit fails (EBUS_TRANSPORT). Default 10000. */
+  /**
+   * Local events waiting for a connection, a retry or a JetStream ack, at most; past it emit fails
+   * (EBUS_TRANSPORT). Default 10000.
+   */
   maxBuffered?: number;
-  /** Encoded events larger than this are refused (outgoing) or counted invalid (incoming). Default: the server's max_payload. */
+  /**
+   * Encoded events larger than this are refused (outgoing) or counted invalid (incoming). Default: the
+   * server's max_payload.
+   */
   maxEventBytes?: number;
   /** Event ids remembered to drop redeliveries. Default 10000. */
   dedupeWindow?: number;
   /** The stream's duplicate window when the bridge creates it. Default 120000 (two minutes). */
   duplicateWindowMs?: number;
-  /** Milliseconds to wait for one JetStream publish ack before trying again. Default 1000 (well under publishRetryMs, so that a lost try leaves time for more). */
+  /**
+   * Milliseconds to wait for one JetStream publish ack before trying again. Default 1000 (well under
+   * publishRetryMs, so that a lost try leaves time for more).
+   */
   publishTimeoutMs?: number;
   /**
    * Milliseconds an emit's publish may take in all, from the emit, across retries (503 while the
@@ -41,7 +50,10 @@ export interface NatsTransportOptions {
    * Default 5000. Raise it to ride out longer outages: emits wait that long.
    */
   publishRetryMs?: number;
-  /** Replicas of the stream when the bridge creates it (1 to 5). Default 1; use 3 on a cluster. An existing stream is left as it is. */
+  /**
+   * Replicas of the stream when the bridge creates it (1 to 5). Default 1; use 3 on a cluster. An existing
+   * stream is left as it is.
+   */
   replicas?: number;
   /** Core NATS in-flight remote dispatches at most; past it, remote events are dropped and reported. Default 10000. */
   maxInFlight?: number;

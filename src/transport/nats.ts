@@ -39,7 +39,10 @@ const PULL_BATCH = 256;
  */
 const CONSUME_TIMING = { expires: 5_000, idle_heartbeat: 1_000, bind: true } as const;
 
-/** The JetStream API calls of setup (stream and consumer) may take this long: a cluster's stream create needs its replicas to agree. */
+/**
+ * The JetStream API calls of setup (stream and consumer) may take this long: a cluster's stream create needs
+ * its replicas to agree.
+ */
 const SETUP_TIMEOUT_MS = 10_000;
 
 /**

@@ -65,7 +65,10 @@ export class PipelinedAcks implements JetStreamPublish {
     void this.replies.closed.then(() => this.failAll(new natsErrors.ClosedConnectionError()));
   }
 
-  /** Sends one try; rejects with the client's error classes (see above). The wait is the pipeline's `timeoutMs` for every try, so tries expire in send order. */
+  /**
+   * Sends one try; rejects with the client's error classes (see above). The wait is the pipeline's
+   * `timeoutMs` for every try, so tries expire in send order.
+   */
   publish(
     subject: string,
     payload: Uint8Array,

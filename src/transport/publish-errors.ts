@@ -18,7 +18,10 @@ export type TryFailure =
   | "timeout"
   /** The try was in flight when its connection dropped: the message may have been stored. */
   | "disconnected"
-  /** The JetStream API answered that the cluster cannot serve it right now (e.g. "JetStream system temporarily unavailable"). */
+  /**
+   * The JetStream API answered that the cluster cannot serve it right now (e.g. "JetStream system temporarily
+   * unavailable").
+   */
   | "unavailable"
   /** Sending it again cannot help (the stream refused it, permissions, the connection closed for good). */
   | "permanent"

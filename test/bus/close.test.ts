@@ -116,7 +116,8 @@ describe("EventBusGlobal", () => {
 });
 
 describe("regressions", () => {
-  // a22c6c8: close() looked at the active emits synchronously, before the emit calling it was added, and resolved early.
+  // a22c6c8: close() looked at the active emits synchronously, before the emit calling it was added, and
+  // resolved early.
   it("called by a handler during dispatch, waits for that emit's other deliveries (a22c6c8)", async () => {
     const bus = new EventBus();
     const gate = deferred();

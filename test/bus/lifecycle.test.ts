@@ -208,7 +208,8 @@ describe("regressions", () => {
     expect(bus.getHistory()).toEqual([]);
   });
 
-  // 357094c: copy-on-write entry lists made subscribing N handlers to one pattern O(N^2) (~15 s here; pinned by the test timeout).
+  // 357094c: copy-on-write entry lists made subscribing N handlers to one pattern O(N^2) (~15 s here; pinned
+  // by the test timeout).
   it("20,000 subscriptions to one pattern: all called in order, then all unsubscribed (357094c)", async () => {
     const bus = newBus();
     const order: number[] = [];

@@ -217,7 +217,8 @@ describe("stats: false", () => {
 });
 
 describe("regressions", () => {
-  // 781ccdf: the gauge rose by an emit's pending deliveries and fell by all of them at the last one (2 shown for one hung delivery).
+  // 781ccdf: the gauge rose by an emit's pending deliveries and fell by all of them at the last one (2 shown
+  // for one hung delivery).
   it("inFlight counts asynchronous deliveries not yet settled, one by one (781ccdf)", async () => {
     const bus = newBus();
     const gates = [deferred(), deferred(), deferred()];

@@ -151,7 +151,8 @@ describe("regressions", () => {
     );
   }
 
-  // d716bb1: a throwing getter made postMessage throw its own error: the whole batch was resent three times, then failed with EBUS_WORKER_CRASHED.
+  // d716bb1: a throwing getter made postMessage throw its own error: the whole batch was resent three times,
+  // then failed with EBUS_WORKER_CRASHED.
   it("data with a throwing getter, offloaded: fails that delivery with EBUS_NOT_CLONEABLE; the rest of its batch is delivered (d716bb1)", async () => {
     const { bus, errors, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("data.*", offload(HANDLERS, "act"));

@@ -1,5 +1,6 @@
 /**
- * The statistics buffer (docs/architecture.md: statistics in shared memory): 64-bit counters, striped per thread and summed
+ * The statistics buffer (docs/architecture.md: statistics in shared memory): 64-bit counters, striped per
+ * thread and summed
  * on read, the log-bucket latency histogram, per-type overflow, and a real worker thread.
  */
 import { existsSync } from "node:fs";

@@ -15,7 +15,10 @@ export interface WatchedBus {
 
 export interface BusFactory {
   (options?: BusOptions): EventBus;
-  /** A bus with an onError that collects (unless `options` brings its own) and a listener of the fixture handlers' reports, closed with the bus. */
+  /**
+   * A bus with an onError that collects (unless `options` brings its own) and a listener of the fixture
+   * handlers' reports, closed with the bus.
+   */
   watched(options?: BusOptions): WatchedBus;
 }
 

@@ -88,7 +88,10 @@ describe.skipIf(!enabled)("NATS bridge on a 3-node JetStream cluster", () => {
       }
     })();
 
-    /** Kills server `index`, starts it 2 s later; resolves when the stream and consumer have leaders again, with that time. */
+    /**
+     * Kills server `index`, starts it 2 s later; resolves when the stream and consumer have leaders again,
+     * with that time.
+     */
     const outage = async (index: number): Promise<{ killedAt: number; leadersBack: number }> => {
       const killedAt = Date.now();
       await cluster!.kill(index);
