@@ -74,7 +74,7 @@ export class EmitBooks {
       state.fail(outcome);
       this.reporter.report(outcome, pending.subscription ?? this.bridge);
     }
-    if (--state.remaining === 0 && state.resolve !== null) this.finish(state);
+    if (--state.remaining === 0 && state.resolve !== null) this.finish(state, state.resolve);
   }
 
   /** After dispatch: resolve now if everything settled synchronously, else when the last does. */
@@ -90,10 +90,10 @@ export class EmitBooks {
     return promise;
   }
 
-  private finish(state: EmitState): void {
+  private finish(state: EmitState, resolve: (result: EmitResult) => void): void {
     this.countOutcomes(state);
     this.active.delete(state);
-    state.resolve!(state.result());
+    resolve(state.result());
     if (this.drained !== null && this.active.size === 0) this.drained();
   }
 

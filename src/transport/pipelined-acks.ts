@@ -22,6 +22,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
+import { MSG_ID_HEADER } from "./wire-headers.js";
 
 /** What the publisher needs of a JetStream client (`JetStreamClient` has this shape too). */
 export interface JetStreamPublish {
@@ -40,7 +41,6 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-const MSG_ID_HEADER = "Nats-Msg-Id";
 const decoder = new TextDecoder();
 
 export class PipelinedAcks implements JetStreamPublish {

@@ -8,7 +8,8 @@
 import { MsgHdrsImpl } from "@nats-io/transport-node";
 
 export const ORIGIN_HEADER = "Neuro-Origin";
-const MSG_ID_HEADER = "Nats-Msg-Id";
+/** The JetStream message id: the key of the stream's duplicate window. */
+export const MSG_ID_HEADER = "Nats-Msg-Id";
 const encoder = new TextEncoder();
 
 /** The same bytes on every message: encoded once. For core NATS publishes. */
