@@ -49,3 +49,8 @@ export function describe(input: unknown): string {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A caught value as an Error: itself when it is one, else an Error whose message is the value as a string. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -22,7 +22,7 @@ import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
 import type { ErrorReporter } from "./reporter.js";
 import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
-import { messageOf } from "../describe-input.js";
+import { asError, messageOf } from "../describe-input.js";
 
 type LimitedTarget = Extract<DeliveryTarget, { kind: "limited" }>;
 
@@ -59,7 +59,7 @@ export class DeliveryRunner extends EmitBooks {
     try {
       outcome = link.onLocalEmit(event);
     } catch (err) {
-      outcome = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      outcome = Promise.reject(asError(err));
     }
     if (outcome === "skipped") return;
     state.matched++;

@@ -16,6 +16,7 @@ import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, WorkerEntryMissingError, type BusError } from "../errors.js";
 import type { BatchResult, BatchTask, DispatchWorkerData } from "./protocol.js";
+import { asError } from "../describe-input.js";
 
 const LIVENESS_TICK_MS = 50;
 /** How long batches may be outstanding with no live thread before the pool is replaced. */
@@ -81,7 +82,7 @@ export class WorkerPool {
       this.watch();
       return piscina.run(task, signal === null ? {} : { signal });
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(asError(err));
     }
   }
 
