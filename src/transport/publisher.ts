@@ -214,23 +214,21 @@ export class Publisher {
     this.inFlight.add(item);
     // A fresh header set per try: js.publish writes the message id into the one it is given.
     const headers = new PublishHeaders(this.config.nodeId, this.head);
-    this.js
-      .publish(item.subject, item.payload, { msgID: item.eventId, headers, timeout: this.config.publishTimeoutMs })
-      .then(
-        (ack) => {
-          // Even the ack of an abandoned try counts: the message is stored.
-          if (item.state === "done") return;
-          this.counters.published++;
-          if (ack.duplicate) this.counters.duplicates++;
-          this.settle(item, null);
-        },
-        (err: unknown) => {
-          if (item.state === "done" || item.attempt !== attempt) return;
-          this.inFlight.delete(item);
-          this.retryOrFail(item, err);
-          this.checkDrained();
-        },
-      );
+    this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers }).then(
+      (ack) => {
+        // Even the ack of an abandoned try counts: the message is stored.
+        if (item.state === "done") return;
+        this.counters.published++;
+        if (ack.duplicate) this.counters.duplicates++;
+        this.settle(item, null);
+      },
+      (err: unknown) => {
+        if (item.state === "done" || item.attempt !== attempt) return;
+        this.inFlight.delete(item);
+        this.retryOrFail(item, err);
+        this.checkDrained();
+      },
+    );
   }
 
   private retryOrFail(item: Outgoing, err: unknown): void {
