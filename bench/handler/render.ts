@@ -52,8 +52,8 @@ export function renderHandlerTable(results: HandlerResults): string {
       formatMs(r.latencyMs.p999),
       formatMs(r.latencyMs.max),
       delayCell(r),
-      r.mainThreadUsPerEvent.toFixed(r.mainThreadUsPerEvent >= 100 ? 0 : 1),
-      r.cpuCores.toFixed(2),
+      r.mainThreadUsPerEvent === null ? "—" : r.mainThreadUsPerEvent.toFixed(r.mainThreadUsPerEvent >= 100 ? 0 : 1),
+      r.cpuCores === null ? "—" : r.cpuCores.toFixed(2),
     ];
     if (anyFailed) cells.push(String(r.failed));
     return `| ${cells.join(" | ")} |`;
@@ -73,7 +73,7 @@ export function renderHandlerReport(results: HandlerResults): string {
     "",
     `- ${results.rounds} round${results.rounds === 1 ? "" : "s"} per mode, the modes taking turns, ${perMode.toLocaleString("en-US")} measured events per mode after ${results.warmupEvents.toLocaleString("en-US")} warmup events. events/s: median of the rounds; spread: ± half the range of the per-round rates.`,
     "- Latency: emit to EmitResult (every handler done), exact percentiles over every measured event of the mode.",
-    `- Event-loop delay: p99 of how late a 1 ms timer fired while the mode ran (as monitorEventLoopDelay samples it), with its sample count; under ${MIN_DELAY_SAMPLES} samples it is marked as meaning nothing. Main thread µs/event: event-loop busy time per event (median of the rounds). CPU: process CPU time (all threads) / wall time.`,
+    `- Event-loop delay: p99 of how late a 1 ms timer fired while the mode ran (as monitorEventLoopDelay samples it), with its sample count; under ${MIN_DELAY_SAMPLES} samples it is marked as meaning nothing. ${results.loop === "closed" ? "Main thread µs/event: event-loop busy time per event (median of the rounds). CPU: process CPU time (all threads) / wall time." : "Main thread µs/event and CPU: measured in the closed loop only (run without --rate); in the open loop the pacing itself keeps the main thread turning between events."}`,
   ];
   for (const r of results.runs.filter((x) => x.failed > 0))
     lines.push(`- ${runLabel(r)}: ${r.failed} events failed; first error: ${r.firstError ?? "unknown"}`);

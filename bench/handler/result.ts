@@ -32,10 +32,13 @@ export interface HandlerRun {
   eventLoopDelaySamples: number;
   /** Whether eventLoopDelaySamples is below MIN_DELAY_SAMPLES (the p99 then means nothing). */
   eventLoopDelayTooFewSamples: boolean;
-  /** Main-thread busy time (event-loop utilisation) per event, median over rounds. */
-  mainThreadUsPerEvent: number;
-  /** Process CPU time (all threads) / wall-clock time, over the measured rounds. */
-  cpuCores: number;
+  /**
+   * Main-thread busy time (event-loop utilisation) per event, median over rounds. Null in the open
+   * loop: its pacing turns the event loop between events, and that busy time is the pacer's.
+   */
+  mainThreadUsPerEvent: number | null;
+  /** Process CPU time (all threads) / wall-clock time, over the measured rounds. Null in the open loop. */
+  cpuCores: number | null;
   /** Events whose handler threw, rejected or timed out. */
   failed: number;
   firstError: string | null;
@@ -46,6 +49,7 @@ export interface HandlerRun {
     latencyP50Ms: number[];
     latencyP99Ms: number[];
     eventLoopDelayP99Ms: number[];
+    /** Empty in the open loop. */
     mainThreadUsPerEvent: number[];
   };
 }

@@ -123,6 +123,23 @@ describe("neurobus bench compare", () => {
     expect(compareFiles(before, after).map((c) => [c.figure.label, c.verdict])).toEqual([["Stats: emit", "worse"]]);
   });
 
+  it("leaves out the main-thread figure of open-loop runs, which have none", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-compare-open-"));
+    const openRun = (rates: number[]): HandlerRun => ({
+      ...handlerRun("offload", 1, rates, [2, 2, 2]),
+      mainThreadUsPerEvent: null,
+      cpuCores: null,
+      perRound: { ...handlerRun("offload", 1, rates, [2, 2, 2]).perRound, mainThreadUsPerEvent: [] },
+    });
+    const before = join(dir, "before.json");
+    const after = join(dir, "after.json");
+    writeFileSync(before, JSON.stringify({ ...handlerJson([openRun([100, 100, 100])]), loop: "open", rate: 100 }));
+    writeFileSync(after, JSON.stringify({ ...handlerJson([openRun([100, 101, 99])]), loop: "open", rate: 100 }));
+    const labels = compareFiles(before, after).map((c) => c.figure.label);
+    expect(labels).toContain("offload ×1: events/s");
+    expect(labels.some((l) => l.includes("main thread"))).toBe(false);
+  });
+
   it("refuses files it cannot compare, with exit status 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-compare-bad-"));
     const handler = join(dir, "handler.json");

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { advise } from "../../bench/handler/advice.js";
 import { closedLoop, openLoop, type EmitFn } from "../../bench/handler/load.js";
 import type { HandlerOptions } from "../../bench/handler/options.js";
+import { renderHandlerReport } from "../../bench/handler/render.js";
 import { latencyPercentiles, type HandlerResults, type HandlerRun } from "../../bench/handler/result.js";
 import { perRoundEvents, runHandlerBench } from "../../bench/handler/run.js";
 import type { EmitResult } from "../../src/index.js";
@@ -148,6 +149,43 @@ describe("neurobus bench --handler: the JSON and the table", () => {
       threads: 0,
       reason: "stay inline: no offloaded thread count was measured",
     });
+  });
+
+  it("gives no main-thread cost or CPU in the open loop, whose pacing keeps the loop turning", async () => {
+    const options: HandlerOptions = {
+      spec: "trivial",
+      module: pathToFileURL(join(FIXTURES, "bench-handlers.mjs")),
+      exportName: "trivial",
+      payloads: [{}],
+      type: "bench.event",
+      events: 200,
+      seconds: 30,
+      threads: [1],
+      rate: 2000,
+      window: 8,
+      warmup: 0,
+      rounds: 2,
+      json: undefined,
+      report: undefined,
+    };
+    const open = await runHandlerBench(options, SILENT, "test");
+    expect(open.loop).toBe("open");
+    for (const r of open.runs) {
+      expect(r.events).toBe(200);
+      expect(r.mainThreadUsPerEvent).toBeNull();
+      expect(r.cpuCores).toBeNull();
+      expect(r.perRound.mainThreadUsPerEvent).toEqual([]);
+    }
+    const report = renderHandlerReport(open);
+    expect(report).toMatch(/^\| inline \| 200 \|.* \| — \| — \|$/m);
+    expect(report).toMatch(/Main thread µs\/event and CPU: measured in the closed loop only/);
+    // The closed loop measures them.
+    const closed = await runHandlerBench({ ...options, rate: null }, SILENT, "test");
+    for (const r of closed.runs) {
+      expect(r.mainThreadUsPerEvent).toBeGreaterThan(0);
+      expect(r.cpuCores).toBeGreaterThan(0);
+      expect(r.perRound.mainThreadUsPerEvent).toHaveLength(2);
+    }
   });
 
   it("splits the events over the rounds exactly", () => {
