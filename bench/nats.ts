@@ -213,10 +213,17 @@ async function main(): Promise<void> {
     ["jetstream bridge", N, async () => bridgePair(...(await jsStream("jb")))],
     ["jetstream bridge 2-way", N, async () => bridgePair(...(await jsStream("jb2")), false)],
   ];
-  // MODES=core (or jetstream, bridge...) keeps only the rows whose name contains it.
+  // MODES=core (or jetstream, bridge...) keeps only the rows whose name contains it, and the
+  // "raw + JSON" row their ratios are taken against (of core or JetStream, as they need).
   const only = process.env["MODES"];
-  if (only !== undefined)
-    setups.splice(0, setups.length, ...setups.filter(([name]) => name.includes(only) || name.includes("raw + JSON")));
+  if (only !== undefined) {
+    const kindOf = (name: string): string => name.split(" ")[0]!;
+    const kinds = new Set(setups.filter(([name]) => name.includes(only)).map(([name]) => kindOf(name)));
+    const kept = setups.filter(
+      ([name]) => name.includes(only) || (name.endsWith("raw + JSON") && kinds.has(kindOf(name))),
+    );
+    setups.splice(0, setups.length, ...kept);
+  }
   const pairs: Pair[] = [];
   const rows: Row[] = [];
   for (const [name, count, make] of setups) {

@@ -116,7 +116,7 @@ export async function runSuite(
   out(`## @neurectomy/event-bus benchmarks${quick ? " (--quick smoke run: figures are rough)" : ""}\n\n`);
   out(`${describeEnvironment(env)}\n\n`);
   out(
-    `Rerun: \`npx neurobus bench${quick ? " --quick" : ""}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over the rounds in which each table's tasks are measured in turn (${config.rounds} by default${quick ? "" : "; 6 for the matcher, 12 for the stats cost"}); each table gives its rounds, timed iterations and the spread of its round medians.\n\n`,
+    `Rerun: \`npx neurobus bench${quick ? " --quick" : ""}${only.map((name) => ` --only ${name}`).join("")}\`. Ratios compare figures of this one run; above 1x the task is faster than the reference. Medians and p99 are per operation (p99 of batch means), medians over the rounds in which each table's tasks are measured in turn (${config.rounds} by default${quick ? "" : "; 6 for the matcher, 12 for the stats cost"}); each table gives its rounds, timed iterations and the spread of its round medians.\n\n`,
   );
   const selected = only.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => only.includes(s.name));
   const scenarios: Record<string, ScenarioOutput> = {};

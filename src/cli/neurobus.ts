@@ -4,7 +4,7 @@
  * `neurobus --version`, `neurobus help`.
  */
 import { readFileSync } from "node:fs";
-import { DEMO_USAGE, demoMain } from "./demo-command.js";
+import { demoMain } from "./demo-command.js";
 
 const USAGE = `Usage: neurobus <command> [options]
 
@@ -12,11 +12,13 @@ Commands:
   demo [options]    run the simulated workflow demo; see: neurobus demo --help
   bench [options]   benchmark the bus, or your own handler inline against offloaded
                     (neurobus bench --handler FILE#EXPORT); see: neurobus bench --help
-  help              show this help
+  help              show this help (also -h, --help)
 
   -v, --version     print the version of @neurectomy/event-bus
 
-${DEMO_USAGE.slice(DEMO_USAGE.indexOf("Options:"))}`;
+Each command's options follow it (neurobus demo --seconds 5); its --help lists them.
+Exit status: 2 on a usage error; otherwise the command's own (see its --help).
+`;
 
 function version(): string {
   // dist/src/cli/ sits three levels below package.json, in a checkout and in an installed package.

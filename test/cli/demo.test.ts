@@ -138,6 +138,11 @@ describe("neurobus CLI (built)", () => {
     expect(stdout).toMatch(/neurobus <command>/);
     expect(stdout).toMatch(/\bdemo\b/);
     expect(stdout).toMatch(/\bbench\b/);
+    // The demo's options are the demo's: the top-level usage does not list them as its own.
+    expect(stdout).not.toMatch(/--seconds S/);
+    const demo = await exitOf([cli, "demo", "--help"]);
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/--seconds S/);
   });
 
   it("runs `demo --events 2000 --json` and prints a report that adds up", async () => {
