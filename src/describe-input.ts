@@ -10,7 +10,7 @@
 export function received(input: unknown): string {
   if (input === null) return "null";
   if (input === undefined) return "undefined";
-  if (Array.isArray(input)) return "an array";
+  if (isArray(input)) return "an array";
   switch (typeof input) {
     case "string":
       return `a string (${describe(input)})`;
@@ -41,16 +41,49 @@ export function describe(input: unknown): string {
     return JSON.stringify(input.length > 80 ? `${input.slice(0, 77)}...` : input);
   }
   if (input === null) return "null";
-  if (typeof input === "object") return Array.isArray(input) ? "an array" : "an object";
+  if (input === undefined) return "undefined";
+  if (typeof input === "object") return isArray(input) ? "an array" : "an object";
   return typeof input === "symbol" ? "a symbol" : `${typeof input} ${String(input)}`;
+}
+
+/** Array.isArray, false for a revoked Proxy (on which it throws). */
+function isArray(input: unknown): boolean {
+  try {
+    return Array.isArray(input);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Any caught value as text, never throwing: `String(value)`, or what the value is when it has no
+ * string form (an object without a prototype, a `toString` that throws, a revoked Proxy).
+ */
+export function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `${received(value)} that cannot be turned into text`;
+  }
 }
 
 /** The message of a caught error, or the thrown value as a string when it is not an Error. */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  try {
+    if (err instanceof Error) return textOf(err.message);
+  } catch {
+    // A `message` getter that throws, or a revoked Proxy (instanceof throws on it).
+    return textOf(err);
+  }
+  return textOf(err);
 }
 
-/** A caught value as an Error: itself when it is one, else an Error whose message is the value as a string. */
+/** A caught value as an Error: itself when it is one, else an Error whose message is the value as text. */
 export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  try {
+    if (err instanceof Error) return err;
+  } catch {
+    // A revoked Proxy: not an Error.
+  }
+  return new Error(textOf(err));
 }

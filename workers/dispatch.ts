@@ -28,7 +28,7 @@ import {
 } from "../src/offload/protocol.js";
 import { WorkerStatsWriter } from "../src/stats/worker-writer.js";
 import { within } from "../src/deadline.js";
-import { messageOf } from "../src/describe-input.js";
+import { messageOf, textOf } from "../src/describe-input.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
@@ -69,8 +69,17 @@ async function resolveHandler(module: string, exportName: string): Promise<Handl
 }
 
 function flatten(err: unknown): WorkerError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { name: "Error", message: String(err), stack: undefined };
+  try {
+    if (err instanceof Error)
+      return {
+        name: textOf(err.name),
+        message: textOf(err.message),
+        stack: err.stack === undefined ? undefined : textOf(err.stack),
+      };
+  } catch {
+    // A getter that throws, or a revoked Proxy: what can be said of it is said below.
+  }
+  return { name: "Error", message: textOf(err), stack: undefined };
 }
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {

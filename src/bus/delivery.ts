@@ -22,7 +22,7 @@ import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
 import type { ErrorReporter } from "./reporter.js";
 import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
-import { asError, messageOf } from "../describe-input.js";
+import { asError, messageOf, textOf } from "../describe-input.js";
 
 type LimitedTarget = Extract<DeliveryTarget, { kind: "limited" }>;
 
@@ -75,7 +75,7 @@ export class DeliveryRunner extends EmitBooks {
           pending,
           err instanceof BusError
             ? err
-            : new TransportError(`publish of ${event.eventId} failed: ${String(err)}`, { cause: err }),
+            : new TransportError(`publish of ${event.eventId} failed: ${textOf(err)}`, { cause: err }),
         ),
     );
   }

@@ -4,6 +4,7 @@
  */
 import type { BusError } from "../errors.js";
 import type { Logger } from "./options.js";
+import { textOf } from "../describe-input.js";
 
 /** Where a reporter remembers the codes it printed: a subscription, or the bridge as a delivery target. */
 export interface ErrorSource {
@@ -24,7 +25,7 @@ export class ErrorReporter {
       try {
         this.onError(error);
       } catch (thrown) {
-        printOnce(this.warned, "onError", `onError threw while reporting ${error.code}: ${String(thrown)}`);
+        printOnce(this.warned, "onError", `onError threw while reporting ${error.code}: ${textOf(thrown)}`);
       }
       return;
     }

@@ -16,7 +16,7 @@ import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, WorkerEntryMissingError, type BusError } from "../errors.js";
 import type { BatchResult, BatchTask, DispatchWorkerData } from "./protocol.js";
-import { asError } from "../describe-input.js";
+import { asError, textOf } from "../describe-input.js";
 
 const LIVENESS_TICK_MS = 50;
 /** How long batches may be outstanding with no live thread before the pool is replaced. */
@@ -116,7 +116,7 @@ export class WorkerPool {
     });
     // Piscina emits 'error' for a thread that fails with no task on it; unheard, it would throw.
     piscina.on("error", (err: unknown) =>
-      this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${String(err)}`, { cause: err })),
+      this.report(new WorkerCrashedError(`a worker thread failed outside any task: ${textOf(err)}`, { cause: err })),
     );
     return piscina;
   }

@@ -24,6 +24,7 @@ import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
 import { ORIGIN_HEADER } from "./wire-headers.js";
 import { RecentIds } from "./recent-ids.js";
+import { textOf } from "../describe-input.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
@@ -111,7 +112,7 @@ export class NatsLink implements BridgeLink {
       payload = encoder.encode(JSON.stringify(event));
     } catch (err) {
       return Promise.reject(
-        new TransportError(`event ${event.eventId} cannot be encoded as JSON: ${String(err)}`, { cause: err }),
+        new TransportError(`event ${event.eventId} cannot be encoded as JSON: ${textOf(err)}`, { cause: err }),
       );
     }
     if (payload.length > this.maxEventBytes) {
@@ -125,7 +126,7 @@ export class NatsLink implements BridgeLink {
       return this.publisher.publish(`${this.options.prefix}.${event.eventType}`, payload, event.eventId);
     } catch (err) {
       return Promise.reject(
-        new TransportError(`publish of event ${event.eventId} failed: ${String(err)}`, { cause: err }),
+        new TransportError(`publish of event ${event.eventId} failed: ${textOf(err)}`, { cause: err }),
       );
     }
   }
@@ -214,7 +215,7 @@ export class NatsLink implements BridgeLink {
           this.counters.invalid++;
           acker.ack();
           this.host.reportError(
-            new TransportError(`remote event ${event.eventId} dropped: ${String(err)}`, { cause: err }),
+            new TransportError(`remote event ${event.eventId} dropped: ${textOf(err)}`, { cause: err }),
           );
           return;
         }
@@ -222,7 +223,7 @@ export class NatsLink implements BridgeLink {
         this.recent.forget(event.eventId);
         acker.nak();
         this.host.reportError(
-          new TransportError(`remote event ${event.eventId} not dispatched: ${String(err)}`, { cause: err }),
+          new TransportError(`remote event ${event.eventId} not dispatched: ${textOf(err)}`, { cause: err }),
         );
       },
     );
@@ -326,7 +327,7 @@ export class NatsLink implements BridgeLink {
         );
       if (!this.nc.isClosed()) await bounded(this.nc.drain());
     } catch (err) {
-      this.host.reportError(new TransportError(`NATS bridge close: ${String(err)}`, { cause: err }));
+      this.host.reportError(new TransportError(`NATS bridge close: ${textOf(err)}`, { cause: err }));
     } finally {
       if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
       this.state = "closed";

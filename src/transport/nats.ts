@@ -13,6 +13,7 @@ import { PipelinedAcks } from "./pipelined-acks.js";
 import { Publisher } from "./publisher.js";
 import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
+import { textOf } from "../describe-input.js";
 
 export type { NatsTransportOptions } from "./nats-options.js";
 export type { BridgeState } from "../stats/report.js";
@@ -85,7 +86,7 @@ export class NatsTransport implements BusTransport {
         noEcho: o.stream === null,
       });
     } catch (err) {
-      throw new TransportError(`cannot connect to NATS at ${String(o.servers)}: ${String(err)}`, { cause: err });
+      throw new TransportError(`cannot connect to NATS at ${String(o.servers)}: ${textOf(err)}`, { cause: err });
     }
     try {
       return await this.start(host, nc);
@@ -93,7 +94,7 @@ export class NatsTransport implements BusTransport {
       await nc.close().catch(() => undefined);
       throw err instanceof TransportError
         ? err
-        : new TransportError(`NATS bridge setup failed: ${String(err)}`, { cause: err });
+        : new TransportError(`NATS bridge setup failed: ${textOf(err)}`, { cause: err });
     }
   }
 

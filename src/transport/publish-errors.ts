@@ -9,6 +9,7 @@
  */
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors as natsErrors } from "@nats-io/transport-node";
+import { textOf } from "../describe-input.js";
 
 /** Why a try failed, as far as the publisher can tell. */
 export type TryFailure =
@@ -82,8 +83,8 @@ export function describeFailure(failure: TryFailure, err: unknown, stream: strin
     case "permanent":
       return err instanceof JetStreamApiError
         ? `stream ${stream} refused it: ${err.message} (JetStream error ${err.code})`
-        : String(err);
+        : textOf(err);
     case "other":
-      return String(err);
+      return textOf(err);
   }
 }

@@ -26,6 +26,7 @@ import { TransportError } from "../errors.js";
 import type { JetStreamPublish } from "./pipelined-acks.js";
 import { classify, describeFailure, mayHaveLanded, type TryFailure } from "./publish-errors.js";
 import { PublishHeaders, publishHead } from "./wire-headers.js";
+import { textOf } from "../describe-input.js";
 
 /** Pause before the next try: 50 ms doubling to 1 s, with ±25% jitter so that events do not retry in lockstep. */
 const retryDelayMs = (tries: number): number => Math.min(1000, 50 * 2 ** (tries - 1)) * (0.75 + Math.random() * 0.5);
@@ -201,7 +202,7 @@ export class Publisher {
         this.noteFailure(item, classify(err), err);
         this.settle(
           item,
-          new TransportError(`publish of event ${item.eventId} to ${item.subject} failed: ${String(err)}`, {
+          new TransportError(`publish of event ${item.eventId} to ${item.subject} failed: ${textOf(err)}`, {
             cause: err,
           }),
         );

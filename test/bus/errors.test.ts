@@ -69,6 +69,65 @@ describe("isolation", () => {
     for (const err of result.errors) expect(err.code).toBe("EBUS_HANDLER_FAILED");
   });
 
+  it("values that cannot be turned into text (no prototype, a throwing toString or message, a revoked Proxy) fail alone", async () => {
+    const errors: BusError[] = [];
+    const bus = newBus({ onError: (e) => errors.push(e) });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const unprintable = [
+      Object.create(null) as object,
+      {
+        toString() {
+          throw new Error("no text");
+        },
+      },
+      Object.defineProperty(new Error("x"), "message", {
+        get() {
+          throw new Error("no message");
+        },
+      }),
+      proxy,
+    ];
+    let last = 0;
+    for (const value of unprintable) {
+      bus.subscribe("a", () => {
+        throw value;
+      });
+      bus.subscribe("a", async () => {
+        throw value;
+      });
+      bus.subscribe("a", () => {}, {
+        filter: () => {
+          throw value;
+        },
+      });
+    }
+    bus.subscribe("a", () => void last++);
+    const result = await bus.emit(new Event("a", "s"));
+    expect(result.failed).toBe(unprintable.length * 3);
+    expect(result.delivered).toBe(1);
+    expect(last).toBe(1);
+    for (const err of result.errors) {
+      expect(err.code).toBe("EBUS_HANDLER_FAILED");
+      expect(err.message).toMatch(/that cannot be turned into text|Error/);
+    }
+    expect(errors).toHaveLength(unprintable.length * 3);
+    expect(bus.getStats().inFlight).toBe(0);
+
+    // An onError that throws such a value does not reach the emitter either.
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const strict = newBus({
+      onError: () => {
+        throw Object.create(null);
+      },
+    });
+    strict.subscribe("b", () => {
+      throw new Error("plain");
+    });
+    await expect(strict.emit(new Event("b", "s"))).resolves.toMatchObject({ failed: 1 });
+    expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/onError threw .*cannot be turned into text/);
+  });
+
   it("a failed filter names its subscription and pattern", async () => {
     const bus = newBus({ onError: () => {} });
     const cause = new Error("filter broke");

@@ -100,6 +100,15 @@ describe("offload: running handlers in the worker pool", () => {
     expect(errors).toEqual([failure]);
   });
 
+  it("a worker handler that throws a value with no string form fails its own event only, as a handler failure", async () => {
+    const { bus } = watched();
+    bus.subscribe("job.*", offload(HANDLERS, "act"));
+    const results = await bus.emitMany(jobs(["ok", "throw-unprintable", "ok"]));
+    expect(codes(results)).toEqual([null, "EBUS_HANDLER_FAILED", null]);
+    expect(results[1]!.errors[0]!.message).toMatch(/an object that cannot be turned into text/);
+    expect(bus.getStats().workers).toMatchObject({ threads: expect.any(Number), completed: 2, failed: 1 });
+  });
+
   it("fails an uncloneable event with EBUS_NOT_CLONEABLE and delivers the rest of its batch", async () => {
     const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"));
