@@ -7,6 +7,15 @@
  */
 
 /**
+ * The longest a Node.js timer waits: 2^31 - 1 ms (about 24.8 days). A longer delay is not refused
+ * by Node: it fires after 1 ms, with a warning. Every option that ends up in a timer is checked
+ * against it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** The rule MAX_TIMER_MS sets, for option errors. */
+export const MAX_TIMER_RULE = `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer waits)`;
+
+/**
  * Waits for `work` (nothing to wait for when undefined), but no longer than `ms`: true when it settled in
  * time. Never rejects.
  */

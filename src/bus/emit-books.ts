@@ -6,7 +6,6 @@
  * and with a timeout fails what is left with EBUS_CLOSED.
  */
 import { BusClosedError, type BusError } from "../errors.js";
-import { within } from "../deadline.js";
 import type { MainStatsWriter } from "../stats/main-writer.js";
 import { PendingDelivery, type EmitResult, type EmitState } from "./emit-state.js";
 import type { ErrorReporter, ErrorSource } from "./reporter.js";
@@ -30,6 +29,8 @@ export class EmitBooks {
   /** The bridge as a delivery target: the codes printed to stderr for its failures. */
   private readonly bridge: ErrorSource = { warned: null };
   private drained: (() => void) | null = null;
+  /** The timers of close({ timeoutMs }) calls, cleared once everything has drained. */
+  private cuts: NodeJS.Timeout[] = [];
 
   constructor(
     protected readonly stats: MainStatsWriter | null,
@@ -48,9 +49,17 @@ export class EmitBooks {
     const drained = new Promise<void>((resolve) => {
       this.drained = resolve;
     });
-    if (timeoutMs === undefined) return drained;
-    await within(drained, timeoutMs);
-    this.abandonActive();
+    if (timeoutMs !== undefined) this.cutAfter(timeoutMs);
+    return drained;
+  }
+
+  /**
+   * What still runs `ms` from now fails with EBUS_CLOSED (and its emit resolves): close's timeout,
+   * also one given to a later close() while an earlier one drains. The earliest deadline wins.
+   */
+  cutAfter(ms: number): void {
+    if (this.active.size === 0) return;
+    this.cuts.push(setTimeout(() => this.abandonActive(), ms));
   }
 
   /** A delivery of `state` that goes on after dispatch; `sub` null: the bridge. */
@@ -94,7 +103,11 @@ export class EmitBooks {
     this.countOutcomes(state);
     this.active.delete(state);
     resolve(state.result());
-    if (this.drained !== null && this.active.size === 0) this.drained();
+    if (this.active.size === 0) {
+      for (const timer of this.cuts) clearTimeout(timer);
+      this.cuts = [];
+      this.drained?.();
+    }
   }
 
   private countOutcomes(state: EmitState): void {

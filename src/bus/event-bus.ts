@@ -190,7 +190,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /**
    * Lets every emit called before it settle, then stops the worker pool. With `timeoutMs`,
-   * deliveries still running after it fail with EBUS_CLOSED. Idempotent.
+   * deliveries still running after it fail with EBUS_CLOSED. Idempotent: a later call returns the
+   * same promise, and its `timeoutMs`, if any, applies too (the earliest deadline wins), so a
+   * second close({ timeoutMs }) can cut short a first close() that waits for slow handlers.
    *
    * @throws (rejects) InvalidOptionsError for anything but `{ timeoutMs?: number >= 0 }`.
    */
@@ -201,9 +203,13 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.closing !== null) {
+      if (timeoutMs !== undefined) this.path.runner.cutAfter(timeoutMs);
+      return this.closing;
+    }
     this.closed = true;
     this.closeHooks.run();
-    this.closing ??= this.shutdown(timeoutMs);
+    this.closing = this.shutdown(timeoutMs);
     return this.closing;
   }
 

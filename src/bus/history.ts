@@ -1,28 +1,26 @@
 /**
- * A fixed-capacity ring buffer of the most recent events: O(1) per push, oldest overwritten.
+ * A fixed-capacity ring buffer of the most recent events: O(1) per push, oldest overwritten. The
+ * slots grow by push up to the capacity (a large `maxHistory` costs nothing until it fills), and
+ * clear() drops them at once.
  *
- *   capacity 4, after pushing a b c d e:   slots [e b c d], head = 1 (the oldest), size = 4
+ *   capacity 4, after pushing a b c d e:   slots [e b c d], head = 1 (the oldest)
  */
 export class History<T> {
-  private readonly slots: (T | undefined)[];
+  private slots: T[] = [];
+  /** Where the oldest item is once the slots are full (0 until then). */
   private head = 0;
-  private count = 0;
 
-  constructor(readonly capacity: number) {
-    this.slots = new Array<T | undefined>(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   get size(): number {
-    return this.count;
+    return this.slots.length;
   }
 
   push(item: T): void {
     const capacity = this.capacity;
-    if (capacity === 0) return;
-    if (this.count < capacity) {
-      this.slots[(this.head + this.count) % capacity] = item;
-      this.count++;
-    } else {
+    if (this.slots.length < capacity) {
+      this.slots.push(item);
+    } else if (capacity > 0) {
       this.slots[this.head] = item;
       this.head = this.head + 1 === capacity ? 0 : this.head + 1;
     }
@@ -31,16 +29,16 @@ export class History<T> {
   /** Items oldest first, keeping those `keep` accepts. */
   toArray(keep?: (item: T) => boolean): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.count; i++) {
-      const item = this.slots[(this.head + i) % this.capacity] as T;
+    const n = this.slots.length;
+    for (let i = 0; i < n; i++) {
+      const item = this.slots[(this.head + i) % n]!;
       if (keep === undefined || keep(item)) out.push(item);
     }
     return out;
   }
 
   clear(): void {
-    this.slots.fill(undefined);
+    this.slots = [];
     this.head = 0;
-    this.count = 0;
   }
 }

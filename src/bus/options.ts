@@ -6,6 +6,7 @@ import { nanoid } from "nanoid";
 import { z } from "zod";
 import type { DispatcherOptions } from "../offload/dispatcher.js";
 import { InvalidOptionsError, type BusError } from "../errors.js";
+import { MAX_TIMER_MS, MAX_TIMER_RULE } from "../deadline.js";
 
 /**
  * Any pino-compatible logger: `(obj, msg)` or `(msg)` methods. Only `error` is required.
@@ -92,7 +93,7 @@ export interface WorkerResourceLimits {
  * ```
  */
 export interface BusOptions {
-  /** Events kept in history (a ring buffer). Default 1000; 0 keeps none. */
+  /** Events kept in history (a ring buffer). Default 1000; 0 keeps none; at most 100,000,000. */
   maxHistory?: number;
   /** Receives every handler, filter, worker and transport error. */
   onError?: (error: BusError) => void;
@@ -115,6 +116,9 @@ export interface BusOptions {
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 const positiveInt = z.number().int().positive();
 
+/** The largest `maxHistory`: history is kept in memory, an event at a time. */
+export const MAX_HISTORY = 100_000_000;
+
 /** `workers.batchSize` when not given: events per Piscina task at most. */
 export const DEFAULT_BATCH_SIZE = 512;
 
@@ -124,7 +128,12 @@ const loggerSchema = z.custom<Logger>(
 );
 
 const busOptionsSchema = z.strictObject({
-  maxHistory: z.number().int().min(0).optional(),
+  maxHistory: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_HISTORY, `at most ${MAX_HISTORY.toLocaleString("en-US")} (history is kept in memory)`)
+    .optional(),
   onError: fn<(error: BusError) => void>("onError").optional(),
   logger: loggerSchema.optional(),
   stats: z
@@ -140,7 +149,7 @@ const busOptionsSchema = z.strictObject({
     .strictObject({
       minThreads: z.number().int().min(0).optional(),
       maxThreads: positiveInt.max(1024).optional(),
-      idleTimeout: z.number().int().min(0).optional(),
+      idleTimeout: z.number().int().min(0).max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
       maxQueue: positiveInt.optional(),
       batchSize: positiveInt.max(65536).optional(),
       batchDelayMs: z.number().min(0).max(60_000).optional(),
@@ -182,7 +191,7 @@ export interface ResolvedOptions {
 
 /** Validates and fills in defaults. @throws InvalidOptionsError with the zod issues as `cause`. */
 export function resolveOptions(input: unknown): ResolvedOptions {
-  const parsed = busOptionsSchema.safeParse(input ?? {});
+  const parsed = busOptionsSchema.safeParse(input === undefined ? {} : input);
   if (!parsed.success) throw InvalidOptionsError.fromIssues("EventBus options", parsed.error.issues);
   const o = parsed.data;
   const stats = o.stats === false ? null : o.stats === true || o.stats === undefined ? {} : o.stats;
@@ -230,11 +239,13 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
-const closeOptionsSchema = z.strictObject({ timeoutMs: z.number().min(0).optional() });
+const closeOptionsSchema = z.strictObject({
+  timeoutMs: z.number().min(0).max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
+});
 
 /** Validates close()'s options, as strictly as the bus's own. @throws InvalidOptionsError */
 export function parseCloseOptions(input: unknown): CloseOptions {
-  const parsed = closeOptionsSchema.safeParse(input ?? {});
+  const parsed = closeOptionsSchema.safeParse(input === undefined ? {} : input);
   if (!parsed.success)
     throw InvalidOptionsError.fromIssues(
       "close options",

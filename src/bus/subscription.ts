@@ -148,8 +148,7 @@ export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSu
     throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
   }
   const quick = plainOptions(options);
-  const parsed =
-    quick === null ? subscribeOptionsSchema.safeParse(options ?? {}) : { success: true as const, data: quick };
+  const parsed = quick === null ? subscribeOptionsSchema.safeParse(options) : { success: true as const, data: quick };
   if (!parsed.success) throw InvalidOptionsError.fromIssues("subscribe options", parsed.error.issues);
   const { concurrency, filter, once, signal } = parsed.data;
   let target: DeliveryTarget;

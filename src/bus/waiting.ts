@@ -7,6 +7,7 @@ import { BusClosedError, InvalidOptionsError, WaitTimeoutError } from "../errors
 import type { Event } from "../event.js";
 import { z } from "zod";
 import { filterOption, signalOption, type Filter, type Handler, type SubscribeOptions } from "./subscription.js";
+import { MAX_TIMER_MS, MAX_TIMER_RULE } from "../deadline.js";
 
 /** What waitFor and stream need of the bus. */
 export interface WaitHost {
@@ -73,7 +74,7 @@ export class CloseHooks {
 
 const waitForOptionsSchema = z.strictObject({
   filter: filterOption,
-  timeoutMs: z.number().nonnegative().optional(),
+  timeoutMs: z.number().nonnegative().max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
   signal: signalOption,
 });
 

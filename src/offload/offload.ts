@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { InvalidHandlerError, formatIssues } from "../errors.js";
 import type { Event } from "../event.js";
+import { MAX_TIMER_MS, MAX_TIMER_RULE } from "../deadline.js";
 
 /**
  * The second argument of an offloaded handler.
@@ -96,7 +97,7 @@ function toFileUrl(module: unknown): string {
 }
 
 const offloadOptionsSchema = z.strictObject({
-  timeoutMs: z.number().positive().optional(),
+  timeoutMs: z.number().positive().max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
   ordered: z.boolean().optional(),
 });
 

@@ -74,7 +74,7 @@ const metricsOptionsSchema = z.strictObject({
 
 /** Validates metrics()'s options. @throws InvalidOptionsError */
 function parseMetricsOptions(input: unknown): { prefix: string; buckets: readonly number[] } {
-  const parsed = metricsOptionsSchema.safeParse(input ?? {});
+  const parsed = metricsOptionsSchema.safeParse(input === undefined ? {} : input);
   if (!parsed.success)
     throw InvalidOptionsError.fromIssues(
       "metrics options",

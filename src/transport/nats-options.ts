@@ -5,6 +5,7 @@ import type { NodeConnectionOptions } from "@nats-io/transport-node";
 import { z } from "zod";
 import { InvalidOptionsError } from "../errors.js";
 import { eventTypeRule, parsePattern } from "../pattern/grammar.js";
+import { MAX_TIMER_MS, MAX_TIMER_RULE } from "../deadline.js";
 
 export interface NatsTransportOptions {
   /** NATS server URL(s), e.g. `"127.0.0.1:4222"` or `["nats://a:4222", "nats://b:4222"]`. */
@@ -108,8 +109,8 @@ const schema = z.strictObject({
   maxEventBytes: positiveInt.optional(),
   dedupeWindow: z.number().int().min(0).optional(),
   duplicateWindowMs: positiveInt.optional(),
-  publishTimeoutMs: positiveInt.optional(),
-  publishRetryMs: z.number().int().min(0).optional(),
+  publishTimeoutMs: positiveInt.max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
+  publishRetryMs: z.number().int().min(0).max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
   replicas: z.number().int().min(1).max(5).optional(),
   maxInFlight: positiveInt.optional(),
   connection: z.record(z.string(), z.unknown()).optional(),

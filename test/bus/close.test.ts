@@ -66,6 +66,25 @@ describe("close", () => {
     expect((await pending).errors.map((e) => e.code)).toEqual(["EBUS_CLOSED"]);
   });
 
+  it("a second close({ timeoutMs }) cuts short a first close() that waits for a slow handler", async () => {
+    const bus = new EventBus({ onError: noop });
+    bus.subscribe("slow", () => new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref()));
+    const pending = bus.emit(new Event("slow", "s"));
+    const graceful = bus.close();
+    const forced = bus.close({ timeoutMs: 10 });
+    expect(forced).toBe(graceful);
+    await forced;
+    expect((await pending).errors.map((e) => e.code)).toEqual(["EBUS_CLOSED"]);
+    // A later, longer timeout does not undo an earlier, shorter one.
+    const other = new EventBus({ onError: noop });
+    other.subscribe("slow", () => new Promise<void>(() => {}));
+    const waiting = other.emit(new Event("slow", "s"));
+    const first = other.close({ timeoutMs: 10 });
+    void other.close({ timeoutMs: 60_000 });
+    await first;
+    expect((await waiting).failed).toBe(1);
+  });
+
   it("is idempotent, and subscribe after close is refused", async () => {
     const bus = new EventBus();
     const first = bus.close();

@@ -119,6 +119,19 @@ describe("getHistory", () => {
     expect(bus.getHistory()).toEqual(events.slice(-2));
   });
 
+  it("a large maxHistory costs only what it holds: clearHistory of one event in room for 100 million allocates nothing", async () => {
+    const bus = newBus({ maxHistory: 100_000_000 });
+    const [event] = await emitAll(bus, [["a", "s"]]);
+    expect(bus.getHistory()).toEqual([event]);
+    const heapBefore = process.memoryUsage().heapUsed;
+    bus.clearHistory();
+    // It filled every slot of the capacity (2 GB of heap at 50 million); now it drops what is there.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
+    expect(bus.getHistory()).toEqual([]);
+    await emitAll(bus, [["b", "s"]]);
+    expect(bus.getHistory().map((e) => e.eventType)).toEqual(["b"]);
+  });
+
   it("records events whose handlers are still running, and events that failed", async () => {
     const bus = newBus({ onError: () => {} });
     bus.subscribe("a", () => {

@@ -55,6 +55,49 @@ describe("options are strict everywhere", () => {
     await newBus().close({ timeoutMs: 10 });
     await newBus().close();
   });
+
+  it("null is not an options object, anywhere (it was taken for no options in some places only)", async () => {
+    expectCode(() => newBus(null as never), "EBUS_INVALID_OPTIONS");
+    const bus = newBus();
+    expectCode(() => bus.subscribe("a", () => undefined, null as never), "EBUS_INVALID_OPTIONS");
+    expectCode(() => bus.metrics(null as never), "EBUS_INVALID_OPTIONS");
+    expectCode(() => bus.getHistory(null as never), "EBUS_INVALID_OPTIONS");
+    await expectRejectCode(bus.waitFor("a", null as never), "EBUS_INVALID_OPTIONS");
+    await expectRejectCode(bus.close(null as never), "EBUS_INVALID_OPTIONS");
+    expect(bus.isClosed).toBe(false);
+    expect(bus.getSubscriptionCount()).toBe(0);
+  });
+
+  it("a timeout longer than a timer can wait is refused (Node would fire it after 1 ms)", async () => {
+    const tooLong = 2 ** 31;
+    const bus = newBus();
+    const rule = /at most 2147483647 ms/;
+    expect((await expectRejectCode(bus.waitFor("a", { timeoutMs: tooLong }), "EBUS_INVALID_OPTIONS")).message).toMatch(
+      rule,
+    );
+    expect((await expectRejectCode(bus.close({ timeoutMs: tooLong }), "EBUS_INVALID_OPTIONS")).message).toMatch(rule);
+    expect(bus.isClosed).toBe(false);
+    expect(expectCode(() => offload(HANDLERS, "act", { timeoutMs: tooLong }), "EBUS_INVALID_HANDLER").message).toMatch(
+      rule,
+    );
+    expect(expectCode(() => newBus({ workers: { idleTimeout: tooLong } }), "EBUS_INVALID_OPTIONS").message).toMatch(
+      rule,
+    );
+    // The longest a timer waits is still accepted.
+    const waiting = bus.waitFor("a", { timeoutMs: tooLong - 1 });
+    await bus.emit(new Event("a", "s"));
+    await expect(waiting).resolves.toBeInstanceOf(Event);
+  });
+
+  it("maxHistory beyond what memory could hold is refused with the limit", () => {
+    for (const maxHistory of [2 ** 32, Number.MAX_SAFE_INTEGER, Infinity]) {
+      const err = expectCode(() => newBus({ maxHistory }), "EBUS_INVALID_OPTIONS");
+      expect(err.message).toMatch(/maxHistory/);
+    }
+    expect(expectCode(() => newBus({ maxHistory: 2 ** 32 }), "EBUS_INVALID_OPTIONS").message).toMatch(
+      /at most 100,000,000/,
+    );
+  });
 });
 
 describe("offload of a TypeScript module", () => {
