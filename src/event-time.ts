@@ -10,10 +10,12 @@
  *
  * JavaScript's Date keeps milliseconds: longer fractions are cut (not rounded). The calendar is
  * checked (no 30 February, no hour 24, no second 60), and an offset is under 24 hours, as Python's.
+ * Years outside 0000-9999 are written as toISOString() writes them, with a sign and six digits
+ * (`+010000-01-01T00:00:00.000Z`, `-000001-...`), within the range of a Date.
  */
 
 const FORM =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?)?$/;
+  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?)?$/;
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -29,6 +31,7 @@ export const TIMESTAMP_RULE =
 export function parseEventTime(text: string): number | null {
   const m = FORM.exec(text);
   if (m === null) return null;
+  if (m[1] === "-000000") return null; // year zero has no minus sign (ECMA-262)
   const [year, month, day, hour] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
   const minute = Number(m[5] ?? 0);
   const second = Number(m[6] ?? 0);
@@ -40,7 +43,18 @@ export function parseEventTime(text: string): number | null {
     if (oh > 23 || om > 59 || os > 59) return null;
     offsetMs = (m[9] === "-" ? -1 : 1) * ((oh * 3600 + om * 60 + os) * 1000 + millis(m[13]));
   }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis(m[7]));
-  // Date.UTC reads years 0-99 as 1900-1999: move those back.
-  return (year < 100 ? new Date(utc).setUTCFullYear(year) : utc) - offsetMs;
+  let utc: number;
+  if (year >= 100 && year <= 9999) utc = Date.UTC(year, month - 1, day, hour, minute, second, millis(m[7]));
+  else {
+    // Date.UTC reads years 0-99 as 1900-1999 (and 29 February of year 0 would become 1 March of
+    // 1900): set the year itself.
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    utc = date.setUTCHours(hour, minute, second, millis(m[7]));
+  }
+  const ms = utc - offsetMs;
+  return Math.abs(ms) <= MAX_DATE_MS ? ms : null;
 }
+
+/** The largest distance from the epoch a Date can hold, in ms (ECMA-262: 100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;

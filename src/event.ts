@@ -95,9 +95,19 @@ export const eventDictSchema = z.object({
 
 const kEvent = Symbol.for("@neurectomy/event-bus.Event@1");
 
-/** Whether `value` is an Event made by any copy of this package (see the brand above). */
+/**
+ * Whether `value` is an Event made by any copy of this package (see the brand above). The brand
+ * is on the prototype, so an object made with `Object.create(Event.prototype)` has it too: its
+ * own fields tell it apart. Never throws (a revoked Proxy is not an Event).
+ */
 export function isEvent(value: unknown): value is Event {
-  return typeof value === "object" && value !== null && (value as { [kEvent]?: unknown })[kEvent] === true;
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const e = value as { [kEvent]?: unknown; eventType?: unknown; eventId?: unknown };
+    return e[kEvent] === true && typeof e.eventType === "string" && typeof e.eventId === "string";
+  } catch {
+    return false;
+  }
 }
 
 /** The snake_case wire key of each Event property, for the hint when a dict uses the latter. */

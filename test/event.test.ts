@@ -216,6 +216,24 @@ describe("fromDict timestamps", () => {
     expect(new Date(at("0099-03-01T00:00:00Z")).getUTCFullYear()).toBe(99);
   });
 
+  it("keeps 29 February of year 0 (a leap year), which a 19xx detour turned into 1 March", () => {
+    expect(new Date(at("0000-02-29T12:00:00.000Z")).toISOString()).toBe("0000-02-29T12:00:00.000Z");
+  });
+
+  it("round-trips every Date an Event accepts, years outside 0000-9999 included (toISOString's +/-YYYYYY)", () => {
+    for (const date of [
+      new Date(8.64e15),
+      new Date(-8.64e15),
+      new Date(Date.UTC(10000, 0, 1)),
+      new Date(Date.UTC(-1, 11, 31, 23, 59, 59, 999)),
+      new Date("0000-02-29T00:00:00.000Z"),
+    ]) {
+      const event = new Event("a.b", "s", {}, date);
+      expect(Event.fromDict(JSON.parse(JSON.stringify(event)) as unknown).timestamp.getTime()).toBe(date.getTime());
+    }
+    expect(new Date(at("+002026-11-27T11:13:29.123Z")).toISOString()).toBe("2026-11-27T11:13:29.123Z");
+  });
+
   it.each([
     "2026-11-27",
     "11:13:29",
@@ -230,6 +248,9 @@ describe("fromDict timestamps", () => {
     "2026-11-27  11:13:29",
     "2026-11-27T11:13:29.Z",
     "2026-11-27t11:13:29",
+    "-000000-01-01T00:00:00Z",
+    "+275760-09-13T00:00:00.001Z",
+    "10000-01-01T00:00:00Z",
   ])("rejects %j naming the timestamp field", (timestamp) => {
     const err = expectCode(
       () => Event.fromDict({ ...validDict(), timestamp }),

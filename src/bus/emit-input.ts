@@ -15,17 +15,15 @@ export function notAnEvent(field: string, value: unknown): InvalidEventError {
 
 /** The events of an `emitMany` call, or the error that refuses all of them. */
 export function checkEvents(events: unknown, schemas: SchemaRegistry | null): Event[] | InvalidEventError {
-  if (
-    events === null ||
-    typeof events !== "object" ||
-    typeof (events as Iterable<Event>)[Symbol.iterator] !== "function"
-  ) {
+  if (events === null || typeof events !== "object")
     return new InvalidEventError("events", "must be an iterable of Event");
-  }
   let list: unknown[];
   try {
+    if (typeof (events as Iterable<Event>)[Symbol.iterator] !== "function")
+      return new InvalidEventError("events", "must be an iterable of Event");
     list = Array.from(events as Iterable<unknown>);
   } catch (err) {
+    // A throwing iterator or getter, or a revoked Proxy.
     return new InvalidEventError("events", "iterating the events threw", err);
   }
   const bad = list.findIndex((e) => !isEvent(e));

@@ -22,7 +22,7 @@ export interface EmitResult {
   matched: number;
   /** Handlers that returned (or resolved) normally. */
   delivered: number;
-  /** Deliveries a filter turned away. */
+  /** Deliveries a filter turned away, and `once` subscriptions an earlier event had already claimed. */
   filtered: number;
   /** Handlers or filters that threw, rejected, timed out or crashed. */
   failed: number;

@@ -5,7 +5,8 @@
  * handlers and publishes to the bridge, and keeps the emit's books (emit-books.ts).
  */
 import { isEvent, type Event } from "../event.js";
-import { AlreadyBridgedError, BusClosedError, InvalidEventError } from "../errors.js";
+import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
+import { received } from "../describe-input.js";
 import { attachTransport, bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
 import { MainStatsWriter } from "../stats/main-writer.js";
 import type { EmitResult } from "./emit-state.js";
@@ -262,6 +263,10 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
 
   /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
+    if (typeof schemas !== "object" || schemas === null || Array.isArray(schemas))
+      throw new InvalidOptionsError(
+        `defineAll takes an object of event type to zod schema, such as seedSchemas; got ${received(schemas)}`,
+      );
     for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.path.define(type, schema);
     return this;
   }

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { InvalidEventError, InvalidOptionsError } from "../errors.js";
 import type { Event } from "../event.js";
 import { assertEventType } from "../pattern/grammar.js";
+import { messageOf } from "../describe-input.js";
 
 /**
  * A zod schema of an event's `data`. It must be synchronous (no async refinements): `emit`
@@ -63,8 +64,12 @@ export class SchemaRegistry {
     try {
       result = schema.safeParse(event.data);
     } catch (err) {
-      // An async refinement throws here: it cannot be checked before dispatch.
-      return new InvalidEventError("data", `the schema of "${event.eventType}" could not run synchronously`, err);
+      // An async refinement throws here (zod's $ZodAsyncError, of whichever copy of zod made the
+      // schema): it cannot be checked before dispatch. Anything else is the schema's own failure.
+      const rule = isZodAsyncError(err)
+        ? `the schema of "${event.eventType}" could not run synchronously (an async refinement or transform): use synchronous checks`
+        : `the schema of "${event.eventType}" threw: ${messageOf(err)}`;
+      return new InvalidEventError("data", rule, err);
     }
     if (result.success) return null;
     const first = result.error.issues[0];
@@ -74,5 +79,13 @@ export class SchemaRegistry {
       `${first?.message ?? "invalid"} (schema of "${event.eventType}")`,
       result.error.issues,
     );
+  }
+}
+
+function isZodAsyncError(err: unknown): boolean {
+  try {
+    return (err as { constructor?: { name?: unknown } } | null)?.constructor?.name === "$ZodAsyncError";
+  } catch {
+    return false;
   }
 }

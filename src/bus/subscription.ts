@@ -38,7 +38,7 @@ export type Filter<E extends Event<string, object> = Event> = (event: E) => bool
  * ```
  */
 export interface SubscribeOptions<E extends Event<string, object> = Event> {
-  /** Runs before the handler (on the main thread, also for offloaded handlers); false skips it. */
+  /** Runs before the handler (on the main thread, also for offloaded handlers); a falsy result skips it. */
   filter?: Filter<E>;
   /** Aborting it unsubscribes. An already aborted signal subscribes nothing. */
   signal?: AbortSignal;
@@ -141,12 +141,27 @@ function plainOptions(options: unknown): Options | null {
   return o as Options;
 }
 
+const GeneratorFunction: unknown = Object.getPrototypeOf(function* () {});
+const AsyncGeneratorFunction: unknown = Object.getPrototypeOf(async function* () {});
+
+/** Why a function cannot serve as a handler (its body would never run), or null. */
+function unfitHandler(fn: (...args: never[]) => unknown): string | null {
+  const proto: unknown = Object.getPrototypeOf(fn);
+  if (proto === GeneratorFunction || proto === AsyncGeneratorFunction)
+    return "a generator function's body does not run when it is called (it returns an iterator): use a plain or async function";
+  if (/^class\b/.test(Function.prototype.toString.call(fn)))
+    return "a class cannot be called without `new`: pass a function, such as (event) => new MyHandler().handle(event)";
+  return null;
+}
+
 /** Validates the handler and options of `subscribe`. */
 export function parseSubscribeArgs(handler: unknown, options: unknown): ParsedSubscribe {
   const offloaded = typeof handler !== "function" && isOffloadHandler(handler);
   if (typeof handler !== "function" && !offloaded) {
     throw new InvalidHandlerError(`handler must be a function or an offload() descriptor; got ${received(handler)}`);
   }
+  const unfit = typeof handler === "function" ? unfitHandler(handler as (...args: never[]) => unknown) : null;
+  if (unfit !== null) throw new InvalidHandlerError(`handler: ${unfit}`);
   const quick = plainOptions(options);
   const parsed = quick === null ? subscribeOptionsSchema.safeParse(options) : { success: true as const, data: quick };
   if (!parsed.success) throw InvalidOptionsError.fromIssues("subscribe options", parsed.error.issues);

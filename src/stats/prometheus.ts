@@ -101,9 +101,20 @@ function cumulativeCounts(fine: readonly number[], bounds: readonly number[]): n
   return perBound.map((c) => (sum += c));
 }
 
-/** Label values escape backslash, double quote and newline (the format's only escapes). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Label values escape backslash, double quote and newline (the format's only escapes). A lone
+ * surrogate (an event type may hold one) has no UTF-8 form: written as is, every one of them
+ * becomes U+FFFD on the wire and distinct types would share one series, which Prometheus refuses.
+ * It is written as the text `\uD800` (its backslash escaped, as the format wants).
+ */
 function label(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  return value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(LONE_SURROGATE, (unit) => `\\\\u${unit.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Numbers as the format writes them: integers plainly, floats in shortest round-trip form. */

@@ -183,6 +183,31 @@ describe("messages that name the rule, what was received, and the fix", () => {
     const err = expectCode(() => newBus().subscribe("a.b", "handler" as never), "EBUS_INVALID_HANDLER");
     expect(err.message).toBe(`handler must be a function or an offload() descriptor; got a string ("handler")`);
   });
+
+  it("a class or a generator function as handler is refused: its body would never run", () => {
+    const bus = newBus();
+    class Handler {
+      handle(): void {}
+    }
+    const classErr = expectCode(() => bus.subscribe("a.b", Handler as never), "EBUS_INVALID_HANDLER");
+    expect(classErr.message).toMatch(/a class cannot be called without `new`/);
+    for (const generator of [
+      function* () {
+        yield 1;
+      },
+      async function* () {
+        yield 1;
+      },
+    ]) {
+      const err = expectCode(() => bus.subscribe("a.b", generator as never), "EBUS_INVALID_HANDLER");
+      expect(err.message).toMatch(/generator function's body does not run/);
+    }
+    expect(bus.getSubscriptionCount()).toBe(0);
+    // Plain, async and arrow functions, and methods named like "class...", are handlers.
+    const methods = { classify(): void {} };
+    for (const fn of [function () {}, async () => {}, () => {}, methods.classify]) bus.subscribe("a.b", fn);
+    expect(bus.getSubscriptionCount()).toBe(4);
+  });
 });
 
 describe("a second bridge", () => {

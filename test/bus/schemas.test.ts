@@ -90,8 +90,22 @@ describe("define(): payload schemas checked at emit", () => {
       "a.b",
       z.object({ n: z.number() }).refine(async () => true),
     );
-    await expectRejectCode(bus.emit(new Event("a.b", "s", { n: 1 })), "EBUS_INVALID_EVENT");
+    const err = await expectRejectCode(bus.emit(new Event("a.b", "s", { n: 1 })), "EBUS_INVALID_EVENT");
+    expect(err.message).toMatch(/could not run synchronously \(an async refinement or transform\)/);
     await bus.close();
+  });
+
+  it("a schema whose own code throws is named as such, not as an async one", async () => {
+    const bus = newBus();
+    bus.define(
+      "a.b",
+      z.object({ x: z.string() }).superRefine(() => {
+        throw new Error("bug in my refinement");
+      }),
+    );
+    const err = await expectRejectCode(bus.emit(new Event("a.b", "s", { x: "1" })), "EBUS_INVALID_EVENT");
+    expect(err.message).toMatch(/the schema of "a\.b" threw: bug in my refinement/);
+    expect((err.cause as Error).message).toBe("bug in my refinement");
   });
 });
 

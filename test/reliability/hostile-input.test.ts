@@ -188,6 +188,26 @@ describe("wire input built to pollute prototypes", () => {
     expectPrototypeUntouched();
   });
 
+  it("an object made from Event.prototype, or a revoked Proxy, is not an Event: emit rejects and records nothing", async () => {
+    const fresh = new EventBus({ onError: () => undefined });
+    const forged = Object.create(Event.prototype) as Event;
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    for (const input of [forged, revocable.proxy]) {
+      await expect(fresh.emit(input as Event)).rejects.toMatchObject({ code: "EBUS_INVALID_EVENT" });
+      await expect(fresh.emitMany([input as Event])).rejects.toMatchObject({ code: "EBUS_INVALID_EVENT" });
+    }
+    await expect(fresh.emitMany(revocable.proxy as never)).rejects.toMatchObject({ code: "EBUS_INVALID_EVENT" });
+    expect(fresh.getHistory()).toEqual([]);
+    expect(fresh.getStats().totalEventsEmitted).toBe(0);
+    await fresh.close();
+  });
+
+  it("defineAll of anything but an object of schemas is refused with EBUS_INVALID_OPTIONS", () => {
+    for (const input of [null, undefined, 5, "x", []])
+      expect(code(() => bus.defineAll(input as never))).toBe("EBUS_INVALID_OPTIONS");
+  });
+
   it("data that is not a plain object is refused with EBUS_INVALID_EVENT", () => {
     for (const data of [null, [], "x", 1, new Date(), new Map(), Object.create({ inherited: 1 }) as object]) {
       expect(code(() => Event.fromDict({ ...base, data }))).toBe("EBUS_INVALID_EVENT");

@@ -100,6 +100,18 @@ describe("metrics(): Prometheus text exposition", () => {
     await bus.close();
   });
 
+  it("event types that differ only in lone surrogates stay distinct series once encoded as UTF-8", async () => {
+    const bus = newBus();
+    for (const type of ["a.\uD800", "a.\uDC00", "a.\uFFFD", "a.\uD83D\uDE00"]) await bus.emit(new Event(type, "s"));
+    // What a scraper receives: the text as UTF-8 bytes, decoded again.
+    const received = Buffer.from(bus.metrics(), "utf8").toString("utf8");
+    const types = parseMetrics(received)
+      .samples.filter((s) => s.name === "neurobus_events_by_type_total")
+      .map((s) => s.labels["event_type"]);
+    expect(new Set(types).size).toBe(4);
+    expect(types).toEqual(expect.arrayContaining(["a.\\uD800", "a.\\uDC00", "a.\uFFFD", "a.\uD83D\uDE00"]));
+  });
+
   it("the prefix is prepended as is: end it in '_'", async () => {
     const bus = newBus();
     const { samples } = parseMetrics(bus.metrics({ prefix: "myapp" }));
