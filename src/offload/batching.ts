@@ -145,9 +145,14 @@ export class Lanes<T> {
     return lane;
   }
 
-  /** Forgets an ordered lane with nothing left (a subscription's lane lives while it has work). */
+  /**
+   * Forgets an ordered lane with nothing left (a subscription's lane lives while it has work). Only
+   * that lane: once forgotten, the subscription's next job makes a new one under the same key,
+   * which a late release of the old lane must not drop (its jobs were lost, their emits never
+   * settled).
+   */
   release(lane: Lane<T>): void {
-    if (lane.key !== null && lane.idle) this.ordered.delete(lane.key);
+    if (lane.key !== null && lane.idle && this.ordered.get(lane.key) === lane) this.ordered.delete(lane.key);
   }
 
   /** Every lane, the shared one first. */

@@ -193,6 +193,20 @@ describe("offload: running handlers in the worker pool", () => {
     expect(reports.map((r) => r.n)).toEqual(events.map((_, n) => n));
   });
 
+  it("an ordered subscription under maxQueue backpressure delivers every event, in order, and closes", async () => {
+    for (const maxQueue of [1, 2, 4]) {
+      const { bus, reports } = watched({ workers: { maxThreads: 1, maxQueue } });
+      bus.subscribe("job.*", offload(HANDLERS, "act", { ordered: true }));
+      const events = jobs(Array.from({ length: 10 }, () => "ok"));
+      const results = await Promise.all(events.map((e) => bus.emit(e)));
+      expect(results.map((r) => r.delivered)).toEqual(events.map(() => 1));
+      await until(() => reports.length >= 10, { message: "ten reports" });
+      expect(reports.map((r) => r.n)).toEqual(events.map((_, n) => n));
+      expect(bus.getStats().workers.inFlight).toBe(0);
+      await bus.close();
+    }
+  });
+
   it("runs the filter on the main thread: a filtered event never crosses", async () => {
     const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"), { filter: (e) => e.data["n"] !== 1 });
