@@ -116,6 +116,9 @@ export interface BusOptions {
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === "function", { message: `${what} must be a function` });
 const positiveInt = z.number().int().positive();
 
+/** The smallest `workers.resourceLimits.stackSizeMb` (Node's default is 4). */
+export const MIN_STACK_MB = 1;
+
 /** The largest `maxHistory`: history is kept in memory, an event at a time. */
 export const MAX_HISTORY = 100_000_000;
 
@@ -158,7 +161,15 @@ const busOptionsSchema = z.strictObject({
           maxOldGenerationSizeMb: z.number().positive().optional(),
           maxYoungGenerationSizeMb: z.number().positive().optional(),
           codeRangeSizeMb: z.number().positive().optional(),
-          stackSizeMb: z.number().positive().optional(),
+          // Below about 0.3 MB Node aborts the whole process when the thread starts (not only
+          // the thread): 1 MB leaves room for loading a handler module.
+          stackSizeMb: z
+            .number()
+            .min(
+              MIN_STACK_MB,
+              `at least ${MIN_STACK_MB} MB: a smaller stack aborts the whole process, not only its thread`,
+            )
+            .optional(),
         })
         .optional(),
     })

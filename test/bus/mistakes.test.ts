@@ -89,6 +89,14 @@ describe("options are strict everywhere", () => {
     await expect(waiting).resolves.toBeInstanceOf(Event);
   });
 
+  it("a worker stack so small that Node would abort the whole process is refused", () => {
+    for (const stackSizeMb of [0.01, 0.1, 0.5]) {
+      const err = expectCode(() => newBus({ workers: { resourceLimits: { stackSizeMb } } }), "EBUS_INVALID_OPTIONS");
+      expect(err.message).toMatch(/stackSizeMb: at least 1 MB/);
+    }
+    newBus({ workers: { resourceLimits: { stackSizeMb: 1 } } });
+  });
+
   it("maxHistory beyond what memory could hold is refused with the limit", () => {
     for (const maxHistory of [2 ** 32, Number.MAX_SAFE_INTEGER, Infinity]) {
       const err = expectCode(() => newBus({ maxHistory }), "EBUS_INVALID_OPTIONS");
