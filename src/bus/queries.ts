@@ -105,7 +105,8 @@ export function buildStats(src: StatsSources): BusStats {
       failed: c?.workerFailed ?? 0,
       followUps: c?.followUps ?? 0,
       followUpsDropped: c?.followUpsDropped ?? 0,
-      queueCapacity: pool?.started === true ? src.options.workers.maxQueue : 0,
+      // From the first offloaded delivery on, also while a pool that lost its threads is replaced.
+      queueCapacity: pool === null ? 0 : src.options.workers.maxQueue,
     },
     ...(link === null ? {} : { bridge: link.stats() }),
   };

@@ -92,10 +92,6 @@ export class WorkerDispatcher<T> {
     return this.pool.threads;
   }
 
-  get started(): boolean {
-    return this.pool.started;
-  }
-
   /** Takes one offloaded delivery; `settle` is called with `target` when it ends. */
   submit(handler: OffloadHandler, subscriptionId: string, pattern: string, event: Event, target: T): void {
     const job = new Job(handler, this.costs.of(handler), subscriptionId, pattern, event, target);

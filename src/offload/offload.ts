@@ -1,11 +1,12 @@
 /**
  * The offload descriptor: a handler that runs in the bus's worker pool instead of the main thread.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { InvalidHandlerError, formatIssues } from "../errors.js";
+import { messageOf } from "../describe-input.js";
 import type { Event } from "../event.js";
 import { MAX_TIMER_MS, MAX_TIMER_RULE } from "../deadline.js";
 
@@ -87,7 +88,13 @@ function toFileUrl(module: unknown): string {
     return module.href;
   }
   if (typeof module === "string") {
-    if (module.startsWith("file:")) return new URL(module).href;
+    if (module.startsWith("file:")) {
+      try {
+        return new URL(module).href;
+      } catch {
+        throw new InvalidHandlerError(`offload module is not a valid file URL: ${JSON.stringify(module)}`);
+      }
+    }
     if (isAbsolute(module)) return pathToFileURL(module).href;
     throw new InvalidHandlerError(
       `offload module must be an absolute path or a file URL, got ${JSON.stringify(module)}`,
@@ -123,8 +130,15 @@ export function offload(module: URL | string, exportName = "default", options: O
       cause: parsed.error.issues,
     });
   const { timeoutMs, ordered } = parsed.data;
-  const path = fileURLToPath(href);
+  let path: string;
+  try {
+    path = fileURLToPath(href);
+  } catch (err) {
+    // A host (file://server/share/...): Node imports local files only.
+    throw new InvalidHandlerError(`offload module ${href} is not a local file: ${messageOf(err)}`, { cause: err });
+  }
   if (!existsSync(path)) throw new InvalidHandlerError(`offload module not found: ${path}`);
+  if (!statSync(path).isFile()) throw new InvalidHandlerError(`offload module ${path} is not a file`);
   // Refused here rather than at every delivery ("Unknown file extension"), unless this Node strips types.
   if (/\.[cm]?ts$/.test(path) && !stripsTypes()) {
     throw new InvalidHandlerError(
@@ -144,7 +158,23 @@ function stripsTypes(): boolean {
   return Boolean((process.features as { typescript?: unknown }).typescript);
 }
 
-/** Whether `value` is an offload descriptor made by `offload()` of any copy of this package. */
+/**
+ * Whether `value` is an offload descriptor made by `offload()` of any copy of this package: the
+ * brand, and the fields offload() sets (an object merely carrying the brand is not one). Never
+ * throws.
+ */
 export function isOffloadHandler(value: unknown): value is OffloadHandler {
-  return typeof value === "object" && value !== null && (value as { [kOffload]?: unknown })[kOffload] === true;
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const d = value as { [kOffload]?: unknown; module?: unknown; exportName?: unknown };
+    return (
+      d[kOffload] === true &&
+      typeof d.module === "string" &&
+      d.module.startsWith("file:") &&
+      typeof d.exportName === "string" &&
+      d.exportName.length > 0
+    );
+  } catch {
+    return false;
+  }
 }

@@ -71,10 +71,6 @@ export class WorkerPool {
     return this.piscina?.threads.length ?? 0;
   }
 
-  get started(): boolean {
-    return this.piscina !== null;
-  }
-
   /** Runs one batch. Rejects when its thread dies, its signal aborts, or the pool is replaced. */
   run(task: BatchTask, signal: AbortSignal | null): Promise<BatchResult> {
     try {

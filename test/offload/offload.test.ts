@@ -5,6 +5,7 @@
  * bounds what is in flight; emitMany shares tasks; ordered subscriptions keep emit order; filters
  * run on the main thread; close() settles every emit called before it.
  */
+import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Piscina } from "piscina";
 import { Event, offload, type EmitResult } from "../../src/index.js";
@@ -133,7 +134,16 @@ describe("offload: running handlers in the worker pool", () => {
     expect(() => offload(HANDLERS, "act", { retries: 1 } as never)).toThrow(
       expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }),
     );
+    // A file URL with a host, a directory, the root: refused at once with the code, not a raw
+    // TypeError, nor at every delivery.
+    for (const module of ["file://server/share/h.mjs", new URL("file://server/share/h.mjs"), tmpdir(), "file:"])
+      expect(() => offload(module)).toThrow(expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }));
     const { bus } = watched();
+    // An object carrying the descriptor's brand but not made by offload() is not a descriptor.
+    const brand = Symbol.for("@neurectomy/event-bus.OffloadHandler@1");
+    expect(() => bus.subscribe("job.*", { [brand]: true } as never)).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_HANDLER" }),
+    );
     bus.subscribe("job.*", offload(HANDLERS, "notAFunction"));
     bus.subscribe("job.*", offload(HANDLERS, "missing"));
     const result = await bus.emit(new Event("job.run", "test", { n: 1 }));

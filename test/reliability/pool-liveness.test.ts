@@ -140,6 +140,8 @@ describe("regressions", () => {
         expect(errors.filter(isReplacement).length).toBeGreaterThanOrEqual(1);
         expect(Date.now() - started).toBeLessThan(15_000);
         expect(bus.getStats().workers.inFlight).toBe(0);
+        // The replaced pool still has the bus's room for events (it read 0 once the pool was gone).
+        expect(bus.getStats().workers.queueCapacity).toBe(1024);
       },
     );
 
