@@ -45,6 +45,15 @@ export class DeliveryRunner extends EmitBooks {
     super(stats, reporter);
   }
 
+  /**
+   * close({ timeoutMs }) gave up: offloaded deliveries whose handler already finished end with
+   * their own outcome (the worker counted them), then what still runs fails with EBUS_CLOSED.
+   */
+  protected override abandonActive(): void {
+    this.dispatcher?.settleFinished();
+    super.abandonActive();
+  }
+
   /** The worker pool's dispatcher, or null before the first offloaded delivery. */
   get offloaded(): WorkerDispatcher<PendingDelivery> | null {
     return this.dispatcher;

@@ -126,7 +126,7 @@ export class EmitBooks {
   }
 
   /** close({ timeoutMs }) expired: what still runs fails with EBUS_CLOSED. */
-  private abandonActive(): void {
+  protected abandonActive(): void {
     for (const state of [...this.active]) {
       const pendings: PendingDelivery[] = [];
       for (let p = state.pending; p !== null; p = p.previous) pendings.push(p);

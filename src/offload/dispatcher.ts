@@ -28,8 +28,11 @@ import type { OffloadHandler } from "./offload.js";
 import { closed } from "./outcomes.js";
 import { WorkerPool, type PoolOptions } from "./pool.js";
 import {
+  BAD_HANDLER,
   OK,
   P_OUTCOMES,
+  THREW,
+  TIMED_OUT,
   ProgressBuffers,
   encodeBatch,
   microsSlot,
@@ -70,6 +73,8 @@ export class WorkerDispatcher<T> {
   private readonly watchdog = new Watchdog();
   private readonly buffers: ProgressBuffers;
   private running = 0;
+  /** Batches handed to the pool and not yet settled. */
+  private readonly inFlight = new Set<Batch<T>>();
   /** Change of the in-flight gauge not yet published (see publishGauge). */
   private gaugeDelta = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -97,6 +102,24 @@ export class WorkerDispatcher<T> {
     const job = new Job(handler, this.costs.of(handler), subscriptionId, pattern, event, target);
     if (this.closing) this.end(job, closed(job), false, null);
     else if (this.admission.offer(job)) this.enqueue(job);
+  }
+
+  /**
+   * close({ timeoutMs }) stops waiting: every job of a running batch whose handler has finished
+   * (its outcome is in the progress slots, and the worker counted it) ends now with that outcome,
+   * instead of failing with EBUS_CLOSED among the jobs that are still running or waiting. Its
+   * error's details and its follow-ups come with the batch's answer, which will not be waited for.
+   */
+  settleFinished(): void {
+    for (const batch of this.inFlight) {
+      const progress = new Int32Array(batch.progress);
+      batch.jobs.forEach((job, i) => {
+        const outcome = Atomics.load(progress, P_OUTCOMES + i);
+        if (outcome === OK) this.end(job, null, true, null);
+        else if (outcome === THREW || outcome === TIMED_OUT || outcome === BAD_HANDLER)
+          this.end(job, workerFailure(job, outcome, null, "close() timed out before the batch answered"), true, null);
+      });
+    }
   }
 
   /** Fails what was never sent with EBUS_CLOSED, then destroys the pool (what runs fails too). */
@@ -164,6 +187,7 @@ export class WorkerDispatcher<T> {
     const task = encodeBatch(jobs, progress, this.buffers.capacity, base);
     const watch = task.timeouts === null ? null : this.watchdog.watch(progress, base, task.timeouts);
     const batch: Batch<T> = { lane, jobs, progress, watch, generation: this.pool.generation };
+    this.inFlight.add(batch);
     this.pool.run(task, watch?.controller.signal ?? null).then(
       (result) => this.complete(batch, result),
       (err: unknown) => this.recover(batch, err),
@@ -218,6 +242,7 @@ export class WorkerDispatcher<T> {
   }
 
   private afterBatch(batch: Batch<T>): void {
+    this.inFlight.delete(batch);
     batch.lane.running--;
     this.running--;
     if (batch.watch !== null) this.watchdog.unwatch(batch.watch);

@@ -33,9 +33,17 @@ function rebuild(err: WorkerError): Error {
   return error;
 }
 
-/** The error of a job the worker finished with a failure it reported. */
-export function workerFailure(job: Job, outcome: number, err: WorkerError | null): BusError {
-  const detail = err?.message ?? "details lost: the thread died later in the same batch";
+/**
+ * The error of a job the worker finished with a failure it reported; without the report (`err`
+ * null), `lost` says why its details are missing.
+ */
+export function workerFailure(
+  job: Job,
+  outcome: number,
+  err: WorkerError | null,
+  lost = "the thread died later in the same batch",
+): BusError {
+  const detail = err?.message ?? `details lost: ${lost}`;
   const cause = err === null ? undefined : rebuild(err);
   if (outcome === TIMED_OUT) return new HandlerTimeoutError(`${target(job)} timed out: ${detail}`, context(job, cause));
   if (outcome === BAD_HANDLER) return new InvalidHandlerError(`${target(job)}: ${detail}`, context(job, cause));

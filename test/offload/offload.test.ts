@@ -256,4 +256,29 @@ describe("offload: closing", () => {
       for (const e of r.errors) expect(e.code).toBe("EBUS_CLOSED");
     }
   });
+
+  it("close({ timeoutMs }) keeps the outcome of handlers that finished in a batch it gives up on, counted once", async () => {
+    const { bus, reports } = watched({ workers: { maxThreads: 1, batchSize: 6 } });
+    bus.subscribe("job.*", offload(HANDLERS, "act"));
+    const pending = bus.emitMany(jobs(["ok", "throw", "ok", "hang", "ok", "ok"]));
+    // The first three have run (the hang holds the thread): then close gives up on the batch.
+    await until(() => reports.length >= 4, { message: "the batch to reach the hang" });
+    await bus.close({ timeoutMs: 50 });
+    const results = await pending;
+    expect(results.map((r) => r.errors[0]?.code ?? "delivered")).toEqual([
+      "delivered",
+      "EBUS_HANDLER_FAILED",
+      "delivered",
+      "EBUS_CLOSED",
+      "EBUS_CLOSED",
+      "EBUS_CLOSED",
+    ]);
+    expect(results[1]!.errors[0]!.message).toMatch(/close\(\) timed out before the batch answered/);
+    // Each delivery counted once: the worker's own count of the finished ones is not doubled.
+    const stats = bus.getStats();
+    expect(stats.delivered).toBe(2);
+    expect(stats.failed).toBe(4);
+    // workers.failed counts what failed in a thread; EBUS_CLOSED is the bus giving up, not one.
+    expect(stats.workers).toMatchObject({ completed: 2, failed: 1 });
+  });
 });
