@@ -75,12 +75,49 @@ function flatten(err: unknown): WorkerError {
         name: textOf(err.name),
         message: textOf(err.message),
         stack: err.stack === undefined ? undefined : textOf(err.stack),
+        props: cloneableProps(err),
+        thrown: null,
       };
   } catch {
     // A getter that throws, or a revoked Proxy: what can be said of it is said below.
   }
-  return { name: "Error", message: textOf(err), stack: undefined };
+  return { name: "Error", message: textOf(err), stack: undefined, props: null, thrown: cloneable(err) };
 }
+
+/** `{ value }` when structured clone carries `value` (so the batch's answer can be posted), else null. */
+function cloneable(value: unknown): { value: unknown } | null {
+  try {
+    structuredClone(value);
+    return { value };
+  } catch {
+    return null;
+  }
+}
+
+/** An Error's own enumerable properties other than name, message and stack, those that clone. */
+function cloneableProps(err: Error): Record<string, unknown> | null {
+  let props: Record<string, unknown> | null = null;
+  for (const key of Object.keys(err)) {
+    if (key === "name" || key === "message" || key === "stack") continue;
+    const value = cloneable((err as unknown as Record<string, unknown>)[key]);
+    if (value !== null) (props ??= {})[key] = value.value;
+  }
+  return props;
+}
+
+/**
+ * Errors thrown on this thread outside any handler call: a timer or a promise a handler left
+ * behind. Uncaught, one would end the thread and fail whichever event ran on it then (another
+ * subscription's, as likely as not). Caught here, the thread goes on, and they travel with the
+ * thread's next answer, to be reported on the main thread. At most MAX_STRAYS wait at a time.
+ */
+const MAX_STRAYS = 100;
+const strays: WorkerError[] = [];
+const keepStray = (err: unknown): void => {
+  if (strays.length < MAX_STRAYS) strays.push(flatten(err));
+};
+process.on("uncaughtException", keepStray);
+process.on("unhandledRejection", keepStray);
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
@@ -145,5 +182,6 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     if (error !== null) (errors ??= new Array<WorkerError | null>(count).fill(null))[i] = error;
   }
   runningProgress = null;
-  return errors === null && followUps === null ? null : { errors, followUps };
+  const stray = strays.length === 0 ? null : strays.splice(0);
+  return errors === null && followUps === null && stray === null ? null : { errors, followUps, strays: stray };
 }

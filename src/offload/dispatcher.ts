@@ -40,7 +40,7 @@ import {
   type ThreadEvent,
 } from "./protocol.js";
 import { triage, type Loss } from "./recovery.js";
-import { workerFailure } from "./outcomes.js";
+import { stray, workerFailure } from "./outcomes.js";
 import { Watchdog, type Watch } from "./watchdog.js";
 
 export interface DispatcherOptions extends PoolOptions {
@@ -202,6 +202,7 @@ export class WorkerDispatcher<T> {
     // idle while the main thread settles falls asleep, and waking it again is the dearest part
     // of sending a batch (docs/offload.md, "The main thread's cost").
     this.flush();
+    if (result?.strays) for (const err of result.strays) this.report(stray(err));
     const progress = new Int32Array(batch.progress);
     const capacity = this.buffers.capacity;
     const jobs = batch.jobs;

@@ -26,11 +26,22 @@ function context(job: Job, cause?: unknown): { subscriptionId: string; pattern: 
     : { subscriptionId: job.subscriptionId, pattern: job.pattern, cause };
 }
 
-function rebuild(err: WorkerError): Error {
+/** What the handler threw, as near as the trip between threads allows (see WorkerError). */
+export function rebuild(err: WorkerError): unknown {
+  if (err.thrown !== null) return err.thrown.value;
   const error = new Error(err.message);
   error.name = err.name;
   if (err.stack !== undefined) error.stack = err.stack;
+  if (err.props !== null) Object.assign(error, err.props);
   return error;
+}
+
+/** An error a handler's code threw on a worker thread outside any call of it (see BatchReport.strays). */
+export function stray(err: WorkerError): BusError {
+  return new HandlerFailedError(
+    `an offloaded handler's code threw outside its call (from a timer or a promise it left behind), on a worker thread: ${err.message}; the thread went on`,
+    { cause: rebuild(err) },
+  );
 }
 
 /**

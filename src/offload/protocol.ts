@@ -263,21 +263,33 @@ export function eventAt(task: BatchTask, datas: object[], i: number): Event {
   );
 }
 
-/** A handler's error, flattened for the trip back to the main thread. */
+/**
+ * What a handler threw, for the trip back to the main thread. An Error travels as its name,
+ * message and stack plus its other own properties that can be cloned (`code`, `errno`...), and is
+ * rebuilt there; anything else (a string, a plain object) travels as itself when it can be cloned
+ * (`thrown`), so that `cause` is what was thrown, as in-process.
+ */
 export interface WorkerError {
   name: string;
   message: string;
   stack: string | undefined;
+  /** An Error's other own enumerable properties that structured clone carries; null if none. */
+  props: Record<string, unknown> | null;
+  /** The thrown value itself when it is not an Error and can be cloned; else null. */
+  thrown: { value: unknown } | null;
 }
 
 /**
  * What a batch answers when something is worth more than its progress slots: `errors[i]` is job
  * i's error (null if it went well), `followUps[i]` the events its handler emitted (null: none).
- * Either column is null when it would hold only nulls.
+ * Either column is null when it would hold only nulls. `strays`: errors thrown on the thread
+ * outside any handler call since its last answer (a timer or a promise a handler left behind),
+ * null if none.
  */
 export interface BatchReport {
   errors: (WorkerError | null)[] | null;
   followUps: (ThreadEvent[] | null)[] | null;
+  strays: WorkerError[] | null;
 }
 
 export type BatchResult = BatchReport | null;

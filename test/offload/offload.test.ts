@@ -110,6 +110,40 @@ describe("offload: running handlers in the worker pool", () => {
     expect(bus.getStats().workers).toMatchObject({ threads: expect.any(Number), completed: 2, failed: 1 });
   });
 
+  it("a worker handler's thrown value is the cause as in-process: a string, an object, an Error's own fields", async () => {
+    const { bus } = watched();
+    bus.subscribe("job.*", offload(HANDLERS, "act"));
+    const results = await bus.emitMany(jobs(["throw-string", "throw-object", "throw-coded"]));
+    const causes = results.map((r) => r.errors[0]!.cause);
+    expect(causes[0]).toBe("a string");
+    expect(causes[1]).toEqual({ code: 7, message: "obj msg" });
+    expect(causes[2]).toBeInstanceOf(Error);
+    expect(causes[2]).toMatchObject({ message: "coded", code: "E_CODED", errno: -2 });
+    expect((causes[2] as { notCloneable?: unknown }).notCloneable).toBeUndefined();
+  });
+
+  it("an error a handler leaves behind (a throwing timer, an unawaited rejection) fails no other event", async () => {
+    const { bus, errors } = watched({ workers: { maxThreads: 1 } });
+    const careless = bus.subscribe("careless.*", offload(HANDLERS, "act"));
+    const innocent = bus.subscribe("innocent.*", offload(HANDLERS, "act"));
+    const [a, b, c] = await bus.emitMany([
+      new Event("careless.run", "test", { n: 1, action: "stray-throw", ms: 30 }),
+      new Event("careless.run", "test", { n: 2, action: "stray-reject" }),
+      new Event("innocent.run", "test", { n: 3, action: "slow-async", ms: 200 }),
+    ]);
+    // The innocent handler ran while the timer threw on its thread: it is delivered, not crashed.
+    expect([a!.delivered, b!.delivered, c!.delivered]).toEqual([1, 1, 1]);
+    expect(careless).not.toBe(innocent);
+    const strays = errors.filter((e) => /threw outside its call/.test(e.message));
+    expect(strays.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
+    expect(strays.map((e) => (e.cause as Error).message).sort()).toEqual([
+      "late throw of 1",
+      "unawaited rejection of 2",
+    ]);
+    expect(strays.every((e) => e.subscriptionId === undefined)).toBe(true);
+    expect(bus.getStats().workers).toMatchObject({ completed: 3, failed: 0 });
+  });
+
   it("fails an uncloneable event with EBUS_NOT_CLONEABLE and delivers the rest of its batch", async () => {
     const { bus, reports } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"));
