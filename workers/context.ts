@@ -48,8 +48,11 @@ export class HandlerContext implements OffloadContext {
         `needs an event type (a string) or an Event, got ${received(eventOrType)}`,
       );
     }
+    // The copy is what travels: data the handler changes after ctx.emit (adding a function, say)
+    // cannot make the batch's answer uncloneable, and the follow-up is the data as it was emitted.
+    let copy: object;
     try {
-      structuredClone(event.data);
+      copy = structuredClone(event.data);
     } catch (err) {
       throw new InvalidEventError(
         "data",
@@ -61,7 +64,7 @@ export class HandlerContext implements OffloadContext {
       this.onLate();
       return;
     }
-    (this.events ??= []).push(toThreadEvent(event));
+    (this.events ??= []).push({ ...toThreadEvent(event), d: copy });
   }
 
   /** The handler has settled: later calls are dropped. @returns the follow-ups it had sent. */

@@ -32,6 +32,7 @@ import { messageOf, textOf } from "../src/describe-input.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
+import { isCloneError } from "../src/offload/outcomes.js";
 
 /** The job running now, so that a handler that calls process.exit is marked as such. */
 let runningProgress: Int32Array | null = null;
@@ -84,11 +85,13 @@ function flatten(err: unknown): WorkerError {
   return { name: "Error", message: textOf(err), stack: undefined, props: null, thrown: cloneable(err) };
 }
 
-/** `{ value }` when structured clone carries `value` (so the batch's answer can be posted), else null. */
+/**
+ * `{ value: a copy }` when structured clone carries `value`, else null. The copy travels, not the
+ * value: one the handler's code changes before the batch answers must not make the answer fail.
+ */
 function cloneable(value: unknown): { value: unknown } | null {
   try {
-    structuredClone(value);
-    return { value };
+    return { value: structuredClone(value) };
   } catch {
     return null;
   }
@@ -114,10 +117,23 @@ function cloneableProps(err: Error): Record<string, unknown> | null {
 const MAX_STRAYS = 100;
 const strays: WorkerError[] = [];
 const keepStray = (err: unknown): void => {
+  // A batch's answer that cannot be posted (Piscina throws its DataCloneError outside the task) is
+  // no handler's stray: kept, the task would never settle. Ending the thread lets the main thread
+  // settle its jobs from their progress slots.
+  if (isCloneError(err)) process.exit(70);
   if (strays.length < MAX_STRAYS) strays.push(flatten(err));
 };
 process.on("uncaughtException", keepStray);
 process.on("unhandledRejection", keepStray);
+
+/** The outcome of a job whose handler threw `err` (never throws: a revoked Proxy is THREW). */
+function kindOf(err: unknown): number {
+  try {
+    return err instanceof TimedOut ? TIMED_OUT : err instanceof BadHandler ? BAD_HANDLER : THREW;
+  } catch {
+    return THREW;
+  }
+}
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
@@ -163,7 +179,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
         await settled;
       }
     } catch (err) {
-      outcome = err instanceof TimedOut ? TIMED_OUT : err instanceof BadHandler ? BAD_HANDLER : THREW;
+      outcome = kindOf(err);
       error = flatten(err);
     }
     const elapsed = performance.now() - started;

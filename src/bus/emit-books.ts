@@ -58,8 +58,11 @@ export class EmitBooks {
    * also one given to a later close() while an earlier one drains. The earliest deadline wins.
    */
   cutAfter(ms: number): void {
-    if (this.active.size === 0) return;
-    this.cuts.push(setTimeout(() => this.abandonActive(), ms));
+    // Called from a handler in the middle of a dispatch (a second close() there), its emit joins
+    // `active` only when the dispatch returns: look one microtask later, as drain() does.
+    queueMicrotask(() => {
+      if (this.active.size > 0) this.cuts.push(setTimeout(() => this.abandonActive(), ms));
+    });
   }
 
   /** A delivery of `state` that goes on after dispatch; `sub` null: the bridge. */

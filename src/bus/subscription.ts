@@ -144,13 +144,24 @@ function plainOptions(options: unknown): Options | null {
 const GeneratorFunction: unknown = Object.getPrototypeOf(function* () {});
 const AsyncGeneratorFunction: unknown = Object.getPrototypeOf(async function* () {});
 
-/** Why a function cannot serve as a handler (its body would never run), or null. */
+/**
+ * Why a function cannot serve as a handler (its body would never run), or null. A class is told by
+ * its source and its read-only `prototype` (a method named `class` has neither prototype nor the
+ * shape). Never throws (a revoked Proxy is left to fail at its call, as any throwing handler).
+ */
 function unfitHandler(fn: (...args: never[]) => unknown): string | null {
-  const proto: unknown = Object.getPrototypeOf(fn);
-  if (proto === GeneratorFunction || proto === AsyncGeneratorFunction)
-    return "a generator function's body does not run when it is called (it returns an iterator): use a plain or async function";
-  if (/^class\b/.test(Function.prototype.toString.call(fn)))
-    return "a class cannot be called without `new`: pass a function, such as (event) => new MyHandler().handle(event)";
+  try {
+    const proto: unknown = Object.getPrototypeOf(fn);
+    if (proto === GeneratorFunction || proto === AsyncGeneratorFunction)
+      return "a generator function's body does not run when it is called (it returns an iterator): use a plain or async function";
+    if (
+      Object.getOwnPropertyDescriptor(fn, "prototype")?.writable === false &&
+      /^class\b/.test(Function.prototype.toString.call(fn))
+    )
+      return "a class cannot be called without `new`: pass a function, such as (event) => new MyHandler().handle(event)";
+  } catch {
+    // A revoked Proxy.
+  }
   return null;
 }
 

@@ -111,7 +111,11 @@ export class WorkerDispatcher<T> {
    * error's details and its follow-ups come with the batch's answer, which will not be waited for.
    */
   settleFinished(): void {
-    for (const batch of this.inFlight) {
+    // Nothing starts any more: a job ended here must not admit and send one that waits (its emit
+    // is about to fail with EBUS_CLOSED, and its handler would run all the same).
+    this.closing = true;
+    this.cancelFlush();
+    for (const batch of [...this.inFlight]) {
       const progress = new Int32Array(batch.progress);
       batch.jobs.forEach((job, i) => {
         const outcome = Atomics.load(progress, P_OUTCOMES + i);

@@ -101,5 +101,9 @@ export function closed(job: Job): BusError {
 }
 
 export function isCloneError(err: unknown): boolean {
-  return err instanceof Error && err.name === "DataCloneError";
+  try {
+    return err instanceof Error && err.name === "DataCloneError";
+  } catch {
+    return false; // a revoked Proxy
+  }
 }

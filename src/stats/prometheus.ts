@@ -145,6 +145,11 @@ class Writer {
     this.lines.push(`${name}${pairs} ${num(value)}`);
   }
 
+  /** A sample whose labels are already written (escaped). */
+  sampleWritten(name: string, value: number, labels: string): void {
+    this.lines.push(`${name}{${labels}} ${num(value)}`);
+  }
+
   single(name: string, type: "counter" | "gauge", help: string, value: number): void {
     this.sample(this.family(name, type, help), value);
   }
@@ -170,8 +175,16 @@ export function renderPrometheus(
     "counter",
     "Events emitted, by event type (the first stats.typeCapacity types).",
   );
-  for (const type of Object.keys(stats.eventCounts).sort())
-    w.sample(byType, stats.eventCounts[type]!, { event_type: type });
+  // Keyed by the written label: a type holding a lone surrogate is written as text (see label())
+  // that a type holding those characters writes too. Should two types ever meet there, their
+  // counts are summed into one series rather than written twice (a scrape with a duplicate series
+  // is refused as a whole).
+  const perLabel = new Map<string, number>();
+  for (const type of Object.keys(stats.eventCounts).sort()) {
+    const written = label(type);
+    perLabel.set(written, (perLabel.get(written) ?? 0) + stats.eventCounts[type]!);
+  }
+  for (const [written, count] of perLabel) w.sampleWritten(byType, count, `event_type="${written}"`);
   w.single(
     "events_type_overflow_total",
     "counter",

@@ -85,6 +85,18 @@ describe("close", () => {
     expect((await waiting).failed).toBe(1);
   });
 
+  it("a second close({ timeoutMs }) from inside a handler cuts short its own emit's other deliveries", async () => {
+    const bus = new EventBus({ onError: noop });
+    bus.subscribe("shutdown", () => new Promise<void>(() => {}));
+    bus.subscribe("shutdown", () => {
+      void bus.close();
+      void bus.close({ timeoutMs: 20 });
+    });
+    const result = await bus.emit(new Event("shutdown", "s"));
+    expect(result.errors.map((e) => e.code)).toEqual(["EBUS_CLOSED"]);
+    await bus.close();
+  });
+
   it("is idempotent, and subscribe after close is refused", async () => {
     const bus = new EventBus();
     const first = bus.close();

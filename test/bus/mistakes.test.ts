@@ -212,9 +212,10 @@ describe("messages that name the rule, what was received, and the fix", () => {
     }
     expect(bus.getSubscriptionCount()).toBe(0);
     // Plain, async and arrow functions, and methods named like "class...", are handlers.
-    const methods = { classify(): void {} };
-    for (const fn of [function () {}, async () => {}, () => {}, methods.classify]) bus.subscribe("a.b", fn);
-    expect(bus.getSubscriptionCount()).toBe(4);
+    const methods = { classify(): void {}, class(): void {}, class$(): void {} };
+    for (const fn of [function () {}, async () => {}, () => {}, methods.classify, methods.class, methods.class$])
+      bus.subscribe("a.b", fn);
+    expect(bus.getSubscriptionCount()).toBe(6);
   });
 });
 

@@ -11,6 +11,7 @@ import { Piscina } from "piscina";
 import { Event, offload, type EmitResult } from "../../src/index.js";
 import { until } from "../support/async.js";
 import { useBuses } from "../support/buses.js";
+import { MemoryNetwork, MemoryTransport } from "../support/memory-transport.js";
 import { countsByN, EXITS_ON_LOAD, HANDLERS } from "../support/offload.js";
 
 const { watched } = useBuses({ closeTimeoutMs: 1000 });
@@ -104,10 +105,11 @@ describe("offload: running handlers in the worker pool", () => {
   it("a worker handler that throws a value with no string form fails its own event only, as a handler failure", async () => {
     const { bus } = watched();
     bus.subscribe("job.*", offload(HANDLERS, "act"));
-    const results = await bus.emitMany(jobs(["ok", "throw-unprintable", "ok"]));
-    expect(codes(results)).toEqual([null, "EBUS_HANDLER_FAILED", null]);
+    const results = await bus.emitMany(jobs(["ok", "throw-unprintable", "ok", "throw-revoked"]));
+    // A revoked Proxy too: the thread is not taken for dead (EBUS_WORKER_CRASHED).
+    expect(codes(results)).toEqual([null, "EBUS_HANDLER_FAILED", null, "EBUS_HANDLER_FAILED"]);
     expect(results[1]!.errors[0]!.message).toMatch(/an object that cannot be turned into text/);
-    expect(bus.getStats().workers).toMatchObject({ threads: expect.any(Number), completed: 2, failed: 1 });
+    expect(bus.getStats().workers).toMatchObject({ threads: expect.any(Number), completed: 2, failed: 2 });
   });
 
   it("a worker handler's thrown value is the cause as in-process: a string, an object, an Error's own fields", async () => {
@@ -142,6 +144,22 @@ describe("offload: running handlers in the worker pool", () => {
     ]);
     expect(strays.every((e) => e.subscriptionId === undefined)).toBe(true);
     expect(bus.getStats().workers).toMatchObject({ completed: 3, failed: 0 });
+  });
+
+  it("data made uncloneable after ctx.emit or a throw does not stop the batch's answer: what was sent is kept", async () => {
+    const { bus } = watched({ workers: { maxThreads: 1 } });
+    bus.subscribe("job.*", offload(HANDLERS, "act"));
+    const followed: unknown[] = [];
+    bus.subscribe("job.followed", (e) => void followed.push(e.data));
+    const results = await bus.emitMany(jobs(["mutate-after-emit", "mutate-thrown", "slow-async"], { ms: 50 }));
+    expect(results.map((r) => r.errors[0]?.code ?? "delivered")).toEqual([
+      "delivered",
+      "EBUS_HANDLER_FAILED",
+      "delivered",
+    ]);
+    expect(followed).toEqual([{ n: 0 }]);
+    expect(results[1]!.errors[0]!.cause).toEqual({ n: 1 });
+    await bus.close(); // no timeout: nothing may stay pending
   });
 
   it("fails an uncloneable event with EBUS_NOT_CLONEABLE and delivers the rest of its batch", async () => {
@@ -289,6 +307,22 @@ describe("offload: closing", () => {
       expect(r.delivered + r.failed).toBe(1);
       for (const e of r.errors) expect(e.code).toBe("EBUS_CLOSED");
     }
+  });
+
+  it("close({ timeoutMs }) starts nothing that waited for room once it gives up", async () => {
+    const { bus, reports } = watched({ workers: { maxThreads: 2, maxQueue: 2, batchSize: 2 } });
+    bus.subscribe("job.*", offload(HANDLERS, "act", { ordered: true }));
+    bus.subscribe("late.*", offload(HANDLERS, "act"));
+    // A bridge slow to close keeps close() from stopping the pool for a while after it gave up.
+    await bus.bridge(new MemoryTransport(new MemoryNetwork(), { export: [], closeDelayMs: 300 }));
+    const held = bus.emitMany(jobs(["ok", "hang"]));
+    await until(() => reports.length >= 2, { message: "the batch to reach the hang" });
+    // Waits for room (maxQueue 2 is taken); a thread is free.
+    const waiting = bus.emit(new Event("late.run", "test", { n: 9, action: "ok" }));
+    await bus.close({ timeoutMs: 50 });
+    expect((await waiting).errors.map((e) => e.code)).toEqual(["EBUS_CLOSED"]);
+    expect((await held).map((r) => r.errors[0]?.code ?? "delivered")).toEqual(["delivered", "EBUS_CLOSED"]);
+    expect(reports.filter((r) => r.n === 9)).toEqual([]);
   });
 
   it("close({ timeoutMs }) keeps the outcome of handlers that finished in a batch it gives up on, counted once", async () => {

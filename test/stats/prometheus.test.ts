@@ -109,6 +109,13 @@ describe("metrics(): Prometheus text exposition", () => {
       .samples.filter((s) => s.name === "neurobus_events_by_type_total")
       .map((s) => s.labels["event_type"]);
     expect(new Set(types).size).toBe(4);
+    // A type holding the text a lone surrogate is written as: one series, the counts summed.
+    await bus.emit(new Event("a.\\uD800", "s"));
+    const lines = bus
+      .metrics()
+      .split("\n")
+      .filter((l) => l.startsWith('neurobus_events_by_type_total{event_type="a.\\\\uD800"}'));
+    expect(lines).toEqual(['neurobus_events_by_type_total{event_type="a.\\\\uD800"} 2']);
     expect(types).toEqual(expect.arrayContaining(["a.\\uD800", "a.\\uDC00", "a.\uFFFD", "a.\uD83D\uDE00"]));
   });
 

@@ -30,14 +30,20 @@ export class MemoryNetwork {
 export class MemoryTransport implements BusTransport {
   constructor(
     private readonly network: MemoryNetwork,
-    private readonly options: { export?: readonly string[]; mode?: () => PublishMode } = {},
+    private readonly options: { export?: readonly string[]; mode?: () => PublishMode; closeDelayMs?: number } = {},
   ) {}
 
   attach(host: BridgeHost): Promise<BridgeLink> {
     const patterns = this.options.export;
     const exported =
       patterns === undefined ? () => true : (type: string) => patterns.some((p) => matchesPattern(p, type));
-    const link = new MemoryLink(host, this.network, exported, this.options.mode ?? (() => "sent"));
+    const link = new MemoryLink(
+      host,
+      this.network,
+      exported,
+      this.options.mode ?? (() => "sent"),
+      this.options.closeDelayMs ?? 0,
+    );
     this.network.links.add(link);
     return Promise.resolve(link);
   }
@@ -56,6 +62,8 @@ export class MemoryLink implements BridgeLink {
     private readonly network: MemoryNetwork,
     private readonly exported: (type: string) => boolean,
     private readonly mode: () => PublishMode,
+    /** close() takes this long (a bridge whose server is slow to answer). */
+    private readonly closeDelayMs = 0,
   ) {}
 
   get nodeId(): string {
@@ -107,7 +115,9 @@ export class MemoryLink implements BridgeLink {
   close(): Promise<void> {
     this.state = "closed";
     this.network.links.delete(this);
-    return Promise.resolve();
+    return this.closeDelayMs === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => setTimeout(resolve, this.closeDelayMs));
   }
 }
 
