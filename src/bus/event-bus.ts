@@ -49,6 +49,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   private readonly path: EmitPath;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** A bridge() is setting up its transport. */
+  private attaching = false;
   /** Run when close() starts: pending waitFor calls reject, streams end. */
   private readonly closeHooks = new CloseHooks();
 
@@ -226,7 +228,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    */
   async bridge(transport: BusTransport): Promise<Bridge> {
     if (this.closed) throw new BusClosedError("cannot bridge: the event bus is closed");
-    if (this.path.link !== null && this.path.link.stats().state !== "closed") throw new AlreadyBridgedError();
+    // A bridge being set up counts as open: two bridge() calls at once would both pass otherwise.
+    if (this.attaching || (this.path.link !== null && this.path.link.stats().state !== "closed"))
+      throw new AlreadyBridgedError();
     const host: BridgeHost = {
       nodeId: this.nodeId,
       logger: this.logger,
@@ -234,7 +238,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       dispatchRemote: (event) => this.checkedEmit(event, true),
       reportError: (error) => this.reporter.report(error, null),
     };
-    this.path.link = await attachTransport(transport, host, () => this.closed);
+    this.attaching = true;
+    try {
+      this.path.link = await attachTransport(transport, host, () => this.closed);
+    } finally {
+      this.attaching = false;
+    }
     return bridgeHandle(this.path.link);
   }
 

@@ -23,7 +23,7 @@ import { within } from "../deadline.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
 import { ORIGIN_HEADER } from "./wire-headers.js";
-import { RecentIds } from "./recent-ids.js";
+import { RecentIds, SETTLED } from "./recent-ids.js";
 import { textOf } from "../describe-input.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -199,6 +199,9 @@ export class NatsLink implements BridgeLink {
       return;
     }
     this.dispatching++;
+    // Remembered before the dispatch: a synchronous handler that emits this event again (or a
+    // copy with its id) must find it here, or the bridge would publish it back (onLocalEmit).
+    this.recent.remember(event.eventId, SETTLED);
     // One reaction per event, no more: this is the hot path of every remote event.
     const dispatched: Promise<void> = this.host.dispatchRemote(event).then(
       () => {
@@ -227,7 +230,7 @@ export class NatsLink implements BridgeLink {
         );
       },
     );
-    this.recent.remember(event.eventId, dispatched);
+    this.recent.replace(event.eventId, dispatched);
   }
 
   private settled(): void {

@@ -215,7 +215,22 @@ export class Publisher {
     this.inFlight.add(item);
     // A fresh header set per try: js.publish writes the message id into the one it is given.
     const headers = new PublishHeaders(this.config.nodeId, this.head);
-    this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers }).then(
+    let acked: ReturnType<JetStreamPublish["publish"]>;
+    try {
+      acked = this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers });
+    } catch (err) {
+      // Refused before it was sent (a message id the client cannot put in a header): no try can
+      // do better, and the item must not stay in flight (close() waits for those).
+      this.noteFailure(item, "permanent", err);
+      this.settle(
+        item,
+        new TransportError(`publish of event ${item.eventId} to ${item.subject} refused: ${textOf(err)}`, {
+          cause: err,
+        }),
+      );
+      return;
+    }
+    acked.then(
       (ack) => {
         // Even the ack of an abandoned try counts: the message is stored.
         if (item.state === "done") return;

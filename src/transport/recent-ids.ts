@@ -7,7 +7,7 @@
  * first key over and over leaves tombstones that `keys().next()` walks past, which made this
  * a quarter of the receive path at 10,000 ids (a CPU profile of bench/nats.ts).
  */
-const SETTLED: Promise<void> = Promise.resolve();
+export const SETTLED: Promise<void> = Promise.resolve();
 
 export class RecentIds {
   private readonly ids = new Map<string, Promise<void>>();
@@ -31,6 +31,11 @@ export class RecentIds {
     this.ring[this.next] = id;
     this.next = (this.next + 1) % this.capacity;
     this.ids.set(id, dispatched);
+  }
+
+  /** The dispatch of a remembered `id` is now `dispatched` (it was remembered before it began). */
+  replace(id: string, dispatched: Promise<void>): void {
+    if (this.ids.has(id)) this.ids.set(id, dispatched);
   }
 
   /**

@@ -249,4 +249,16 @@ describe("a second bridge", () => {
     const second = await bus.bridge(fakeTransport());
     expect(second.stats().state).toBe("connected");
   });
+
+  it("two bridge() calls at once: one is refused while the other sets up (both succeeded, one link leaked)", async () => {
+    const bus = newBus();
+    const outcomes = await Promise.allSettled([bus.bridge(fakeTransport()), bus.bridge(fakeTransport())]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: "EBUS_ALREADY_BRIDGED" });
+    // A setup that fails leaves the bus free to bridge again.
+    const failing: BusTransport = { attach: () => Promise.reject(new Error("no server")) };
+    await (outcomes[0] as PromiseFulfilledResult<{ close(): Promise<void> }>).value.close();
+    await expect(bus.bridge(failing)).rejects.toThrow(/no server/);
+    expect((await bus.bridge(fakeTransport())).stats().state).toBe("connected");
+  });
 });

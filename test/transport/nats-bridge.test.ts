@@ -329,4 +329,25 @@ describe.skipIf(!enabled)("regressions", () => {
     expect(atOrigin).toEqual([event.eventId]);
     expect(relay.getStats().bridge).toMatchObject({ published: 0, received: 1 });
   });
+
+  it("does not publish again a remote event that a handler re-emits synchronously, on core NATS", async () => {
+    const { prefix } = names();
+    const origin = await bridged("origin", { prefix });
+    const relay = await bridged("relay", { prefix });
+    const atOrigin: string[] = [];
+    origin.subscribe("*", (e) => void atOrigin.push(e.eventId));
+    let relayed = 0;
+    relay.subscribe("task.*", (e) => {
+      if (relayed++ === 0) void relay.emit(e); // within the dispatch of the remote event
+    });
+    const event = new Event("task.relayed", "origin");
+    await origin.emit(event);
+    await until(() => relayed >= 1, { ...NATS_POLL, message: "the relay handles it" });
+    // An echo would be on its way back by now: a marker sent after it arrives after it.
+    await relay.emit(new Event("marker.sent", "relay"));
+    await until(() => atOrigin.length >= 2, { ...NATS_POLL, message: "the marker reaches the origin" });
+    expect(atOrigin[0]).toBe(event.eventId);
+    expect(atOrigin.filter((id) => id === event.eventId)).toHaveLength(1);
+    expect(relay.getStats().bridge).toMatchObject({ published: 1, received: 1 });
+  });
 });

@@ -11,7 +11,7 @@ import { originHeaders } from "../../src/transport/wire-headers.js";
 import { until } from "../support/async.js";
 import { NATS_POLL } from "../support/nats.js";
 
-type Answer = "ack" | "503" | "hang";
+type Answer = "ack" | "503" | "hang" | "throw";
 
 /** A JetStream client whose publishes answer as `answer(msgID)` says; "hang" leaves the promise pending. */
 function scriptedJs(answer: (msgID: string) => Answer): { js: JetStreamClient; tries: Map<string, number> } {
@@ -20,6 +20,7 @@ function scriptedJs(answer: (msgID: string) => Answer): { js: JetStreamClient; t
     publish: (_subject: string, _payload: Uint8Array, opts: { msgID: string }) => {
       tries.set(opts.msgID, (tries.get(opts.msgID) ?? 0) + 1);
       const what = answer(opts.msgID);
+      if (what === "throw") throw new Error("'header' values cannot contain \\r or \\n");
       if (what === "ack") return Promise.resolve({ stream: "S", seq: 1, duplicate: false });
       if (what === "503") {
         const cause = new natsErrors.RequestError("no responders", { cause: new natsErrors.NoRespondersError("s") });
@@ -71,6 +72,18 @@ describe("Publisher retries (scripted JetStream client)", () => {
     expect(Math.max(...counts)).toBeLessThanOrEqual(6);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(2);
     expect(counters.retries).toBe(counts.reduce((a, b) => a + b, 0) - 50);
+  });
+
+  it("fails at once an event the client refuses before sending (a CR/LF message id), holding no slot and not close()", async () => {
+    const { js, tries } = scriptedJs((id) => (id.includes("\r") ? "throw" : "ack"));
+    const { p } = publisher(js, { value: true }, 5000);
+    const bad = await settle(p.publish("s.x", new Uint8Array(1), "bad\r\nX: 1"));
+    expect(bad.ok).toBe(false);
+    expect(bad.error?.message).toMatch(/refused: .*cannot contain/);
+    expect(tries.get("bad\r\nX: 1")).toBe(1);
+    expect((await settle(p.publish("s.x", new Uint8Array(1), "good"))).ok).toBe(true);
+    // Nothing in flight: close() returns (it waited for the refused one forever).
+    await p.close("the test is over");
   });
 
   it("fails an event only once its own budget is spent, naming the 503, with the client's error as cause", async () => {
