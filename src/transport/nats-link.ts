@@ -22,8 +22,9 @@ import { TopicTrie } from "../pattern/trie.js";
 import { within } from "../deadline.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
-import { ORIGIN_HEADER } from "./wire-headers.js";
+import { LINK_HEADER } from "./wire-headers.js";
 import { RecentIds, SETTLED } from "./recent-ids.js";
+import { subjectCovers } from "./subjects.js";
 import { textOf } from "../describe-input.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -78,6 +79,8 @@ export class NatsLink implements BridgeLink {
     private readonly host: BridgeHost,
     private readonly nc: NatsConnection,
     readonly options: ResolvedNatsOptions,
+    /** This bridge's id: JetStream messages with it in their Neuro-Link header are its own. */
+    private readonly linkId: string,
     publisher: (counters: PublisherCounters, isConnected: () => boolean) => Publisher,
   ) {
     this.exports = patternSet(options.exports);
@@ -140,9 +143,14 @@ export class NatsLink implements BridgeLink {
     this.ephemeral = ephemeral;
   }
 
-  /** Core NATS: one subscription per import subject. */
+  /**
+   * Core NATS: one subscription per import subject. Subjects that overlap without either covering
+   * the other (`p.task.>` and `p.*.failed` both take `p.task.failed`) each get a copy of such a
+   * message: the copy of a later subscription is dropped when an earlier one's subject takes it.
+   */
   subscribeCore(subjects: readonly string[]): void {
-    for (const subject of subjects) {
+    subjects.forEach((subject, k) => {
+      const earlier = subjects.slice(0, k);
       this.subscriptions.push(
         this.nc.subscribe(subject, {
           callback: (err, msg) => {
@@ -150,11 +158,11 @@ export class NatsLink implements BridgeLink {
               this.host.reportError(
                 new TransportError(`subscription to ${subject} failed: ${err.message}`, { cause: err }),
               );
-            else this.receive(msg, NO_ACK);
+            else if (k === 0 || !earlier.some((other) => subjectCovers(other, msg.subject))) this.receive(msg, NO_ACK);
           },
         }),
       );
-    }
+    });
   }
 
   onJetStream(msg: JsMsg): void {
@@ -175,7 +183,7 @@ export class NatsLink implements BridgeLink {
     }
     // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse),
     // and only on a node that publishes: one that exports nothing has no own events to drop.
-    if (acker !== NO_ACK && this.publishes && msg.headers?.get(ORIGIN_HEADER) === this.host.nodeId) {
+    if (acker !== NO_ACK && this.publishes && msg.headers?.get(LINK_HEADER) === this.linkId) {
       acker.ack();
       return;
     }

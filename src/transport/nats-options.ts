@@ -91,30 +91,51 @@ const jsName = z
   .regex(/^[^\s.*>/\\]+$/, "no whitespace, '.', '*', '>', '/' or '\\'");
 const patterns = z.union([z.string(), z.array(z.string())]).optional();
 const positiveInt = z.number().int().positive();
+const SERVER_DURATION_RULE = `at most ${MAX_TIMER_MS} ms (about 24.8 days)`;
+/** The largest dedupeWindow: a ring of that many ids, and a map of them. */
+const MAX_DEDUPE_WINDOW = 10_000_000;
 
-const schema = z.strictObject({
-  servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  prefix: z.string().superRefine((p, ctx) => {
-    const rule = eventTypeRule(p);
-    if (rule !== null) ctx.addIssue({ code: "custom", message: `not a valid subject prefix: ${rule}` });
-  }),
-  stream: jsName.optional(),
-  durable: jsName.optional(),
-  export: patterns,
-  import: patterns,
-  startAt: z.enum(["new", "first"]).optional(),
-  maxAckPending: positiveInt.max(1_000_000).optional(),
-  ackWaitMs: positiveInt.optional(),
-  maxBuffered: z.number().int().min(0).optional(),
-  maxEventBytes: positiveInt.optional(),
-  dedupeWindow: z.number().int().min(0).optional(),
-  duplicateWindowMs: positiveInt.optional(),
-  publishTimeoutMs: positiveInt.max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
-  publishRetryMs: z.number().int().min(0).max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
-  replicas: z.number().int().min(1).max(5).optional(),
-  maxInFlight: positiveInt.optional(),
-  connection: z.record(z.string(), z.unknown()).optional(),
-});
+const schema = z
+  .strictObject({
+    servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    prefix: z.string().superRefine((p, ctx) => {
+      const rule = eventTypeRule(p);
+      if (rule !== null) ctx.addIssue({ code: "custom", message: `not a valid subject prefix: ${rule}` });
+    }),
+    stream: jsName.optional(),
+    durable: jsName.optional(),
+    export: patterns,
+    import: patterns,
+    startAt: z.enum(["new", "first"]).optional(),
+    maxAckPending: positiveInt.max(1_000_000).optional(),
+    // Sent to the server in nanoseconds: past about 292 years they overflow its int64, and the stream
+    // or consumer is refused at bridge() with "invalid JSON".
+    ackWaitMs: positiveInt.max(MAX_TIMER_MS, SERVER_DURATION_RULE).optional(),
+    maxBuffered: z.number().int().min(0).optional(),
+    maxEventBytes: positiveInt.optional(),
+    dedupeWindow: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_DEDUPE_WINDOW, `at most ${MAX_DEDUPE_WINDOW.toLocaleString("en-US")} ids (they are kept in memory)`)
+      .optional(),
+    duplicateWindowMs: positiveInt.max(MAX_TIMER_MS, SERVER_DURATION_RULE).optional(),
+    publishTimeoutMs: positiveInt.max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
+    publishRetryMs: z.number().int().min(0).max(MAX_TIMER_MS, MAX_TIMER_RULE).optional(),
+    replicas: z.number().int().min(1).max(5).optional(),
+    maxInFlight: positiveInt.optional(),
+    connection: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((o, ctx) => {
+    // Tries waiting for their JetStream ack count in maxBuffered: with 0 no emit could be published.
+    if (o.stream !== undefined && o.maxBuffered === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxBuffered"],
+        message:
+          "at least 1 with a stream (publishes waiting for their ack count in it); 0 buffers nothing on core NATS only",
+      });
+  });
 
 function patternList(input: string | string[] | undefined, what: string): string[] {
   const list = input === undefined ? ["*"] : typeof input === "string" ? [input] : input;

@@ -14,6 +14,7 @@ import { Publisher } from "./publisher.js";
 import { originHeaders } from "./wire-headers.js";
 import { importSubjects } from "./subjects.js";
 import { textOf } from "../describe-input.js";
+import { eventId } from "../event-id.js";
 
 export type { NatsTransportOptions } from "./nats-options.js";
 export type { BridgeState } from "../stats/report.js";
@@ -102,9 +103,11 @@ export class NatsTransport implements BusTransport {
     const o = this.options;
     const js = o.stream === null ? null : new PipelinedAcks(nc, o.publishTimeoutMs, o.connection.inboxPrefix);
     const origin = originHeaders(host.nodeId);
+    const linkId = eventId();
     const config = {
       stream: o.stream,
       nodeId: host.nodeId,
+      linkId,
       maxBuffered: o.maxBuffered,
       publishTimeoutMs: o.publishTimeoutMs,
       publishRetryMs: o.publishRetryMs,
@@ -113,8 +116,23 @@ export class NatsTransport implements BusTransport {
       host,
       nc,
       o,
+      linkId,
       (counters, isConnected) => new Publisher({ nc, js, originHeaders: origin, config, counters, isConnected }),
     );
+    try {
+      await this.subscribe(host, nc, link);
+    } catch (err) {
+      // Closed by attach() next: that is no loss of a running connection to report.
+      link.state = "closed";
+      throw err;
+    }
+    link.state = "connected";
+    return link;
+  }
+
+  /** The stream, and the consumer or core subscriptions the imports need. */
+  private async subscribe(host: BridgeHost, nc: NatsConnection, link: NatsLink): Promise<void> {
+    const o = this.options;
     const warn = (message: string): void => host.logger?.warn?.({ nodeId: host.nodeId }, message);
     const subjects = importSubjects(o.prefix, o.imports);
     if (subjects.length === 0) {
@@ -144,7 +162,5 @@ export class NatsTransport implements BusTransport {
       });
       link.useConsumer(messages, o.durable === null ? { jsm, stream: o.stream, name } : null);
     }
-    link.state = "connected";
-    return link;
   }
 }

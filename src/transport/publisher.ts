@@ -66,6 +66,8 @@ export interface PublisherConfig {
   /** The JetStream stream, or null for core NATS. */
   readonly stream: string | null;
   readonly nodeId: string;
+  /** This bridge's own id, in the Neuro-Link header of its JetStream publishes. */
+  readonly linkId: string;
   readonly maxBuffered: number;
   /** One try's wait for its ack. */
   readonly publishTimeoutMs: number;
@@ -111,7 +113,7 @@ export class Publisher {
     this.config = init.config;
     this.counters = init.counters;
     this.isConnected = init.isConnected;
-    this.head = publishHead(init.config.nodeId);
+    this.head = publishHead(init.config.nodeId, init.config.linkId);
   }
 
   /** Events queued or awaiting a JetStream ack. */
@@ -214,7 +216,7 @@ export class Publisher {
     const attempt = (item.attempt = ++this.attempts);
     this.inFlight.add(item);
     // A fresh header set per try: js.publish writes the message id into the one it is given.
-    const headers = new PublishHeaders(this.config.nodeId, this.head);
+    const headers = new PublishHeaders(this.config.nodeId, this.config.linkId, this.head);
     let acked: ReturnType<JetStreamPublish["publish"]>;
     try {
       acked = this.js.publish(item.subject, item.payload, { msgID: item.eventId, headers });

@@ -8,6 +8,12 @@
 import { MsgHdrsImpl } from "@nats-io/transport-node";
 
 export const ORIGIN_HEADER = "Neuro-Origin";
+/**
+ * On JetStream publishes: the publishing bridge (one per bridge() call, random). JetStream hands a
+ * consumer its own node's publishes too; this tells them apart from those of another process that
+ * shares its nodeId, which Neuro-Origin cannot.
+ */
+export const LINK_HEADER = "Neuro-Link";
 /** The JetStream message id: the key of the stream's duplicate window. */
 export const MSG_ID_HEADER = "Nats-Msg-Id";
 const encoder = new TextEncoder();
@@ -37,6 +43,7 @@ export class PublishHeaders extends MsgHdrsImpl {
 
   constructor(
     private readonly nodeId: string,
+    private readonly linkId: string,
     private readonly head: string,
   ) {
     super();
@@ -55,12 +62,15 @@ export class PublishHeaders extends MsgHdrsImpl {
     if (!this.generic && this.msgId !== null)
       return encoder.encode(`${this.head}${MSG_ID_HEADER}: ${this.msgId}\r\n\r\n`);
     super.set(ORIGIN_HEADER, this.nodeId);
+    super.set(LINK_HEADER, this.linkId);
     if (this.msgId !== null) super.set(MSG_ID_HEADER, this.msgId);
     return super.encode();
   }
 }
 
-/** "NATS/1.0\r\nNeuro-Origin: <nodeId>\r\n": the head of every JetStream publish's headers. */
-export function publishHead(nodeId: string): string {
-  return originHeaders(nodeId).toString().slice(0, -2);
+/** "NATS/1.0\r\nNeuro-Origin: <nodeId>\r\nNeuro-Link: <linkId>\r\n": the head of every JetStream publish's headers. */
+export function publishHead(nodeId: string, linkId: string): string {
+  const h = originHeaders(nodeId);
+  h.set(LINK_HEADER, linkId);
+  return h.toString().slice(0, -2);
 }

@@ -330,6 +330,34 @@ describe.skipIf(!enabled)("regressions", () => {
     expect(relay.getStats().bridge).toMatchObject({ published: 0, received: 1 });
   });
 
+  it("JetStream: two buses that share a nodeId still receive each other's events (each drops only its own)", async () => {
+    const { prefix, stream } = names();
+    const one = await bridged("twin", { prefix, stream, durable: "one" });
+    const two = await bridged("twin", { prefix, stream, durable: "two" });
+    const atOne: string[] = [];
+    const atTwo: string[] = [];
+    one.subscribe("*", (e) => void atOne.push(e.source));
+    two.subscribe("*", (e) => void atTwo.push(e.source));
+    await one.emit(new Event("x.y", "from-one"));
+    await two.emit(new Event("x.y", "from-two"));
+    await until(() => atOne.length >= 2 && atTwo.length >= 2, { ...NATS_POLL, message: "each gets the other's" });
+    expect(atOne.sort()).toEqual(["from-one", "from-two"]);
+    expect(atTwo.sort()).toEqual(["from-one", "from-two"]);
+    expect(one.getStats().bridge).toMatchObject({ published: 1, received: 1 });
+  });
+
+  it("core NATS: imports whose subjects overlap (task.* and *.failed) deliver a message once, not once per subscription", async () => {
+    const { prefix } = names();
+    const sender = await bridged("sender", { prefix, import: [] });
+    const receiver = await bridged("receiver", { prefix, export: [], import: ["task.*", "*.failed"], dedupeWindow: 0 });
+    const seen: string[] = [];
+    receiver.subscribe("*", (e) => void seen.push(e.eventType));
+    for (const type of ["task.failed", "task.done", "job.failed", "marker.x"]) await sender.emit(new Event(type, "s"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.sort()).toEqual(["job.failed", "task.done", "task.failed"]);
+    expect(receiver.getStats().bridge).toMatchObject({ received: 3, duplicates: 0 });
+  });
+
   it("does not publish again a remote event that a handler re-emits synchronously, on core NATS", async () => {
     const { prefix } = names();
     const origin = await bridged("origin", { prefix });

@@ -40,7 +40,7 @@ function publisher(
   publishRetryMs: number,
 ): { p: Publisher; counters: PublisherCounters } {
   const counters: PublisherCounters = { published: 0, duplicates: 0, retries: 0 };
-  const config = { stream: "S", nodeId: "n", maxBuffered: 1000, publishTimeoutMs: 1000, publishRetryMs };
+  const config = { stream: "S", nodeId: "n", linkId: "l", maxBuffered: 1000, publishTimeoutMs: 1000, publishRetryMs };
   const p = new Publisher({
     nc: {} as NatsConnection,
     js,

@@ -63,10 +63,24 @@ describe("NatsTransport options", () => {
     [{ servers: "127.0.0.1:4222", prefix: "neuro", replicas: 7 }],
     [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: -1 }],
     [{ servers: "127.0.0.1:4222", prefix: "neuro", publishRetryMs: 1.5 }],
+    // Accepted once, then refused by the server at bridge(), or unusable:
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", ackWaitMs: 1e13 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", stream: "S", duplicateWindowMs: 1e15 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", dedupeWindow: 5e9 }],
+    [{ servers: "127.0.0.1:4222", prefix: "neuro", stream: "S", maxBuffered: 0 }],
   ])("refuses %j with EBUS_INVALID_OPTIONS", (options) => {
     expect(() => new NatsTransport(options as never)).toThrow(
       expect.objectContaining({ code: "EBUS_INVALID_OPTIONS" }),
     );
+  });
+
+  it("maxBuffered 0 is core NATS's no-buffering; with a stream it is refused with the reason", () => {
+    expect(new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", maxBuffered: 0 }).options.maxBuffered).toBe(
+      0,
+    );
+    expect(
+      () => new NatsTransport({ servers: "127.0.0.1:4222", prefix: "neuro", stream: "S", maxBuffered: 0 }),
+    ).toThrow(/maxBuffered: at least 1 with a stream/);
   });
 
   it("defaults: one replica, a 5 s retry budget per emit, 1 s per try", () => {
