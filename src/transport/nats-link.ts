@@ -215,7 +215,7 @@ export class NatsLink implements BridgeLink {
       () => {
         this.counters.received++;
         acker.ack();
-        this.recent.settled(event.eventId);
+        if (acker !== NO_ACK) this.recent.settled(event.eventId);
         this.settled();
       },
       (err: unknown) => {
@@ -238,7 +238,9 @@ export class NatsLink implements BridgeLink {
         );
       },
     );
-    this.recent.replace(event.eventId, dispatched);
+    // A JetStream redelivery that arrives meanwhile is acked once this has settled. Core NATS acks
+    // nothing: SETTLED stays, and spares the window a promise per event.
+    if (acker !== NO_ACK) this.recent.replace(event.eventId, dispatched);
   }
 
   private settled(): void {
