@@ -1,6 +1,7 @@
 /**
- * Waiting with a deadline: the bus's `close({ timeoutMs })`, a bridge whose server may be gone for
- * good, and an offloaded handler's `timeoutMs` in the worker (workers/dispatch.ts). The one race of
+ * Waiting with a deadline: a bridge whose server may be gone for good, and an offloaded handler's
+ * `timeoutMs` in the worker (workers/dispatch.ts); the bus's `close({ timeoutMs })` cuts what runs
+ * with a timer of its own (emit-books.ts: a later close() may bring an earlier deadline). The one race of
  * a promise against a timer: the timer is cleared as soon as the work settles, so it never keeps a
  * thread alive after that, and a rejection of the work is observed (never unhandled) even after the
  * deadline. A caller that needs the work's own outcome awaits it after a `true`.
