@@ -101,7 +101,8 @@ export class Publisher {
 
   private readonly nc: NatsConnection;
   private readonly js: JetStreamPublish | null;
-  private readonly originHeaders: MsgHdrs;
+  /** The options of every core publish, one object: the client sets its `reply` to "" on the first. */
+  private readonly coreOptions: { headers: MsgHdrs; reply?: string };
   private readonly config: PublisherConfig;
   private readonly counters: PublisherCounters;
   private readonly isConnected: () => boolean;
@@ -109,7 +110,7 @@ export class Publisher {
   constructor(init: PublisherInit) {
     this.nc = init.nc;
     this.js = init.js;
-    this.originHeaders = init.originHeaders;
+    this.coreOptions = { headers: init.originHeaders };
     this.config = init.config;
     this.counters = init.counters;
     this.isConnected = init.isConnected;
@@ -124,7 +125,7 @@ export class Publisher {
   /** Publishes `payload`; "sent" when core NATS took it at once, else a promise of the outcome. */
   publish(subject: string, payload: Uint8Array, eventId: string): "sent" | Promise<void> {
     if (this.js === null && this.outbox.length === 0 && this.isConnected()) {
-      this.nc.publish(subject, payload, { headers: this.originHeaders });
+      this.nc.publish(subject, payload, this.coreOptions);
       this.counters.published++;
       return "sent";
     }
@@ -197,7 +198,7 @@ export class Publisher {
     item.timer = null;
     if (this.js === null) {
       try {
-        this.nc.publish(item.subject, item.payload, { headers: this.originHeaders });
+        this.nc.publish(item.subject, item.payload, this.coreOptions);
         this.counters.published++;
         this.settle(item, null);
       } catch (err) {

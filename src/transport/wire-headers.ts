@@ -16,7 +16,6 @@ export const ORIGIN_HEADER = "Neuro-Origin";
 export const LINK_HEADER = "Neuro-Link";
 /** The JetStream message id: the key of the stream's duplicate window. */
 export const MSG_ID_HEADER = "Nats-Msg-Id";
-const encoder = new TextEncoder();
 
 /** The same bytes on every message: encoded once. For core NATS publishes. */
 export class FixedHeaders extends MsgHdrsImpl {
@@ -59,8 +58,7 @@ export class PublishHeaders extends MsgHdrsImpl {
   }
 
   override encode(): Uint8Array {
-    if (!this.generic && this.msgId !== null)
-      return encoder.encode(`${this.head}${MSG_ID_HEADER}: ${this.msgId}\r\n\r\n`);
+    if (!this.generic && this.msgId !== null) return Buffer.from(`${this.head}${MSG_ID_HEADER}: ${this.msgId}\r\n\r\n`);
     super.set(ORIGIN_HEADER, this.nodeId);
     super.set(LINK_HEADER, this.linkId);
     if (this.msgId !== null) super.set(MSG_ID_HEADER, this.msgId);

@@ -306,6 +306,44 @@ describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
   });
 });
 
+describe.skipIf(!enabled)("NATS bridge: what goes on the wire", () => {
+  // The payload is encoded with Buffer.from and the subject kept for the last type published.
+  // JSON.stringify writes a lone surrogate as a \uD800 escape, so no byte of it is ill-formed.
+  const text = { greek: "αβγ", cjk: "漢字", emoji: "🚀", nul: "a\u0000b", lone: "x\uD800y" };
+  for (const mode of ["core", "jetstream"] as const) {
+    it(`${mode}: non-ASCII text arrives intact (a lone surrogate too: JSON escapes it), types interleaved land on their own subjects`, async () => {
+      const { prefix, stream } = names();
+      const watcher = await rawConnection();
+      const subjects: string[] = [];
+      watcher.subscribe(`${prefix}.>`, { callback: (_err, msg) => void subjects.push(msg.subject) });
+      await watcher.flush();
+      const where = mode === "core" ? {} : { stream };
+      const sender = await bridged(`${mode}-s`, {
+        prefix,
+        import: [],
+        ...where,
+        ...(mode === "core" ? {} : { durable: "s" }),
+      });
+      const receiver = await bridged(`${mode}-r`, {
+        prefix,
+        export: [],
+        ...where,
+        ...(mode === "core" ? {} : { durable: "r" }),
+      });
+      const got: Event[] = [];
+      receiver.subscribe("*", (e) => void got.push(e));
+      const types = ["a.one", "b.two", "a.one", "c.three", "c.three", "a.one"];
+      for (const type of types) expect(await sender.emit(new Event(type, "s", text))).toMatchObject({ failed: 0 });
+      await until(() => got.length === types.length, { ...NATS_POLL, message: "all six arrive" });
+      expect(got.map((e) => e.eventType)).toEqual(types);
+      expect(got.map((e) => e.data)).toEqual(types.map(() => text));
+      await until(() => subjects.length === types.length, { ...NATS_POLL, message: "the watcher sees all six" });
+      expect(subjects).toEqual(types.map((t) => `${prefix}.${t}`));
+      await watcher.close();
+    });
+  }
+});
+
 describe.skipIf(!enabled)("regressions", () => {
   // 9d89bf2: a remote event that a handler re-emitted later was published again.
   it("does not publish again a remote event that a handler re-emits later (9d89bf2)", async () => {
