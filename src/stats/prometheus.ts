@@ -12,10 +12,7 @@
 import { z } from "zod";
 import { InvalidOptionsError } from "../errors.js";
 import { bucketBounds } from "./histogram.js";
-import type { BridgeStats, BusStats } from "./report.js";
-
-/** The figures the exporter reads: getStats()'s, of which it leaves the bridge's retries out. */
-type MetricsSource = Omit<BusStats, "bridge"> & { bridge?: Omit<BridgeStats, "retries"> };
+import type { BusStats } from "./report.js";
 
 /**
  * Options of `bus.metrics()`.
@@ -162,7 +159,7 @@ class Writer {
  * @throws InvalidOptionsError for an unknown option, a bad prefix or bad buckets.
  */
 export function renderPrometheus(
-  stats: MetricsSource,
+  stats: BusStats,
   latencyBuckets: readonly number[] | null,
   options: MetricsOptions = {},
 ): string {
@@ -240,6 +237,13 @@ export function renderPrometheus(
     w.sample(messages, br.received, { direction: "received" });
     w.single("bridge_duplicates_total", "counter", "Remote events dropped as duplicates.", br.duplicates);
     w.single("bridge_invalid_total", "counter", "Remote messages dropped as invalid.", br.invalid);
+    w.single(
+      "bridge_dropped_total",
+      "counter",
+      "Core NATS remote events dropped on arrival past maxInFlight.",
+      br.dropped,
+    );
+    w.single("bridge_retries_total", "counter", "Publish tries sent again after a transient failure.", br.retries);
     w.sample(w.family("bridge_state", "gauge", "The bridge's state (1 for the current one)."), 1, { state: br.state });
   }
   return `${w.lines.join("\n")}\n`;

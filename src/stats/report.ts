@@ -50,6 +50,8 @@ export interface BridgeStats {
   received: number;
   duplicates: number;
   invalid: number;
+  /** Core NATS: remote events dropped on arrival because maxInFlight were being handled (each also reported). */
+  dropped: number;
   /** Publish tries sent again after a transient failure (no leader, no ack in time, a dropped connection). */
   retries: number;
 }

@@ -51,11 +51,12 @@ interface WireMessage {
 
 export class NatsLink implements BridgeLink {
   state: BridgeState = "connecting";
-  readonly counters: PublisherCounters & { received: number; invalid: number } = {
+  readonly counters: PublisherCounters & { received: number; invalid: number; dropped: number } = {
     published: 0,
     received: 0,
     duplicates: 0,
     invalid: 0,
+    dropped: 0,
     retries: 0,
   };
   readonly publisher: Publisher;
@@ -100,8 +101,8 @@ export class NatsLink implements BridgeLink {
   }
 
   stats(): BridgeStats {
-    const { published, received, duplicates, invalid, retries } = this.counters;
-    return { state: this.state, published, received, duplicates, invalid, retries };
+    const { published, received, duplicates, invalid, dropped, retries } = this.counters;
+    return { state: this.state, published, received, duplicates, invalid, dropped, retries };
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
@@ -216,6 +217,7 @@ export class NatsLink implements BridgeLink {
       return;
     }
     if (acker === NO_ACK && this.dispatching >= this.options.maxInFlight) {
+      this.counters.dropped++;
       this.host.reportError(
         new TransportError(
           `core NATS: ${this.dispatching} remote events in flight (maxInFlight): event ${event.eventId} dropped`,

@@ -228,7 +228,7 @@ describe("a second bridge", () => {
         let state: "connected" | "closed" = "connected";
         return {
           nodeId: "fake",
-          stats: () => ({ state, published: 0, received: 0, duplicates: 0, invalid: 0, retries: 0 }),
+          stats: () => ({ state, published: 0, received: 0, duplicates: 0, invalid: 0, dropped: 0, retries: 0 }),
           close: async () => {
             state = "closed";
             transport.closed++;

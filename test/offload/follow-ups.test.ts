@@ -123,6 +123,7 @@ describe("ctx.emit in an offloaded handler", () => {
             received: 0,
             duplicates: 0,
             invalid: 0,
+            dropped: 0,
             retries: 0,
           }),
           close: () => Promise.resolve(),

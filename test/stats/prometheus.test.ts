@@ -256,13 +256,24 @@ describe("renderPrometheus", () => {
     const bus = newBus();
     const stats = {
       ...bus.getStats(),
-      bridge: { state: "connected" as const, published: 5, received: 7, duplicates: 1, invalid: 2 },
+      bridge: {
+        state: "connected" as const,
+        published: 5,
+        received: 7,
+        duplicates: 1,
+        invalid: 2,
+        dropped: 3,
+        retries: 4,
+      },
     };
     const { samples, types } = parseMetrics(renderPrometheus(stats, null));
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "published" })).toBe(5);
     expect(value(samples, "neurobus_bridge_messages_total", { direction: "received" })).toBe(7);
     expect(value(samples, "neurobus_bridge_duplicates_total")).toBe(1);
     expect(value(samples, "neurobus_bridge_invalid_total")).toBe(2);
+    expect(value(samples, "neurobus_bridge_dropped_total")).toBe(3);
+    expect(value(samples, "neurobus_bridge_retries_total")).toBe(4);
+    expect(types.get("neurobus_bridge_dropped_total")).toBe("counter");
     expect(value(samples, "neurobus_bridge_state", { state: "connected" })).toBe(1);
     expect(types.get("neurobus_bridge_state")).toBe("gauge");
     expect(parseMetrics(bus.metrics()).samples.some((s) => s.name.startsWith("neurobus_bridge"))).toBe(false);

@@ -77,6 +77,7 @@ export class MemoryLink implements BridgeLink {
       received: this.received,
       duplicates: 0,
       invalid: this.invalid,
+      dropped: 0,
       retries: 0,
     };
   }

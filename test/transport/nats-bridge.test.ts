@@ -89,6 +89,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
       received: 20,
       duplicates: 0,
       invalid: 0,
+      dropped: 0,
       retries: 0,
     });
     expect(b.getStats().bridge).toMatchObject({ state: "connected", published: 20, received: 20 });
@@ -303,6 +304,35 @@ describe.skipIf(!enabled)("NATS bridge (core NATS, at-most-once)", () => {
     await until(() => origins.length === 12, { ...NATS_POLL, message: "the watcher sees all 12" });
     expect(origins).toEqual([...Array(11).fill("ca"), "cb"]);
     await watcher.close();
+  });
+});
+
+describe.skipIf(!enabled)("NATS bridge (core NATS): maxInFlight", () => {
+  it("drops what arrives while maxInFlight events are being handled: reported, counted in dropped, the rest still handled", async () => {
+    const prefix = uniqueName("nf");
+    const errors: BusError[] = [];
+    const sender = await bridged("nf-s", { prefix, import: [] });
+    const receiver = await bridged("nf-r", { prefix, export: [], maxInFlight: 2 }, errors);
+    const gate = deferred<void>();
+    const handled: string[] = [];
+    receiver.subscribe("task.*", async (e) => {
+      handled.push(e.eventId);
+      await gate.promise;
+    });
+    const events = Array.from({ length: 5 }, () => new Event("task.slow", "s"));
+    for (const event of events) await sender.emit(event);
+    await until(() => errors.length === 3, { ...NATS_POLL, message: "three events are dropped" });
+    expect(handled).toEqual(events.slice(0, 2).map((e) => e.eventId));
+    expect(errors.map((e) => e.code)).toEqual(["EBUS_TRANSPORT", "EBUS_TRANSPORT", "EBUS_TRANSPORT"]);
+    expect(errors[0]!.message).toContain(`(maxInFlight): event ${events[2]!.eventId} dropped`);
+    expect(receiver.getStats().bridge).toMatchObject({ received: 0, dropped: 3 });
+    gate.resolve();
+    await until(() => receiver.getStats().bridge?.received === 2, { ...NATS_POLL, message: "the two settle" });
+    const after = new Event("task.after", "s");
+    await sender.emit(after);
+    await until(() => handled.length === 3, { ...NATS_POLL, message: "a later event is handled" });
+    expect(handled[2]).toBe(after.eventId);
+    expect(receiver.getStats().bridge).toMatchObject({ received: 3, dropped: 3 });
   });
 });
 
