@@ -43,17 +43,27 @@ export function parseEventTime(text: string): number | null {
     if (oh > 23 || om > 59 || os > 59) return null;
     offsetMs = (m[9] === "-" ? -1 : 1) * ((oh * 3600 + om * 60 + os) * 1000 + millis(m[13]));
   }
-  let utc: number;
-  if (year >= 100 && year <= 9999) utc = Date.UTC(year, month - 1, day, hour, minute, second, millis(m[7]));
-  else {
-    // Date.UTC reads years 0-99 as 1900-1999 (and 29 February of year 0 would become 1 March of
-    // 1900): set the year itself.
-    const date = new Date(0);
-    date.setUTCFullYear(year, month - 1, day);
-    utc = date.setUTCHours(hour, minute, second, millis(m[7]));
-  }
-  const ms = utc - offsetMs;
-  return Math.abs(ms) <= MAX_DATE_MS ? ms : null;
+  const ms = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + millis(m[7]);
+  const utc = ms - offsetMs;
+  // The range is checked after the offset: `+275760-09-13T01:00:00+01:00` is the last instant a
+  // Date holds, although its local time is past it.
+  return Math.abs(utc) <= MAX_DATE_MS ? utc : null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, any year: plain arithmetic
+ * (H. Hinnant's days_from_civil), where Date.UTC reads years 0-99 as 1900-1999 and gives NaN for a
+ * local time just outside a Date's range.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400; // 0-399
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1; // from 1 March
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** The largest distance from the epoch a Date can hold, in ms (ECMA-262: 100,000,000 days). */

@@ -234,6 +234,29 @@ describe("fromDict timestamps", () => {
     expect(new Date(at("+002026-11-27T11:13:29.123Z")).toISOString()).toBe("2026-11-27T11:13:29.123Z");
   });
 
+  it("reads the instants at a Date's edges also where an offset puts the local time past them", () => {
+    expect(at("+275760-09-13T01:00:00+01:00")).toBe(8.64e15);
+    expect(at("-271821-04-19T23:00:00-01:00")).toBe(-8.64e15);
+    expect(at("+275760-09-12T23:00:00.000-01:00")).toBe(8.64e15);
+    for (const past of ["+275760-09-13T01:00:00Z", "+275760-09-13T00:00:00-00:00:01", "-271821-04-19T23:59:59Z"])
+      expectCode(() => Event.fromDict({ ...validDict(), timestamp: past }), "EBUS_INVALID_EVENT");
+  });
+
+  it("agrees with Date on 2,000 random instants across its whole range, with and without an offset", () => {
+    let seed = 12345;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 2000; i++) {
+      const ms = Math.round((random() * 2 - 1) * 8.6e15);
+      expect(at(new Date(ms).toISOString())).toBe(ms);
+      const offsetMin = Math.floor(random() * 2 * 1439) - 1439; // -23:59 to +23:59
+      const local = new Date(ms + offsetMin * 60_000).toISOString().slice(0, -1);
+      const sign = offsetMin < 0 ? "-" : "+";
+      const abs = Math.abs(offsetMin);
+      const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+      expect(at(`${local}${zone}`)).toBe(ms);
+    }
+  });
+
   it.each([
     "2026-11-27",
     "11:13:29",
