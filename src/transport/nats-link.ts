@@ -29,10 +29,12 @@ import { textOf } from "../describe-input.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function patternSet(patterns: readonly string[]): TopicTrie<{ seq: number }> {
+/** Whether `patterns` let an event type through; `*` (the default) lets all through with no lookup. */
+function patternSet(patterns: readonly string[]): (eventType: string) => boolean {
+  if (patterns.includes("*")) return () => true;
   const trie = new TopicTrie<{ seq: number }>();
   patterns.forEach((p, seq) => trie.add(parsePattern(p), { seq }));
-  return trie;
+  return (eventType) => trie.match(eventType).length > 0;
 }
 
 /** How a message is acknowledged: JetStream acks and naks; core NATS does neither. */
@@ -60,8 +62,8 @@ export class NatsLink implements BridgeLink {
     retries: 0,
   };
   readonly publisher: Publisher;
-  private readonly exports: TopicTrie<{ seq: number }>;
-  private readonly imports: TopicTrie<{ seq: number }>;
+  private readonly exported: (eventType: string) => boolean;
+  private readonly imported: (eventType: string) => boolean;
   private readonly recent: RecentIds;
   /** Remote events being dispatched (handlers not all settled), and who waits for none. */
   private dispatching = 0;
@@ -86,9 +88,9 @@ export class NatsLink implements BridgeLink {
     private readonly linkId: string,
     publisher: (counters: PublisherCounters, isConnected: () => boolean) => Publisher,
   ) {
-    this.exports = patternSet(options.exports);
+    this.exported = patternSet(options.exports);
     this.publishes = options.exports.length > 0;
-    this.imports = patternSet(options.imports);
+    this.imported = patternSet(options.imports);
     this.recent = new RecentIds(options.dedupeWindow);
     this.maxEventBytes = options.maxEventBytes ?? nc.info?.max_payload ?? 1024 * 1024;
     this.publisher = publisher(this.counters, () => this.state === "connected");
@@ -106,7 +108,7 @@ export class NatsLink implements BridgeLink {
   }
 
   onLocalEmit(event: Event): LocalEmitOutcome {
-    if (this.closing !== null || this.exports.match(event.eventType).length === 0) return "skipped";
+    if (this.closing !== null || !this.exported(event.eventType)) return "skipped";
     // A remote event that a handler emits again later (outside its dispatch) stays here too.
     if (this.recent.get(event.eventId) !== undefined) return "skipped";
     if (this.state === "closed") {
@@ -206,7 +208,7 @@ export class NatsLink implements BridgeLink {
       return;
     }
     const event = this.decode(subject, msg.data);
-    if (event === null || this.imports.match(event.eventType).length === 0) {
+    if (event === null || !this.imported(event.eventType)) {
       acker.ack();
       return;
     }
