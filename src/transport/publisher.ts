@@ -142,7 +142,9 @@ export class Publisher {
       const item: Outgoing = {
         seq: this.seq++,
         subject,
-        payload,
+        // A small Buffer.from() is a slice of an 8 KB pool it keeps alive: an item may wait for a
+        // long outage, so it keeps a copy of its own (a core publish sent at once keeps nothing).
+        payload: payload.byteLength === payload.buffer.byteLength ? payload : new Uint8Array(payload),
         eventId,
         deadline: now + this.config.publishRetryMs,
         state: "queued",

@@ -74,6 +74,25 @@ describe("Publisher retries (scripted JetStream client)", () => {
     expect(counters.retries).toBe(counts.reduce((a, b) => a + b, 0) - 50);
   });
 
+  it("keeps a copy of a payload that is a slice of a larger buffer (a pooled Buffer.from), not the whole buffer", async () => {
+    const sent: Uint8Array[] = [];
+    const js = {
+      publish: (_subject: string, payload: Uint8Array) => {
+        sent.push(payload);
+        return Promise.resolve({ stream: "S", seq: 1, duplicate: false });
+      },
+    } as unknown as JetStreamClient;
+    const { p } = publisher(js, { value: true }, 5000);
+    const pooled = Buffer.from('{"event_type":"a.b"}');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length); // Node's 8 KB pool
+    const own = new Uint8Array([1, 2, 3]);
+    expect((await settle(p.publish("s.x", pooled, "e1"))).ok).toBe(true);
+    expect((await settle(p.publish("s.x", own, "e2"))).ok).toBe(true);
+    expect(Buffer.from(sent[0]!).toString()).toBe('{"event_type":"a.b"}');
+    expect(sent[0]!.buffer.byteLength).toBe(pooled.length);
+    expect(sent[1]).toBe(own); // a payload that owns its buffer is not copied
+  });
+
   it("fails at once an event the client refuses before sending (a CR/LF message id), holding no slot and not close()", async () => {
     const { js, tries } = scriptedJs((id) => (id.includes("\r") ? "throw" : "ack"));
     const { p } = publisher(js, { value: true }, 5000);
