@@ -131,12 +131,56 @@ function read(file: string): unknown {
 
 function kind(json: unknown, file: string): "handler" | "suite" {
   if (typeof json === "object" && json !== null) {
-    if ("runs" in json && "recommendation" in json) return "handler";
-    if ("scenarios" in json && "environment" in json) return "suite";
+    if ("runs" in json && "recommendation" in json) return checked("handler", json as Record<string, unknown>, file);
+    if ("scenarios" in json && "environment" in json) return checked("suite", json as Record<string, unknown>, file);
   }
   throw new BenchUsageError(
     `bench compare: ${file} is neither the JSON of \`neurobus bench --handler ... --json\` nor of \`neurobus bench --json\``,
   );
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isNumbers = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "number");
+
+/** `kind`, once the figures compare reads are where it reads them. @throws BenchUsageError */
+function checked<K extends "handler" | "suite">(kind: K, json: Record<string, unknown>, file: string): K {
+  const bad = kind === "handler" ? badHandlerField(json) : badSuiteField(json);
+  if (bad !== null)
+    throw new BenchUsageError(
+      `bench compare: ${file} looks like the JSON of ${kind === "handler" ? "a --handler run" : "a suite run"}, but ${bad}: was it edited or cut short?`,
+    );
+  return kind;
+}
+
+/** The first field a --handler result lacks for compare, or null. */
+function badHandlerField(json: Record<string, unknown>): string | null {
+  if (!Array.isArray(json["runs"])) return "runs is not an array";
+  for (const [i, run] of (json["runs"] as unknown[]).entries()) {
+    if (!isObject(run) || typeof run["mode"] !== "string" || typeof run["threads"] !== "number")
+      return `runs[${i}] has no mode and threads`;
+    const perRound = run["perRound"];
+    if (!isObject(perRound)) return `runs[${i}].perRound is missing`;
+    for (const key of ["eventsPerSec", "latencyP50Ms", "latencyP99Ms", "eventLoopDelayP99Ms", "mainThreadUsPerEvent"])
+      if (!isNumbers(perRound[key])) return `runs[${i}].perRound.${key} is not a list of numbers`;
+  }
+  return null;
+}
+
+/** The first field a suite result lacks for compare, or null. */
+function badSuiteField(json: Record<string, unknown>): string | null {
+  const scenarios = json["scenarios"];
+  if (!isObject(scenarios)) return "scenarios is not an object";
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (!isObject(scenario) || !Array.isArray(scenario["tables"])) return `scenarios.${name}.tables is not an array`;
+    for (const [t, table] of (scenario["tables"] as unknown[]).entries()) {
+      if (!isObject(table) || typeof table["title"] !== "string" || !Array.isArray(table["rows"]))
+        return `scenarios.${name}.tables[${t}] has no title and rows`;
+      for (const [r, row] of (table["rows"] as unknown[]).entries())
+        if (!isObject(row) || typeof row["name"] !== "string" || !isNumbers(row["roundMediansNs"]))
+          return `scenarios.${name}.tables[${t}].rows[${r}] has no name and roundMediansNs`;
+    }
+  }
+  return null;
 }
 
 /** Compares two result files. @throws BenchUsageError on unreadable or mismatched files. */

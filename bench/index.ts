@@ -35,6 +35,10 @@ async function handlerMain(args: string[]): Promise<number> {
     writeFileSync(options.report, handlerReportHtml(results));
     process.stderr.write(`wrote ${options.report}\n`);
   }
+  if (results.recommendation.mode === "none") {
+    process.stderr.write(`neurobus bench: ${results.recommendation.reason}\n`);
+    return 1;
+  }
   return 0;
 }
 

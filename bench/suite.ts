@@ -17,7 +17,7 @@ import type { Progress } from "./progress.js";
 import type { Goal, ScenarioOutput } from "./registry.js";
 import { suiteReportHtml } from "./report/suite-report.js";
 import { SCENARIOS } from "./scenarios/index.js";
-import { BenchUsageError, positiveInt, usageErrors } from "./usage-error.js";
+import { BenchUsageError, checkOutputFile, positiveInt, usageErrors } from "./usage-error.js";
 
 export const SUITE_USAGE = `Usage: neurobus bench [options]                        the built-in suite
        neurobus bench --handler FILE#EXPORT [options]  your own handler (its options are below)
@@ -86,6 +86,10 @@ export function parseSuiteArgs(args: string[]): SuiteArgs | { help: true } {
     throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
   if (values.repeat !== undefined && values["write-docs"] === undefined)
     throw new BenchUsageError("--repeat is for --write-docs (the runs the page's spread is measured over)");
+  // Checked now, not after runs of minutes whose results would then be lost.
+  if (values.json !== undefined) checkOutputFile("json", values.json);
+  if (values.report !== undefined) checkOutputFile("report", values.report);
+  if (values["write-docs"] !== undefined) checkOutputFile("write-docs", values["write-docs"]);
   return {
     quick: values.quick,
     only,

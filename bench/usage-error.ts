@@ -1,3 +1,6 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+
 /**
  * A bad command line: `neurobus bench` prints the message and the usage and exits with status 2.
  * The code is stable (match on it, not on the message).
@@ -36,6 +39,24 @@ export function nonNegativeInt(name: string, text: string): number {
     throw new BenchUsageError(`--${name} must be a whole number ≥ 0, got "${text}"`);
   }
   return value;
+}
+
+/**
+ * Checks that `file` (an output option's value) can be written: its directory exists and it is
+ * not a directory itself. @throws BenchUsageError
+ */
+export function checkOutputFile(name: string, file: string, cwd = process.cwd()): void {
+  const path = resolve(cwd, file);
+  const target = statSync(path, { throwIfNoEntry: false });
+  if (target?.isDirectory() === true) throw new BenchUsageError(`--${name}: ${path} is a directory; give a file name`);
+  const dir = statSync(dirname(path), { throwIfNoEntry: false });
+  if (dir === undefined || !dir.isDirectory())
+    throw new BenchUsageError(`--${name}: no directory ${dirname(path)} to write ${basename(path)} in`);
+  try {
+    accessSync(target === undefined ? dirname(path) : path, constants.W_OK);
+  } catch {
+    throw new BenchUsageError(`--${name}: ${path} cannot be written (permission denied)`);
+  }
 }
 
 /** Runs node's parseArgs and turns its TypeError (unknown option, missing value) into a usage error. */

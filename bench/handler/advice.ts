@@ -9,9 +9,12 @@
  *    delay p99 of 50 ms or more, offloaded a quarter of it or less, at half the inline rate or more.
  *    A delay measured on too few samples is not used.
  * 4. Otherwise stay inline: handing an event to a thread costs more than the handler saves.
+ *
+ * Failed events count in the rates like the others: when every measured event failed there is no
+ * advice (mode "none"), and when some did the advice says so, since it then weighs failures.
  */
 import { formatRate } from "../harness.js";
-import type { HandlerRun, Recommendation } from "./result.js";
+import { runLabel, type HandlerRun, type Recommendation } from "./result.js";
 
 const WORTH_A_THREAD = 0.9;
 const FASTER = 1.1;
@@ -25,6 +28,18 @@ export function describeDelay(run: HandlerRun): string {
 }
 
 export function advise(runs: readonly HandlerRun[]): Recommendation {
+  const failing = runs.filter((r) => r.failed > 0);
+  if (failing.length > 0 && failing.length === runs.length && runs.every((r) => r.failed === r.events)) {
+    const first = failing.find((r) => r.firstError !== null)?.firstError ?? "unknown";
+    return { mode: "none", threads: 0, reason: `no advice: every measured event failed (first error: ${first})` };
+  }
+  const advice = adviseOnRates(runs);
+  if (failing.length === 0) return advice;
+  const where = failing.map((r) => `${r.failed} of ${r.events} ${runLabel(r)}`).join(", ");
+  return { ...advice, reason: `${advice.reason}; but events failed (${where}), and their rates count them` };
+}
+
+function adviseOnRates(runs: readonly HandlerRun[]): Recommendation {
   const inline = runs.find((r) => r.mode === "inline");
   const offloaded = runs.filter((r) => r.mode === "offload");
   if (inline === undefined) throw new Error("advise: no inline run to compare against");

@@ -26,7 +26,7 @@ export interface RoundOutcome {
 
 export interface LoopLimits {
   events: number;
-  /** performance.now() after which no more events are sent. */
+  /** performance.now() after which no more events are sent (the first is sent whatever the time). */
   deadline: number;
   /** Called after each window or turn with the events sent so far. */
   onProgress?: (sent: number) => void;
@@ -68,7 +68,7 @@ export async function closedLoop(emit: EmitFn, limits: LoopLimits & { window: nu
   const recorder = new Recorder(limits.events);
   const start = performance.now();
   let sent = 0;
-  while (sent < limits.events && performance.now() < limits.deadline) {
+  while (sent < limits.events && (sent === 0 || performance.now() < limits.deadline)) {
     const n = Math.min(limits.window, limits.events - sent);
     const window: Promise<void>[] = new Array<Promise<void>>(n);
     for (let k = 0; k < n; k++) {
@@ -92,7 +92,7 @@ export async function openLoop(emit: EmitFn, limits: LoopLimits & { rate: number
   let next = 0;
   while (next < limits.events) {
     const now = performance.now();
-    if (now >= limits.deadline) break;
+    if (now >= limits.deadline && next > 0) break;
     const due = Math.min(limits.events, Math.floor((now - t0) / interval) + 1);
     for (; next < due; next++) {
       const i = next;
@@ -101,7 +101,8 @@ export async function openLoop(emit: EmitFn, limits: LoopLimits & { rate: number
     limits.onProgress?.(next);
     // Sleep when the next event is a while off, so that pacing does not keep the main thread busy
     // (that would inflate its measured cost); close to the due time, turn the loop instead.
-    const wait = t0 + next * interval - performance.now();
+    // Never past the deadline: at a low rate the next event may be due long after it.
+    const wait = Math.min(t0 + next * interval, limits.deadline) - performance.now();
     await (wait > 2 ? sleep(wait - 1) : nextTurn());
   }
   await Promise.all(pending);

@@ -2,18 +2,29 @@
  * The options of `neurobus bench --handler FILE#EXPORT`: parsed, checked and resolved to the
  * values a run uses, so that every bad value is reported before anything runs (exit status 2).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_BATCH_SIZE } from "../../src/bus/options.js";
 import { Event } from "../../src/event.js";
-import { BenchUsageError, nonNegativeInt, positiveInt, positiveNumber, usageErrors } from "../usage-error.js";
+import {
+  BenchUsageError,
+  checkOutputFile,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  usageErrors,
+} from "../usage-error.js";
 
 export const DEFAULT_EVENTS = 10_000;
 export const DEFAULT_SECONDS = 10;
 export const DEFAULT_ROUNDS = 3;
+/** An event whose handler has not settled after this many ms fails (counted in `failed`). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The largest --window: twice it is the offloaded bus's maxQueue, which must stay a sane size. */
+export const MAX_WINDOW = 1_000_000;
 /** The bus's default offload batch size (EventBus `workers.batchSize`): the window is sized on it. */
 export const OFFLOAD_BATCH_SIZE = DEFAULT_BATCH_SIZE;
 
@@ -39,11 +50,14 @@ Options:
                          count x the offload batch size of ${OFFLOAD_BATCH_SIZE})
   --warmup N             events each mode runs before it is measured (default: 10% of --events)
   --rounds N             rounds per mode, modes taking turns (default ${DEFAULT_ROUNDS}); the spread is over them
+  --timeout MS           an event whose handler has not settled after MS milliseconds fails and
+                         counts in the failed column (default ${DEFAULT_TIMEOUT_MS.toLocaleString("en-US")})
   --json FILE            write the results as JSON
   --report FILE.html     write a self-contained HTML report with charts
   -h, --help             show this help
 
-Exit status: 0 when every mode ran, 1 when the run failed, 2 on a bad option.
+Exit status: 0 when every mode ran, 1 when the run failed (every measured event failed, or a
+mode measured none), 2 on a bad option.
 `;
 
 export interface HandlerOptions {
@@ -62,6 +76,8 @@ export interface HandlerOptions {
   window: number;
   warmup: number;
   rounds: number;
+  /** Milliseconds after which an event whose handler has not settled fails. */
+  timeoutMs: number;
   json: string | undefined;
   report: string | undefined;
 }
@@ -99,9 +115,22 @@ function parseHandlerSpec(spec: string, cwd: string): { module: URL; exportName:
       `--handler must be FILE#EXPORT (e.g. ./handler.mjs#work) or FILE for its default export, got "${spec}"`,
     );
   }
-  const module = file.startsWith("file:") ? new URL(file) : pathToFileURL(resolve(cwd, file));
-  if (!existsSync(module))
-    throw new BenchUsageError(`--handler: no such file ${module.pathname} (paths are relative to ${cwd})`);
+  let module: URL;
+  try {
+    module = file.startsWith("file:") ? new URL(file) : pathToFileURL(resolve(cwd, file));
+  } catch {
+    throw new BenchUsageError(`--handler: "${file}" is not a file: URL (give a path, or file:///an/absolute/path)`);
+  }
+  const where = file.startsWith("file:") ? "a file: URL is absolute" : `paths are relative to ${cwd}`;
+  let path: string;
+  try {
+    path = fileURLToPath(module);
+  } catch (err) {
+    throw new BenchUsageError(`--handler: ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) throw new BenchUsageError(`--handler: no such file ${path} (${where})`);
+  if (!stat.isFile()) throw new BenchUsageError(`--handler: ${path} is not a file (give a JavaScript module)`);
   return { module, exportName };
 }
 
@@ -127,6 +156,20 @@ function readPayloads(file: string, cwd: string): Record<string, unknown>[] {
   return items as Record<string, unknown>[];
 }
 
+function parseWindow(text: string): number {
+  const window = positiveInt("window", text);
+  if (window > MAX_WINDOW)
+    throw new BenchUsageError(`--window must be at most ${MAX_WINDOW.toLocaleString("en-US")} emits, got "${text}"`);
+  return window;
+}
+
+/** The offloaded handler's timeoutMs: a timer's range (2^31 - 1 ms, about 24.8 days) at most. */
+function parseTimeout(text: string): number {
+  const ms = positiveNumber("timeout", text);
+  if (ms > 2 ** 31 - 1) throw new BenchUsageError(`--timeout must be at most 2147483647 ms, got "${text}"`);
+  return ms;
+}
+
 /** @throws BenchUsageError naming the bad option and what it accepts. */
 export function parseHandlerArgs(
   args: string[],
@@ -149,6 +192,7 @@ export function parseHandlerArgs(
         window: { type: "string" },
         warmup: { type: "string" },
         rounds: { type: "string" },
+        timeout: { type: "string" },
         json: { type: "string" },
         report: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -165,6 +209,9 @@ export function parseHandlerArgs(
   }
   if (values.report !== undefined && !/\.html?$/i.test(values.report))
     throw new BenchUsageError(`--report writes HTML: give a file name ending in .html, got "${values.report}"`);
+  // Checked now, not after a run of minutes whose results would then be lost.
+  if (values.json !== undefined) checkOutputFile("json", values.json, cwd);
+  if (values.report !== undefined) checkOutputFile("report", values.report, cwd);
   const events = values.events === undefined ? DEFAULT_EVENTS : positiveInt("events", values.events);
   const threads = values.threads === undefined ? defaultThreads(parallelism) : parseThreads(values.threads);
   const rounds = values.rounds === undefined ? DEFAULT_ROUNDS : positiveInt("rounds", values.rounds);
@@ -182,12 +229,10 @@ export function parseHandlerArgs(
     seconds: values.seconds === undefined ? DEFAULT_SECONDS : positiveNumber("seconds", values.seconds),
     threads,
     rate: values.rate === undefined ? null : positiveNumber("rate", values.rate),
-    window:
-      values.window === undefined
-        ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE
-        : positiveInt("window", values.window),
+    window: values.window === undefined ? 2 * Math.max(...threads) * OFFLOAD_BATCH_SIZE : parseWindow(values.window),
     warmup: values.warmup === undefined ? Math.ceil(events / 10) : nonNegativeInt("warmup", values.warmup),
     rounds,
+    timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseTimeout(values.timeout),
     json: values.json,
     report: values.report,
   };

@@ -55,7 +55,8 @@ export interface HandlerRun {
 }
 
 export interface Recommendation {
-  mode: Mode;
+  /** "none": every measured event failed, so the figures say nothing of the handler. */
+  mode: Mode | "none";
   /** Thread count to offload with; 0 inline. */
   threads: number;
   reason: string;

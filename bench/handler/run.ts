@@ -6,8 +6,11 @@
  * (a 1 ms timer's lateness, see delay.ts), main-thread busy time (event-loop utilisation) and process CPU time.
  */
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { createHistogram, performance, type RecordableHistogram } from "node:perf_hooks";
 import { Event, EventBus, offload } from "../../src/index.js";
+import { textOf } from "../../src/describe-input.js";
+import { isThenable } from "../../src/thenable.js";
 import { median } from "../harness.js";
 import type { Progress } from "../progress.js";
 import { BenchUsageError } from "../usage-error.js";
@@ -42,17 +45,44 @@ interface Subject {
   delay: RecordableHistogram;
 }
 
-/** Imports the handler on the main thread (for the inline mode, and to report a bad export early). */
+/**
+ * Imports the handler on the main thread (for the inline mode, and to report a bad module or
+ * export before anything runs). @throws BenchUsageError
+ */
 export async function loadHandler(module: URL, exportName: string): Promise<UserHandler> {
-  const namespace = (await import(module.href)) as Record<string, unknown>;
+  const path = fileURLToPath(module);
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(module.href)) as Record<string, unknown>;
+  } catch (err) {
+    const hint = /\.(c|m)?tsx?$/.test(path) ? " (a worker thread runs JavaScript: compile it and give the .js)" : "";
+    throw new BenchUsageError(`--handler: cannot import ${path}${hint}: ${textOf(err)}`);
+  }
   const fn = namespace[exportName];
   if (typeof fn !== "function") {
     const found = Object.keys(namespace).filter((k) => typeof namespace[k] === "function");
     throw new BenchUsageError(
-      `--handler: ${module.pathname} has no function export "${exportName}"${found.length > 0 ? ` (function exports: ${found.join(", ")})` : ""}`,
+      `--handler: ${path} has no function export "${exportName}"${found.length > 0 ? ` (function exports: ${found.join(", ")})` : ""}`,
     );
   }
   return fn as UserHandler;
+}
+
+/**
+ * `handler`, settling within `ms`: the bus has no timeout for an in-process handler, and the
+ * offloaded modes have theirs (offload's timeoutMs); one that never settles would hold its
+ * window, and the run, forever. (It keeps running; only its event fails.)
+ */
+function withTimeout(handler: UserHandler, ms: number): UserHandler {
+  return (event, ctx) => {
+    const result = handler(event, ctx);
+    if (!isThenable(result)) return result;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the handler did not settle within ${ms} ms (--timeout)`)), ms);
+    });
+    return Promise.race([result, late]).finally(() => clearTimeout(timer));
+  };
 }
 
 function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] {
@@ -72,7 +102,8 @@ function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] 
   const ctx: HandlerContext = {
     emit: (eventType, data, source) => inline.emit(new Event(eventType, source ?? "bench", data ?? {})),
   };
-  inline.subscribe(options.type, (event) => handler(event, ctx));
+  const bounded = withTimeout(handler, options.timeoutMs);
+  inline.subscribe(options.type, (event) => bounded(event, ctx));
   const subjects = [subject("inline", 0, inline)];
   for (const threads of options.threads) {
     // maxQueue above the window: past it, emit waits for room, which would cap the window.
@@ -80,7 +111,7 @@ function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] 
       ...quiet,
       workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) },
     });
-    bus.subscribe(options.type, offload(options.module, options.exportName));
+    bus.subscribe(options.type, offload(options.module, options.exportName, { timeoutMs: options.timeoutMs }));
     subjects.push(subject("offload", threads, bus));
   }
   return subjects;

@@ -41,7 +41,12 @@ export function parseDemoArgs(argv: string[]): ParsedDemoArgs {
   const number = (name: string, text: string | undefined, fallback: number, integer: boolean): number => {
     if (text === undefined) return fallback;
     const value = Number(text.replaceAll("_", ""));
-    if (text.trim() === "" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    if (
+      !/^\s*[0-9_.eE+]+\s*$/.test(text) ||
+      !Number.isFinite(value) ||
+      value <= 0 ||
+      (integer && !Number.isSafeInteger(value))
+    ) {
       throw new RangeError(`--${name} must be a positive ${integer ? "integer" : "number"}, got "${text}"`);
     }
     return value;
@@ -60,7 +65,7 @@ export async function demoMain(argv: string[]): Promise<number> {
   try {
     args = parseDemoArgs(argv);
   } catch (err) {
-    process.stderr.write(`${messageOf(err)}\n\n${DEMO_USAGE}`);
+    process.stderr.write(`neurobus demo: ${messageOf(err)}\n\n${DEMO_USAGE}`);
     return 2;
   }
   if (args.help) {

@@ -4,6 +4,7 @@
  * `neurobus --version`, `neurobus help`.
  */
 import { readFileSync } from "node:fs";
+import { endQuietlyOnClosedPipe } from "./closed-pipe.js";
 import { demoMain } from "./demo-command.js";
 
 const USAGE = `Usage: neurobus <command> [options]
@@ -53,4 +54,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

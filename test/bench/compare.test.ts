@@ -154,4 +154,28 @@ describe("neurobus bench compare", () => {
       /other\.json is neither the JSON of `neurobus bench --handler \.\.\. --json` nor of `neurobus bench --json`/,
     );
   });
+
+  it("refuses, with exit status 2 and the field, a file of the right kind whose figures are missing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-compare-cut-"));
+    const good = join(dir, "good.json");
+    writeFileSync(good, JSON.stringify(handlerJson([handlerRun("inline", 0, [1, 2, 3], [1, 1, 1])])));
+    const cases: [object, RegExp][] = [
+      [{ runs: 5, recommendation: 1 }, /runs is not an array/],
+      [{ runs: [{ mode: "inline", threads: 0 }], recommendation: 1 }, /runs\[0\]\.perRound is missing/],
+      [{ scenarios: null, environment: 1 }, /scenarios is not an object/],
+      [
+        { scenarios: { a: { tables: [{ title: "t", rows: [{ name: "x" }] }] } }, environment: 1 },
+        /rows\[0\] has no name and roundMediansNs/,
+      ],
+    ];
+    for (const [json, message] of cases) {
+      const bad = join(dir, "bad.json");
+      writeFileSync(bad, JSON.stringify(json));
+      expect(() => compareFiles(bad, good)).toThrow(message);
+    }
+    writeFileSync(join(dir, "cut.json"), JSON.stringify({ runs: 5, recommendation: 1 }));
+    const { code, stderr } = await exitOf([CLI, "bench", "compare", join(dir, "cut.json"), good]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cut\.json looks like the JSON of a --handler run, but runs is not an array/);
+  });
 });

@@ -133,6 +133,7 @@ describe("neurobus bench --handler: the JSON and the table", () => {
       window: 8,
       warmup: 0,
       rounds: 2,
+      timeoutMs: 30_000,
       json: undefined,
       report: undefined,
     };
@@ -144,11 +145,41 @@ describe("neurobus bench --handler: the JSON and the table", () => {
     const failing = await runHandlerBench({ ...base, spec: "fails", exportName: "fails" }, SILENT, "test");
     expect(failing.runs[0]!.failed).toBe(40);
     expect(failing.runs[0]!.firstError).toMatch(/handler failure for the test/);
-    expect(failing.recommendation).toEqual({
-      mode: "inline",
-      threads: 0,
-      reason: "stay inline: no offloaded thread count was measured",
-    });
+    expect(failing.recommendation).toMatchObject({ mode: "none", threads: 0 });
+    expect(failing.recommendation.reason).toMatch(
+      /^no advice: every measured event failed \(first error: handler .* failed: handler failure for the test\)$/,
+    );
+  });
+
+  it("fails an event whose handler never settles after --timeout, inline and offloaded, and gives no advice", async () => {
+    const options: HandlerOptions = {
+      spec: "never",
+      module: pathToFileURL(join(FIXTURES, "bench-handlers.mjs")),
+      exportName: "never",
+      payloads: [{}],
+      type: "bench.event",
+      events: 4,
+      seconds: 30,
+      threads: [1],
+      rate: null,
+      window: 4,
+      warmup: 0,
+      rounds: 1,
+      timeoutMs: 150,
+      json: undefined,
+      report: undefined,
+    };
+    const started = performance.now();
+    const results = await runHandlerBench(options, SILENT, "test");
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(results.runs.map((r) => [r.mode, r.events, r.failed])).toEqual([
+      ["inline", 4, 4],
+      ["offload", 4, 4],
+    ]);
+    expect(results.runs[0]!.firstError).toMatch(/did not settle within 150 ms \(--timeout\)/);
+    expect(results.runs[1]!.firstError).toMatch(/150/);
+    expect(results.recommendation.mode).toBe("none");
+    expect(results.recommendation.reason).toMatch(/^no advice: every measured event failed \(first error: /);
   });
 
   it("gives no main-thread cost or CPU in the open loop, whose pacing keeps the loop turning", async () => {
@@ -165,6 +196,7 @@ describe("neurobus bench --handler: the JSON and the table", () => {
       window: 8,
       warmup: 0,
       rounds: 2,
+      timeoutMs: 30_000,
       json: undefined,
       report: undefined,
     };
@@ -223,6 +255,18 @@ describe("the advice rule", () => {
     expect(fewer).toMatchObject({ mode: "offload", threads: 2 });
   });
 
+  it("gives no advice when every event failed, and says so when some did", () => {
+    const failed = (r: HandlerRun, n: number): HandlerRun => ({ ...r, failed: n, firstError: n > 0 ? "boom" : null });
+    expect(advise([failed(run("inline", 0, 1000, 1), 10_000), failed(run("offload", 1, 900, 1), 10_000)])).toEqual({
+      mode: "none",
+      threads: 0,
+      reason: "no advice: every measured event failed (first error: boom)",
+    });
+    const some = advise([failed(run("inline", 0, 1000, 1), 5), run("offload", 1, 2000, 1)]);
+    expect(some.mode).toBe("offload");
+    expect(some.reason).toMatch(/; but events failed \(5 of 10000 inline\), and their rates count them$/);
+  });
+
   it("offloads for responsiveness only on delays measured on enough samples", () => {
     const blocking = [run("inline", 0, 1000, 300), run("offload", 2, 800, 5)];
     expect(advise(blocking)).toMatchObject({
@@ -273,6 +317,26 @@ describe("load loops", () => {
     expect(outcome.events).toBe(50);
     expect(peak).toBe(8);
     expect(Math.min(...outcome.latencies)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends the first event even past the deadline, and an open loop at a low rate stops at the deadline", async () => {
+    const late = await closedLoop(() => Promise.resolve(OK), {
+      events: 10,
+      deadline: performance.now() - 1,
+      window: 4,
+    });
+    expect(late.events).toBe(4);
+    const openLate = await openLoop(() => Promise.resolve(OK), {
+      events: 10,
+      deadline: performance.now() - 1,
+      rate: 1,
+    });
+    expect(openLate.events).toBe(1);
+    // At 0.5 events/s the second event is due in 2 s: the loop must not wait for it past 200 ms.
+    const started = performance.now();
+    const slow = await openLoop(() => Promise.resolve(OK), { events: 10, deadline: started + 200, rate: 0.5 });
+    expect(slow.events).toBe(1);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it("stops at the deadline", async () => {

@@ -43,6 +43,7 @@ describe("neurobus bench --handler: options", () => {
       rate: null,
       warmup: 1000,
       rounds: 3,
+      timeoutMs: 30_000,
       payloads: [{}],
     });
     expect(o.threads).toEqual([1, 2, 4, 6]);
@@ -76,6 +77,8 @@ describe("neurobus bench --handler: options", () => {
         "0",
         "--rounds",
         "2",
+        "--timeout",
+        "250",
         "--json",
         "o.json",
         "--report",
@@ -94,6 +97,7 @@ describe("neurobus bench --handler: options", () => {
       window: 32,
       warmup: 0,
       rounds: 2,
+      timeoutMs: 250,
       json: "o.json",
       report: "o.html",
     });
@@ -117,6 +121,9 @@ describe("neurobus bench --handler: options", () => {
     [["--warmup=-3"], /--warmup must be a whole number ≥ 0/],
     [["--rounds", "5", "--events", "4"], /--rounds \(5\) must not exceed --events \(4\)/],
     [["--report", "out.txt"], /--report writes HTML/],
+    [["--window", "1000001"], /--window must be at most 1,000,000 emits/],
+    [["--timeout", "0"], /--timeout must be a positive number/],
+    [["--timeout", "3e9"], /--timeout must be at most 2147483647 ms/],
     [["--type", "a..b"], /--type:/],
     [["--payload", "missing.json"], /--payload: cannot read missing.json as JSON/],
     [["--bogus"], /Unknown option '--bogus'/],
@@ -135,6 +142,57 @@ describe("neurobus bench --handler: options", () => {
     expect(usageError(["--handler", "nope.mjs#work"])).toMatch(/--handler: no such file .*nope\.mjs/);
     expect(usageError(["--handler", "bench-handlers.mjs#"])).toMatch(/--handler must be FILE#EXPORT/);
     expect(usageError([])).toMatch(/--handler FILE#EXPORT is required/);
+  });
+});
+
+describe("neurobus bench: files it cannot use, refused before anything runs", () => {
+  it("refuses an output file whose directory is missing or which is a directory, and a handler path that is a directory", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-out-"));
+    expect(usageError(["--handler", HANDLER, "--json", join(dir, "missing", "o.json")])).toMatch(
+      /--json: no directory .*missing to write o\.json in/,
+    );
+    expect(usageError(["--handler", HANDLER, "--json", dir])).toMatch(/--json: .* is a directory; give a file name/);
+    expect(usageError(["--handler", HANDLER, "--report", join(dir, "nope", "r.html")])).toMatch(
+      /--report: no directory/,
+    );
+    expect(usageError(["--handler", dir])).toMatch(/--handler: .* is not a file \(give a JavaScript module\)/);
+    const spaced = join(dir, "my dir");
+    expect(usageError(["--handler", join(spaced, "h.mjs")])).toMatch(/no such file .*my dir\/h\.mjs/);
+  });
+
+  it("exits 2 naming a handler module that cannot be imported (a syntax error, TypeScript)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bench-import-"));
+    writeFileSync(join(dir, "broken.mjs"), "export function work( {\n");
+    writeFileSync(join(dir, "h.ts"), "export function work(e: unknown): void {}\n");
+    const broken = await exitOf([CLI, "bench", "--handler", join(dir, "broken.mjs#work"), "--events", "10"]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^neurobus bench: --handler: cannot import .*broken\.mjs: SyntaxError/);
+    expect(broken.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const ts = await exitOf([CLI, "bench", "--handler", join(dir, "h.ts#work"), "--events", "10"]);
+    expect(ts.code).toBe(2);
+    expect(ts.stderr).toMatch(
+      /cannot import .*h\.ts \(a worker thread runs JavaScript: compile it and give the \.js\)/,
+    );
+  });
+
+  it("exits 1, saying why, when every measured event failed", async () => {
+    const { code, stdout, stderr } = await exitOf([
+      CLI,
+      "bench",
+      "--handler",
+      `${FIXTURES}bench-handlers.mjs#fails`,
+      "--events",
+      "20",
+      "--threads",
+      "1",
+      "--rounds",
+      "1",
+      "--warmup",
+      "0",
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/\*\*Advice:\*\* no advice: every measured event failed \(first error: .*handler failure/);
+    expect(stderr).toMatch(/neurobus bench: no advice: every measured event failed/);
   });
 });
 

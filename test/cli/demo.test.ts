@@ -4,6 +4,7 @@
  * failed, once, history queries, self-checks, same seed same mix); the CLI's help, a JSON run,
  * usage errors (exit status 2) and npm start's table output.
  */
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchesPattern } from "../../src/index.js";
@@ -162,8 +163,30 @@ describe("neurobus CLI (built)", () => {
 
   it("exits 2 on an unknown command or option", async () => {
     expect((await exitOf([cli, "frobnicate"])).code).toBe(2);
-    expect((await exitOf([cli, "demo", "--bogus"])).code).toBe(2);
+    const bogus = await exitOf([cli, "demo", "--bogus"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^neurobus demo: Unknown option '--bogus'/);
     expect((await exitOf([demoEntry, "--events", "-5"])).code).toBe(2);
+    for (const events of ["0x10", "9007199254740993", "1.5"]) {
+      const bad = await exitOf([cli, "demo", "--events", events]);
+      expect(bad.code, events).toBe(2);
+      expect(bad.stderr).toMatch(/^neurobus demo: --events must be a positive integer/);
+    }
+  });
+
+  it("ends quietly when the reader of its output goes away (EPIPE), with no stack trace", async () => {
+    for (const args of [
+      [cli, "demo", "--events", "20000", "--json"],
+      [demoEntry, "--events", "20000"],
+    ]) {
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.destroy(); // the reader leaves before the report is written
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code, stderr).toBe(0);
+      expect(stderr).not.toMatch(/EPIPE|Unhandled 'error'/);
+    }
   });
 
   it("npm start's entry prints the report as tables", async () => {
