@@ -75,6 +75,8 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   /** next() calls waiting for an event, oldest first. */
   private readonly readers = new Fifo<{ resolve: (r: IteratorResult<E>) => void; reject: (err: unknown) => void }>();
   private ended = false;
+  /** Ended because the bus closed (not by return() or an abort): what is buffered can still be read. */
+  private busClosed = false;
   private error: unknown = null;
   private readonly bufferSize: number;
   private readonly overflow: OverflowPolicy;
@@ -134,6 +136,13 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   }
 
   private push(event: E): unknown {
+    if (this.ended) {
+      // An emit that began before the stream stopped still runs its handler (an emit keeps the
+      // match set it started with): after return() or an abort the event goes; after the bus
+      // closed it joins what can still be read, and never waits (nothing would admit it).
+      if (this.busClosed) this.buffer.push(event);
+      return undefined;
+    }
     const reader = this.readers.shift();
     if (reader !== undefined) {
       reader.resolve({ value: event, done: false });
@@ -169,6 +178,8 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
 
   /** The bus closed: what is buffered (or blocked) can still be read, then the loop ends. */
   private end(): void {
+    if (this.ended) return;
+    this.busClosed = true;
     for (const b of this.blocked.drain()) {
       this.buffer.push(b.event);
       b.admit();

@@ -3,6 +3,7 @@
  * it shows in getSubscriptionCount and in EmitResult.matched while it waits, and is removed when
  * it settles (event, timeout, abort or bus close).
  */
+import { isThenable } from "../thenable.js";
 import { BusClosedError, InvalidOptionsError, WaitTimeoutError } from "../errors.js";
 import type { Event } from "../event.js";
 import { z } from "zod";
@@ -120,8 +121,12 @@ export function waitFor(host: WaitHost, pattern: string, options: unknown = {}):
               settle(err);
               throw err; // the bus counts and reports it as a failed delivery, as for any filter
             }
-            if (verdict instanceof Promise) verdict.catch((err: unknown) => settle(err));
-            return verdict;
+            if (!isThenable(verdict)) return verdict;
+            // Any thenable (another realm's Promise, a hand-made one), as the bus adopts it: one
+            // promise that the bus and the wait both follow, so a rejection settles the wait too.
+            const adopted = Promise.resolve(verdict);
+            adopted.catch((err: unknown) => settle(err));
+            return adopted;
           };
     const subscribeOptions: SubscribeOptions = { once: true };
     if (guarded !== undefined) subscribeOptions.filter = guarded;

@@ -13,6 +13,11 @@
  * pattern cost O(N^2)). So nothing a list holds is ever handed out: `TopicTrie.match` returns a
  * fresh array (a copy or a merge), which the cache then keeps, and a dispatch iterating it is not
  * disturbed by a subscribe or unsubscribe made by a handler.
+ *
+ * A removal is found by binary search on the seqs and only noted; the list is compacted once, at
+ * the next read, insertion before its end, or when half of it is removed. One emit that settles N `once` subscriptions or
+ * waitFors of one pattern removes N entries: spliced one by one, that was O(N^2) (80,000 took
+ * seconds).
  */
 /**
  * What a TopicTrie stores: anything with a `seq`, the order `match` returns entries in.
@@ -28,50 +33,92 @@ export interface TrieEntry {
 }
 
 export class EntryList<T extends TrieEntry> {
-  /** `seqs[i]` is `entries[i].seq`; its capacity may exceed `entries.length`. */
-  seqs: Float64Array;
+  private list: T[];
+  /** `packed[i]` is `list[i].seq`; its capacity may exceed `list.length`. */
+  private packed: Float64Array;
+  /**
+   * Indices in `list` of entries removed but not yet dropped (compact() drops them); null when
+   * there are none. Indices stay valid until then: only an append changes `list` meanwhile.
+   */
+  private removed: Set<number> | null = null;
 
-  constructor(
-    readonly entries: T[],
-    seqs?: Float64Array,
-  ) {
-    this.seqs = seqs ?? Float64Array.from(entries, (e) => e.seq);
+  constructor(entries: T[], seqs?: Float64Array) {
+    this.list = entries;
+    this.packed = seqs ?? Float64Array.from(entries, (e) => e.seq);
   }
 
   static of<T extends TrieEntry>(entries: T[]): EntryList<T> {
     return new EntryList(entries);
   }
 
+  /** The entries in seq order (not to be changed, nor handed out: see the top of this file). */
+  get entries(): T[] {
+    if (this.removed !== null) this.compact();
+    return this.list;
+  }
+
+  /** `seqs[i]` is `entries[i].seq`; its capacity may exceed `entries.length`. */
+  get seqs(): Float64Array {
+    if (this.removed !== null) this.compact();
+    return this.packed;
+  }
+
   get length(): number {
-    return this.entries.length;
+    return this.list.length - (this.removed?.size ?? 0);
   }
 
   /** Inserts `entry` in seq order (almost always an append). */
   add(entry: T): void {
-    const n = this.entries.length;
-    if (n === this.seqs.length) {
+    const last = this.list.length - 1;
+    if (this.removed !== null && last >= 0 && this.packed[last]! > entry.seq) this.compact();
+    const n = this.list.length;
+    if (n === this.packed.length) {
       const grown = new Float64Array(Math.max(4, n * 2));
-      grown.set(this.seqs);
-      this.seqs = grown;
+      grown.set(this.packed);
+      this.packed = grown;
     }
     let i = n;
-    while (i > 0 && this.seqs[i - 1]! > entry.seq) i--;
-    if (i === n) this.entries.push(entry);
+    while (i > 0 && this.packed[i - 1]! > entry.seq) i--;
+    if (i === n) this.list.push(entry);
     else {
-      this.entries.splice(i, 0, entry);
-      this.seqs.copyWithin(i + 1, i, n);
+      this.list.splice(i, 0, entry);
+      this.packed.copyWithin(i + 1, i, n);
     }
-    this.seqs[i] = entry.seq;
+    this.packed[i] = entry.seq;
   }
 
-  /** Removes `entry`; false when it is not there. */
+  /** Removes `entry` (found by its seq); false when it is not there. */
   remove(entry: T): boolean {
-    const i = this.entries.indexOf(entry);
-    if (i < 0) return false;
-    const n = this.entries.length;
-    this.entries.splice(i, 1);
-    this.seqs.copyWithin(i, i + 1, n);
-    return true;
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.packed[mid]! < entry.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    // Entries may share a seq (the bus's do not), and one object may be in a list twice.
+    for (let i = lo; i < this.list.length && this.packed[i] === entry.seq; i++) {
+      if (this.list[i] !== entry || this.removed?.has(i) === true) continue;
+      (this.removed ??= new Set()).add(i);
+      // Subscriptions that come and go with no read between would otherwise pile up: compacting
+      // once half the list is removed keeps it bounded, at O(1) amortised per removal.
+      if (this.removed.size * 2 > this.list.length) this.compact();
+      return true;
+    }
+    return false;
+  }
+
+  /** Drops the removed entries, in one pass. */
+  private compact(): void {
+    const removed = this.removed!;
+    this.removed = null;
+    let o = 0;
+    for (let i = 0; i < this.list.length; i++) {
+      if (removed.has(i)) continue;
+      this.list[o] = this.list[i]!;
+      this.packed[o++] = this.packed[i]!;
+    }
+    this.list.length = o;
   }
 }
 
@@ -94,21 +141,23 @@ export function mergeLists<T extends TrieEntry>(lists: readonly EntryList<T>[]):
 
 /** Two lists merged element by element (used for the small lists). */
 function mergeTwo<T extends TrieEntry>(a: EntryList<T>, b: EntryList<T>): EntryList<T> {
-  const n = a.length + b.length;
-  const entries = new Array<T>(n);
-  const seqs = new Float64Array(n);
+  const ae = a.entries;
+  const be = b.entries;
   const as = a.seqs;
   const bs = b.seqs;
-  const aLength = a.length;
-  const bLength = b.length;
+  const aLength = ae.length;
+  const bLength = be.length;
+  const n = aLength + bLength;
+  const entries = new Array<T>(n);
+  const seqs = new Float64Array(n);
   let i = 0;
   let j = 0;
   for (let o = 0; o < n; o++) {
     if (j >= bLength || (i < aLength && as[i]! <= bs[j]!)) {
-      entries[o] = a.entries[i]!;
+      entries[o] = ae[i]!;
       seqs[o] = as[i++]!;
     } else {
-      entries[o] = b.entries[j]!;
+      entries[o] = be[j]!;
       seqs[o] = bs[j++]!;
     }
   }
@@ -119,11 +168,13 @@ function mergeTwo<T extends TrieEntry>(a: EntryList<T>, b: EntryList<T>): EntryL
 function mergeInto<T extends TrieEntry>(big: EntryList<T>, small: EntryList<T>): T[] {
   const bigEntries = big.entries;
   const bigSeqs = big.seqs;
-  const out = new Array<T>(bigEntries.length + small.length);
+  const smallEntries = small.entries;
+  const smallSeqs = small.seqs;
+  const out = new Array<T>(bigEntries.length + smallEntries.length);
   let o = 0;
   let from = 0;
-  for (let s = 0; s < small.length; s++) {
-    const seq = small.seqs[s]!;
+  for (let s = 0; s < smallEntries.length; s++) {
+    const seq = smallSeqs[s]!;
     // First index at or after `from` whose seq is above `seq`.
     let lo = from;
     let hi = bigEntries.length;
@@ -133,7 +184,7 @@ function mergeInto<T extends TrieEntry>(big: EntryList<T>, small: EntryList<T>):
       else hi = mid;
     }
     while (from < lo) out[o++] = bigEntries[from++]!;
-    out[o++] = small.entries[s]!;
+    out[o++] = smallEntries[s]!;
   }
   while (from < bigEntries.length) out[o++] = bigEntries[from++]!;
   return out;
@@ -145,10 +196,11 @@ function insertionMerge<T extends TrieEntry>(lists: readonly EntryList<T>[], tot
   const seqs = SCRATCH_SEQS;
   let n = 0;
   for (let l = 0; l < lists.length; l++) {
-    const list = lists[l]!;
-    for (let i = 0; i < list.length; i++) {
-      const entry = list.entries[i]!;
-      const seq = list.seqs[i]!;
+    const entries = lists[l]!.entries;
+    const listSeqs = lists[l]!.seqs;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const seq = listSeqs[i]!;
       let j = n++;
       while (j > 0 && seqs[j - 1]! > seq) {
         out[j] = out[j - 1]!;

@@ -75,6 +75,21 @@ describe("waitFor", () => {
     await bus.close();
   });
 
+  it("rejects when its filter returns a thenable that rejects (not only a native Promise), and unsubscribes", async () => {
+    const errors: BusError[] = [];
+    const bus = newBus({ onError: (e) => errors.push(e) });
+    const failure = new Error("lookup failed");
+    const waiting = bus.waitFor("a.b", {
+      filter: () => ({ then: (_ok: unknown, fail: (err: unknown) => void) => fail(failure) }) as never,
+      timeoutMs: 5000,
+    });
+    await bus.emit(ev("a.b"));
+    await expect(waiting).rejects.toBe(failure);
+    expect(bus.getSubscriptionCount()).toBe(0);
+    expect(errors.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED"]);
+    await bus.close();
+  });
+
   it("rejects with EBUS_CLOSED when the bus closes first, and refuses bad options", async () => {
     const bus = newBus();
     const waiting = bus.waitFor("a.*");
@@ -184,6 +199,38 @@ describe("stream", () => {
     for await (const e of stream) seen.push(e.data["i"]);
     expect(seen).toEqual([0, 1]);
     expect(bus.getSubscriptionCount()).toBe(0);
+  });
+
+  it("a handler that closes the bus while a wait stream is full: the emit and close() settle, the late event can be read", async () => {
+    const bus = newBus();
+    bus.subscribe("system.shutdown", () => void bus.close());
+    const stream = bus.stream("*", { bufferSize: 1, overflow: "wait" });
+    await bus.emit(ev("task.started"));
+    // The stream's own handler runs after the closing one, within the same emit.
+    const shutdown = bus.emit(ev("system.shutdown"));
+    const closed = bus.close();
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((resolve) => (timer = setTimeout(() => resolve("hung"), 2000)));
+    expect(await Promise.race([Promise.all([shutdown, closed]).then(() => "settled"), hung])).toBe("settled");
+    clearTimeout(timer);
+    const seen: string[] = [];
+    for await (const e of stream) seen.push(e.eventType);
+    expect(seen).toEqual(["task.started", "system.shutdown"]);
+  });
+
+  it("after return() or an abort, an event of an emit already under way is not yielded", async () => {
+    const bus = newBus();
+    let stream: ReturnType<typeof bus.stream> | undefined;
+    bus.subscribe("x", () => void stream!.return());
+    stream = bus.stream("x");
+    await bus.emit(ev("x"));
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    const controller = new AbortController();
+    bus.subscribe("y", () => controller.abort(new Error("stop")));
+    const aborted = bus.stream("y", { signal: controller.signal });
+    await bus.emit(ev("y"));
+    await expect(aborted.next()).rejects.toMatchObject({ name: "AbortError" });
+    expect(await aborted.next()).toEqual({ value: undefined, done: true });
   });
 
   it("refuses bad options without subscribing", () => {
