@@ -220,9 +220,9 @@ describe("stream", () => {
 
   it("after return() or an abort, an event of an emit already under way is not yielded", async () => {
     const bus = newBus();
-    let stream: ReturnType<typeof bus.stream> | undefined;
-    bus.subscribe("x", () => void stream!.return());
-    stream = bus.stream("x");
+    const held: { stream: ReturnType<typeof bus.stream> | null } = { stream: null };
+    bus.subscribe("x", () => void held.stream!.return());
+    const stream = (held.stream = bus.stream("x"));
     await bus.emit(ev("x"));
     expect(await stream.next()).toEqual({ value: undefined, done: true });
     const controller = new AbortController();
