@@ -79,6 +79,12 @@ export class EmitPath {
     (this.schemas ??= new SchemaRegistry()).define(type, schema);
   }
 
+  /** define() for every entry, or for none when one is refused. @throws as define() */
+  defineAll(entries: readonly (readonly [string, unknown])[]): void {
+    for (const [type, schema] of entries) SchemaRegistry.assertDefinition(type, schema);
+    for (const [type, schema] of entries) this.define(type, schema);
+  }
+
   /** An emit whose bus, argument and schema were checked; `remote`: it came from the bridge. */
   dispatch(event: Event, remote: boolean): Promise<EmitResult> {
     if (this.depth >= this.maxNesting) return this.recursionLimit(event);

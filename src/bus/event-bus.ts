@@ -270,13 +270,19 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
     return this;
   }
 
-  /** `define` for each entry of a map of event type to schema, such as `seedSchemas`. */
+  /**
+   * `define` for each entry of a plain object of event type to schema, such as `seedSchemas`: all
+   * of them, or, when one is refused, none (the error names it).
+   *
+   * @throws InvalidOptionsError when `schemas` is not a plain object (a `Map`: pass
+   * `Object.fromEntries(map)`) or an entry is not a zod schema; InvalidEventError for a bad type.
+   */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    if (typeof schemas !== "object" || schemas === null || Array.isArray(schemas))
+    if (!isPlainObject(schemas))
       throw new InvalidOptionsError(
-        `defineAll takes an object of event type to zod schema, such as seedSchemas; got ${received(schemas)}`,
+        `defineAll takes a plain object of event type to zod schema, such as seedSchemas${(schemas as unknown) instanceof Map ? " (for a Map, pass Object.fromEntries(map))" : ""}; got ${received(schemas)}`,
       );
-    for (const [type, schema] of Object.entries(schemas)) if (schema !== undefined) this.path.define(type, schema);
+    this.path.defineAll(Object.entries(schemas).filter(([, schema]) => schema !== undefined));
     return this;
   }
 
@@ -346,5 +352,16 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       unsubscribe: (id) => this.unsubscribe(id),
       onClose: (hook) => this.closeHooks.add(hook),
     };
+  }
+}
+
+/** An object literal (or Object.create(null)): not a Map, an array, a class instance or a proxy of one. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false; // a revoked Proxy
   }
 }

@@ -37,6 +37,20 @@ export class History<T> {
     return out;
   }
 
+  /**
+   * The newest `limit` items `keep` accepts, oldest first: read from the newest back, so that
+   * "the last 10" of a long history costs 10 reads (with a filter, as many as it takes).
+   */
+  last(limit: number, keep?: (item: T) => boolean): T[] {
+    const out: T[] = [];
+    const n = this.slots.length;
+    for (let i = n - 1; i >= 0 && out.length < limit; i--) {
+      const item = this.slots[(this.head + i) % n]!;
+      if (keep === undefined || keep(item)) out.push(item);
+    }
+    return out.reverse();
+  }
+
   clear(): void {
     this.slots = [];
     this.head = 0;

@@ -45,8 +45,7 @@ const historyQuerySchema = z.strictObject({
  */
 export function queryHistory(history: History<Event>, query: HistoryQuery): Event[] {
   const { keep, limit } = parseHistoryQuery(query);
-  const events = history.toArray(keep);
-  return limit === undefined ? events : limit === 0 ? [] : events.slice(-limit);
+  return limit === undefined ? history.toArray(keep) : history.last(limit, keep);
 }
 
 /** Validates a history query. @throws InvalidPatternError, InvalidOptionsError */

@@ -7,11 +7,17 @@ import type { z } from "zod";
 import { InvalidEventError, InvalidOptionsError } from "../errors.js";
 import type { Event } from "../event.js";
 import { assertEventType } from "../pattern/grammar.js";
-import { messageOf } from "../describe-input.js";
+import { messageOf, textOf } from "../describe-input.js";
 
 /**
  * A zod schema of an event's `data`. It must be synchronous (no async refinements): `emit`
  * validates before it dispatches anything.
+ *
+ * The bus validates and keeps the data as it is (no defaults, coercions or transforms applied),
+ * so what a schema accepts, its input type, is what handlers get: the input must be the payload
+ * type. A schema that accepts more than it outputs (`z.coerce.number()`, `.default()`,
+ * `.transform()`) is refused by the compiler, since a string accepted by `z.coerce.number()`
+ * would reach a handler typed `number`.
  *
  * @example
  * ```ts
@@ -19,7 +25,7 @@ import { messageOf } from "../describe-input.js";
  * bus.define("task.started", schema);
  * ```
  */
-export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>>;
+export type PayloadSchema<D = object> = z.ZodType<unknown, OptionalUndefined<D>>;
 
 /**
  * zod writes an optional key's output as `key?: T | undefined`; under exactOptionalPropertyTypes
@@ -38,6 +44,12 @@ export class SchemaRegistry {
 
   /** Sets (or replaces) the schema of `type`. @throws InvalidEventError, InvalidOptionsError */
   define(type: string, schema: unknown): void {
+    SchemaRegistry.assertDefinition(type, schema);
+    this.schemas.set(type, schema as PayloadSchema<unknown>);
+  }
+
+  /** Whether `define(type, schema)` would take them. @throws InvalidEventError, InvalidOptionsError */
+  static assertDefinition(type: string, schema: unknown): void {
     assertEventType(type);
     if (
       schema === null ||
@@ -46,7 +58,6 @@ export class SchemaRegistry {
     ) {
       throw new InvalidOptionsError(`the schema of "${type}" must be a zod schema (with safeParse)`);
     }
-    this.schemas.set(type, schema as PayloadSchema<unknown>);
   }
 
   has(type: string): boolean {
@@ -71,12 +82,23 @@ export class SchemaRegistry {
         : `the schema of "${event.eventType}" threw: ${messageOf(err)}`;
       return new InvalidEventError("data", rule, err);
     }
+    if (typeof result !== "object" || result === null || typeof result.success !== "boolean") {
+      // Not zod's: a hand-made schema whose safeParse returns something else. Refused, not thrown.
+      return new InvalidEventError(
+        "data",
+        `the schema of "${event.eventType}" returned no { success } result from safeParse: use a zod schema`,
+      );
+    }
     if (result.success) return null;
-    const first = result.error.issues[0];
-    const where = first === undefined || first.path.length === 0 ? "data" : `data.${first.path.map(String).join(".")}`;
+    const issues: unknown = (result.error as { issues?: unknown } | undefined)?.issues;
+    if (!Array.isArray(issues))
+      return new InvalidEventError("data", `invalid (schema of "${event.eventType}"; it gave no issues)`);
+    const first = result.error.issues[0] as { path?: unknown; message?: unknown } | undefined;
+    const path: unknown[] = Array.isArray(first?.path) ? first.path : [];
+    const where = path.length === 0 ? "data" : `data.${path.map(textOf).join(".")}`;
     return new InvalidEventError(
       where,
-      `${first?.message ?? "invalid"} (schema of "${event.eventType}")`,
+      `${typeof first?.message === "string" ? first.message : "invalid"} (schema of "${event.eventType}")`,
       result.error.issues,
     );
   }

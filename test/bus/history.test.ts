@@ -15,6 +15,26 @@ async function emitAll(bus: EventBus, specs: [string, string][]): Promise<Event[
 }
 
 describe("getHistory", () => {
+  it("limit gives the last matches of the whole history, whether or not the ring has wrapped", async () => {
+    for (const [capacity, emitted] of [
+      [50, 30],
+      [50, 50],
+      [50, 137],
+    ] as const) {
+      const bus = newBus({ maxHistory: capacity });
+      const types = ["task.a", "task.b", "agent.x"];
+      for (let i = 0; i < emitted; i++) await bus.emit(new Event(types[i % 3]!, `s${i % 4}`, { i }));
+      for (const query of [{}, { pattern: "task.*" }, { source: "s1" }, { pattern: "agent.*", source: "s3" }]) {
+        const all = bus.getHistory(query);
+        for (const limit of [0, 1, 7, 49, 50, 500])
+          expect(
+            bus.getHistory({ ...query, limit }),
+            `${capacity}/${emitted} ${JSON.stringify(query)} ${limit}`,
+          ).toEqual(limit === 0 ? [] : all.slice(-limit));
+      }
+    }
+  });
+
   it("returns every event, oldest first, as a copy", async () => {
     const bus = newBus();
     const events = await emitAll(bus, [

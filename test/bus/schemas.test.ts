@@ -84,6 +84,36 @@ describe("define(): payload schemas checked at emit", () => {
     );
   });
 
+  it("defineAll installs every schema or, when one entry is refused, none", async () => {
+    const bus = newBus();
+    expect(() => bus.defineAll({ "c.d": z.object({ n: z.number() }), "e.f": 5 } as never)).toThrow(
+      expect.objectContaining({
+        code: "EBUS_INVALID_OPTIONS",
+        message: expect.stringMatching(/"e\.f"/) as string,
+      }) as Error,
+    );
+    expect(() => bus.defineAll({ "c.d": z.object({ n: z.number() }), "bad..type": z.object({}) } as never)).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error,
+    );
+    // c.d's schema was not installed by either call.
+    expect(await bus.emit(new Event("c.d", "s", { n: "x" }))).toMatchObject({ matched: 0, failed: 0 });
+    bus.defineAll({ "c.d": z.object({ n: z.number() }) } as never);
+    await expectRejectCode(bus.emit(new Event("c.d", "s", { n: "x" })), "EBUS_INVALID_EVENT");
+  });
+
+  it("a hand-made schema whose safeParse returns no zod result rejects the emit; it does not throw", async () => {
+    const bus = newBus();
+    bus.define("a.b", { safeParse: () => undefined } as never);
+    bus.define("c.d", { safeParse: () => ({ success: false, error: { issues: [42] } }) } as never);
+    const err = await expectRejectCode(bus.emit(new Event("a.b", "s")), "EBUS_INVALID_EVENT");
+    expect(err.message).toMatch(/returned no \{ success \} result from safeParse: use a zod schema/);
+    await expectRejectCode(bus.emit(new Event("c.d", "s")), "EBUS_INVALID_EVENT");
+    expect(() => bus.validate(new Event("a.b", "s"))).toThrow(
+      expect.objectContaining({ code: "EBUS_INVALID_EVENT" }) as Error,
+    );
+    await expectRejectCode(bus.emitMany([new Event("a.b", "s")]), "EBUS_INVALID_EVENT");
+  });
+
   it("rejects, rather than throws, when a schema cannot run synchronously", async () => {
     const bus = newBus();
     bus.define(

@@ -5,6 +5,7 @@
  * safely, and Object.prototype is never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Event, EventBus } from "../../src/index.js";
 
 const PROTO_KEYS_BEFORE = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -204,8 +205,9 @@ describe("wire input built to pollute prototypes", () => {
   });
 
   it("defineAll of anything but an object of schemas is refused with EBUS_INVALID_OPTIONS", () => {
-    for (const input of [null, undefined, 5, "x", []])
+    for (const input of [null, undefined, 5, "x", [], new Map([["a.b", z.object({})]]), new Date()])
       expect(code(() => bus.defineAll(input as never))).toBe("EBUS_INVALID_OPTIONS");
+    expect(() => bus.defineAll(new Map() as never)).toThrow(/for a Map, pass Object\.fromEntries\(map\)/);
   });
 
   it("data that is not a plain object is refused with EBUS_INVALID_EVENT", () => {

@@ -119,6 +119,18 @@ describe("typed emit", () => {
     // @ts-expect-error: the schema's output does not fit task.failed's payload
     bus.define("task.failed", z.object({ task_id: z.number() }));
   });
+
+  it("refuses schemas that accept more than the payload type (the bus validates, it does not transform)", async () => {
+    const { z } = await import("zod");
+    // @ts-expect-error: z.coerce.number() accepts "5", which would reach a handler typed number
+    bus.define("task.step.done", z.object({ step: z.coerce.number() }));
+    // @ts-expect-error: a default lets {} through for a payload whose `step` is required
+    bus.define("task.step.done", z.object({ step: z.number().default(1) }));
+    // @ts-expect-error: the transform's input is a string, not the payload's number
+    bus.define("task.step.done", z.object({ step: z.string().transform(Number) }));
+    // A refinement narrows what is accepted without changing the type: fine.
+    bus.define("task.step.done", z.object({ step: z.number().int().min(0) }));
+  });
 });
 
 describe("seed events", () => {
