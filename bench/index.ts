@@ -8,6 +8,7 @@ import { ownPackage } from "./harness.js";
 import { HANDLER_USAGE, parseHandlerArgs } from "./handler/options.js";
 import { renderHandlerReport } from "./handler/render.js";
 import { runHandlerBench } from "./handler/run.js";
+import { BenchRunError } from "./handler/load.js";
 import { createProgress } from "./progress.js";
 import { handlerReportHtml } from "./report/handler-report.js";
 import { SUITE_USAGE, suiteMain } from "./suite.js";
@@ -72,6 +73,10 @@ export async function main(args: string[]): Promise<number> {
     if (err instanceof BenchUsageError) {
       process.stderr.write(`neurobus bench: ${err.message}\n\n${usageFor(args)}`);
       return 2;
+    }
+    if (err instanceof BenchRunError) {
+      process.stderr.write(`neurobus bench: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`neurobus bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;

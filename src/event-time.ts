@@ -53,9 +53,9 @@ export function parseEventTime(text: string): number | null {
 const DAY_MS = 86_400_000;
 
 /**
- * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, any year: plain arithmetic
- * (H. Hinnant's days_from_civil), where Date.UTC reads years 0-99 as 1900-1999 and gives NaN for a
- * local time just outside a Date's range.
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, any year, by arithmetic on
+ * 400-year eras counted from 1 March (so that a leap day ends its year): Date.UTC reads years 0-99
+ * as 1900-1999 and gives NaN for a local time just outside a Date's range.
  */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;

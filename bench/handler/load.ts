@@ -12,6 +12,43 @@
  */
 import type { EmitResult } from "../../src/index.js";
 
+/**
+ * A run that cannot finish: the handler left events unsettled past --timeout. `neurobus bench`
+ * prints the message (no stack) and exits 1.
+ */
+export class BenchRunError extends Error {
+  readonly code = "ERR_BENCH_RUN";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "BenchRunError";
+  }
+}
+
+/**
+ * `work`, or a BenchRunError once `ms` pass first. One timer per window, not per event, so that
+ * the guard costs the measured path nothing.
+ */
+export async function settleWithin<T>(work: Promise<T>, ms: number, pending: () => number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BenchRunError(
+            `${pending()} event${pending() === 1 ? "" : "s"} still unsettled after ${ms} ms (--timeout): the handler never returned or resolved; fix it, or raise --timeout`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export type EmitFn = (i: number) => Promise<EmitResult>;
 
 export interface RoundOutcome {
@@ -30,6 +67,8 @@ export interface LoopLimits {
   deadline: number;
   /** Called after each window or turn with the events sent so far. */
   onProgress?: (sent: number) => void;
+  /** Milliseconds a window (open loop: the events still out at the end) may take to settle. */
+  timeoutMs: number;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -37,6 +76,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 class Recorder {
   readonly latencies: Float64Array;
+  /** Events whose emit has settled. */
+  completed = 0;
   failed = 0;
   firstError: string | null = null;
 
@@ -47,6 +88,7 @@ class Recorder {
   /** Records event i as done now, counted from `from` (a performance.now() value). */
   done(i: number, from: number, result: EmitResult): void {
     this.latencies[i] = performance.now() - from;
+    this.completed++;
     if (result.failed > 0) {
       this.failed++;
       this.firstError ??= result.errors[0]?.message ?? "handler failed";
@@ -77,7 +119,7 @@ export async function closedLoop(emit: EmitFn, limits: LoopLimits & { window: nu
       window[k] = emit(i).then((result) => recorder.done(i, from, result));
     }
     sent += n;
-    await Promise.all(window);
+    await settleWithin(Promise.all(window), limits.timeoutMs, () => sent - recorder.completed);
     await nextTurn();
     limits.onProgress?.(sent);
   }
@@ -105,6 +147,6 @@ export async function openLoop(emit: EmitFn, limits: LoopLimits & { rate: number
     const wait = Math.min(t0 + next * interval, limits.deadline) - performance.now();
     await (wait > 2 ? sleep(wait - 1) : nextTurn());
   }
-  await Promise.all(pending);
+  await settleWithin(Promise.all(pending), limits.timeoutMs, () => next - recorder.completed);
   return recorder.outcome(next, performance.now() - t0);
 }

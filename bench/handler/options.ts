@@ -21,7 +21,7 @@ import {
 export const DEFAULT_EVENTS = 10_000;
 export const DEFAULT_SECONDS = 10;
 export const DEFAULT_ROUNDS = 3;
-/** An event whose handler has not settled after this many ms fails (counted in `failed`). */
+/** Events still unsettled this many ms after their window was sent stop the run (exit status 1). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** The largest --window: twice it is the offloaded bus's maxQueue, which must stay a sane size. */
 export const MAX_WINDOW = 1_000_000;
@@ -50,14 +50,14 @@ Options:
                          count x the offload batch size of ${OFFLOAD_BATCH_SIZE})
   --warmup N             events each mode runs before it is measured (default: 10% of --events)
   --rounds N             rounds per mode, modes taking turns (default ${DEFAULT_ROUNDS}); the spread is over them
-  --timeout MS           an event whose handler has not settled after MS milliseconds fails and
-                         counts in the failed column (default ${DEFAULT_TIMEOUT_MS.toLocaleString("en-US")})
+  --timeout MS           events still unsettled MS milliseconds after their window was sent stop
+                         the run with exit status 1 (default ${DEFAULT_TIMEOUT_MS.toLocaleString("en-US")})
   --json FILE            write the results as JSON
   --report FILE.html     write a self-contained HTML report with charts
   -h, --help             show this help
 
-Exit status: 0 when every mode ran, 1 when the run failed (every measured event failed, or a
-mode measured none), 2 on a bad option.
+Exit status: 0 when every mode ran, 1 when the run failed (every measured event failed, or some
+stayed unsettled past --timeout), 2 on a bad option.
 `;
 
 export interface HandlerOptions {
@@ -76,7 +76,7 @@ export interface HandlerOptions {
   window: number;
   warmup: number;
   rounds: number;
-  /** Milliseconds after which an event whose handler has not settled fails. */
+  /** Milliseconds after which events still unsettled stop the run. */
   timeoutMs: number;
   json: string | undefined;
   report: string | undefined;

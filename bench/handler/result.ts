@@ -39,7 +39,7 @@ export interface HandlerRun {
   mainThreadUsPerEvent: number | null;
   /** Process CPU time (all threads) / wall-clock time, over the measured rounds. Null in the open loop. */
   cpuCores: number | null;
-  /** Events whose handler threw, rejected or timed out. */
+  /** Events whose handler threw or rejected. */
   failed: number;
   firstError: string | null;
   rounds: number;

@@ -10,13 +10,12 @@ import { fileURLToPath } from "node:url";
 import { createHistogram, performance, type RecordableHistogram } from "node:perf_hooks";
 import { Event, EventBus, offload } from "../../src/index.js";
 import { textOf } from "../../src/describe-input.js";
-import { isThenable } from "../../src/thenable.js";
 import { median } from "../harness.js";
 import type { Progress } from "../progress.js";
 import { BenchUsageError } from "../usage-error.js";
 import { advise } from "./advice.js";
 import { DelaySampler, p99Ms } from "./delay.js";
-import { closedLoop, openLoop, type EmitFn, type RoundOutcome } from "./load.js";
+import { BenchRunError, closedLoop, openLoop, settleWithin, type EmitFn, type RoundOutcome } from "./load.js";
 import type { HandlerOptions } from "./options.js";
 import {
   latencyPercentiles,
@@ -68,23 +67,6 @@ export async function loadHandler(module: URL, exportName: string): Promise<User
   return fn as UserHandler;
 }
 
-/**
- * `handler`, settling within `ms`: the bus has no timeout for an in-process handler, and the
- * offloaded modes have theirs (offload's timeoutMs); one that never settles would hold its
- * window, and the run, forever. (It keeps running; only its event fails.)
- */
-function withTimeout(handler: UserHandler, ms: number): UserHandler {
-  return (event, ctx) => {
-    const result = handler(event, ctx);
-    if (!isThenable(result)) return result;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the handler did not settle within ${ms} ms (--timeout)`)), ms);
-    });
-    return Promise.race([result, late]).finally(() => clearTimeout(timer));
-  };
-}
-
 function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] {
   const subject = (mode: Mode, threads: number, bus: EventBus): Subject => ({
     mode,
@@ -102,8 +84,7 @@ function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] 
   const ctx: HandlerContext = {
     emit: (eventType, data, source) => inline.emit(new Event(eventType, source ?? "bench", data ?? {})),
   };
-  const bounded = withTimeout(handler, options.timeoutMs);
-  inline.subscribe(options.type, (event) => bounded(event, ctx));
+  inline.subscribe(options.type, (event) => handler(event, ctx));
   const subjects = [subject("inline", 0, inline)];
   for (const threads of options.threads) {
     // maxQueue above the window: past it, emit waits for room, which would cap the window.
@@ -111,7 +92,7 @@ function makeSubjects(options: HandlerOptions, handler: UserHandler): Subject[] 
       ...quiet,
       workers: { minThreads: threads, maxThreads: threads, maxQueue: Math.max(1024, options.window * 2) },
     });
-    bus.subscribe(options.type, offload(options.module, options.exportName, { timeoutMs: options.timeoutMs }));
+    bus.subscribe(options.type, offload(options.module, options.exportName));
     subjects.push(subject("offload", threads, bus));
   }
   return subjects;
@@ -179,21 +160,28 @@ export async function runHandlerBench(
     let i = 0;
     const emit: EmitFn = () =>
       s.bus.emit(new Event(options.type, "bench", options.payloads[i++ % options.payloads.length]!));
-    const limits = { events, deadline: performance.now() + seconds * 1000, onProgress };
+    const limits = { events, deadline: performance.now() + seconds * 1000, onProgress, timeoutMs: options.timeoutMs };
     return options.rate === null
       ? closedLoop(emit, { ...limits, window: options.window })
       : openLoop(emit, { ...limits, rate: options.rate });
   };
+  let current: Subject | null = null;
   try {
     for (const s of subjects) {
+      current = s;
       // One event first: starts the worker threads and loads the module before anything is timed.
-      await s.bus.emit(new Event(options.type, "bench", options.payloads[0]!));
+      await settleWithin(
+        s.bus.emit(new Event(options.type, "bench", options.payloads[0]!)),
+        options.timeoutMs,
+        () => 1,
+      );
       if (options.warmup > 0) await run(s, options.warmup, options.seconds, (sent) => show(s, "warmup", sent));
       finished += options.warmup;
     }
     const split = perRoundEvents(options.events, options.rounds);
     for (const [round, events] of split.entries()) {
       for (const s of subjects) {
+        current = s;
         const delay = new DelaySampler();
         const elu = performance.eventLoopUtilization();
         const cpu = process.cpuUsage();
@@ -216,9 +204,15 @@ export async function runHandlerBench(
         finished += events;
       }
     }
+  } catch (err) {
+    // Name the mode: inline and offloaded runs of one handler can differ (a module state, a thread).
+    if (err instanceof BenchRunError && current !== null)
+      throw new BenchRunError(`${runLabel(current)}: ${err.message}`);
+    throw err;
   } finally {
     progress.done();
-    await Promise.all(subjects.map((s) => s.bus.close()));
+    // After a timeout, deliveries are still out: close does not wait for them long.
+    await Promise.all(subjects.map((s) => s.bus.close({ timeoutMs: 1000 })));
   }
   const runs = subjects.map(summarise);
   return {

@@ -278,10 +278,12 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
    * `Object.fromEntries(map)`) or an entry is not a zod schema; InvalidEventError for a bad type.
    */
   defineAll(schemas: { [K in keyof M & string]?: PayloadSchema<PayloadOf<M, K>> }): this {
-    if (!isPlainObject(schemas))
+    if (!isPlainObject(schemas)) {
+      const got = received(schemas);
       throw new InvalidOptionsError(
-        `defineAll takes a plain object of event type to zod schema, such as seedSchemas${(schemas as unknown) instanceof Map ? " (for a Map, pass Object.fromEntries(map))" : ""}; got ${received(schemas)}`,
+        `defineAll takes a plain object of event type to zod schema, such as seedSchemas${got === "a Map" ? " (for a Map, pass Object.fromEntries(map))" : ""}; got ${got}`,
       );
+    }
     this.path.defineAll(Object.entries(schemas).filter(([, schema]) => schema !== undefined));
     return this;
   }

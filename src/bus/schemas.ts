@@ -25,7 +25,7 @@ import { messageOf, textOf } from "../describe-input.js";
  * bus.define("task.started", schema);
  * ```
  */
-export type PayloadSchema<D = object> = z.ZodType<unknown, OptionalUndefined<D>>;
+export type PayloadSchema<D = object> = z.ZodType<OptionalUndefined<D>, OptionalUndefined<D>>;
 
 /**
  * zod writes an optional key's output as `key?: T | undefined`; under exactOptionalPropertyTypes
@@ -51,13 +51,16 @@ export class SchemaRegistry {
   /** Whether `define(type, schema)` would take them. @throws InvalidEventError, InvalidOptionsError */
   static assertDefinition(type: string, schema: unknown): void {
     assertEventType(type);
-    if (
-      schema === null ||
-      typeof schema !== "object" ||
-      typeof (schema as { safeParse?: unknown }).safeParse !== "function"
-    ) {
-      throw new InvalidOptionsError(`the schema of "${type}" must be a zod schema (with safeParse)`);
+    let parses = false;
+    try {
+      parses =
+        schema !== null &&
+        typeof schema === "object" &&
+        typeof (schema as { safeParse?: unknown }).safeParse === "function";
+    } catch {
+      // A revoked Proxy, or a throwing getter: not a schema.
     }
+    if (!parses) throw new InvalidOptionsError(`the schema of "${type}" must be a zod schema (with safeParse)`);
   }
 
   has(type: string): boolean {

@@ -77,6 +77,8 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
   private ended = false;
   /** Ended because the bus closed (not by return() or an abort): what is buffered can still be read. */
   private busClosed = false;
+  /** A reader has been told `done`: nothing may be yielded after that. */
+  private saidDone = false;
   private error: unknown = null;
   private readonly bufferSize: number;
   private readonly overflow: OverflowPolicy;
@@ -118,7 +120,10 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
       this.error = null;
       return Promise.reject(error);
     }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.ended) {
+      this.saidDone = true;
+      return Promise.resolve({ value: undefined, done: true });
+    }
     return new Promise((resolve, reject) => {
       this.readers.push({ resolve, reject });
     });
@@ -139,8 +144,10 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     if (this.ended) {
       // An emit that began before the stream stopped still runs its handler (an emit keeps the
       // match set it started with): after return() or an abort the event goes; after the bus
-      // closed it joins what can still be read, and never waits (nothing would admit it).
-      if (this.busClosed) this.buffer.push(event);
+      // closed it joins what can still be read, and never waits (nothing would admit it), unless a
+      // reader has already been told the stream is done: then it is dropped, and counted.
+      if (this.busClosed && !this.saidDone) this.buffer.push(event);
+      else if (this.busClosed) this.dropped++;
       return undefined;
     }
     const reader = this.readers.shift();
@@ -202,6 +209,9 @@ export class EventStream<E extends Event<string, object> = Event> implements Asy
     this.signal?.removeEventListener("abort", this.onAbort);
     this.forgetClose();
     for (const b of this.blocked.drain()) b.admit(); // blocked emits must not wait for ever
-    for (const reader of this.readers.drain()) reader.resolve({ value: undefined, done: true });
+    for (const reader of this.readers.drain()) {
+      this.saidDone = true;
+      reader.resolve({ value: undefined, done: true });
+    }
   }
 }

@@ -241,9 +241,9 @@ export function renderPrometheus(
       "bridge_dropped_total",
       "counter",
       "Core NATS remote events dropped on arrival past maxInFlight.",
-      br.dropped,
+      br.dropped ?? 0, // a transport written before `dropped` existed
     );
-    w.single("bridge_retries_total", "counter", "Publish tries sent again after a transient failure.", br.retries);
+    w.single("bridge_retries_total", "counter", "Publish tries sent again after a transient failure.", br.retries ?? 0);
     w.sample(w.family("bridge_state", "gauge", "The bridge's state (1 for the current one)."), 1, { state: br.state });
   }
   return `${w.lines.join("\n")}\n`;

@@ -194,6 +194,24 @@ describe("neurobus bench: files it cannot use, refused before anything runs", ()
     expect(stdout).toMatch(/\*\*Advice:\*\* no advice: every measured event failed \(first error: .*handler failure/);
     expect(stderr).toMatch(/neurobus bench: no advice: every measured event failed/);
   });
+
+  it("exits 1, saying which mode and why, when a handler never settles (instead of exiting silently with 13)", async () => {
+    const { code, stderr } = await exitOf([
+      CLI,
+      "bench",
+      "--handler",
+      `${FIXTURES}bench-handlers.mjs#never`,
+      "--events",
+      "8",
+      "--threads",
+      "1",
+      "--timeout",
+      "200",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^neurobus bench: inline: 1 event still unsettled after 200 ms \(--timeout\)/m);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe("neurobus CLI: bench usage errors, --version, help", () => {

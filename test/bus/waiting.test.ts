@@ -218,6 +218,17 @@ describe("stream", () => {
     expect(seen).toEqual(["task.started", "system.shutdown"]);
   });
 
+  it("once a waiting reader was told done by a close, a late event of that emit is dropped and counted, not yielded", async () => {
+    const bus = newBus();
+    bus.subscribe("system.shutdown", () => void bus.close());
+    const stream = bus.stream("*");
+    const reading = stream.next();
+    await bus.emit(ev("system.shutdown"));
+    expect(await reading).toEqual({ value: undefined, done: true });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(stream.dropped).toBe(1);
+  });
+
   it("after return() or an abort, an event of an emit already under way is not yielded", async () => {
     const bus = newBus();
     const held: { stream: ReturnType<typeof bus.stream> | null } = { stream: null };

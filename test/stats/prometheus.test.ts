@@ -277,6 +277,15 @@ describe("renderPrometheus", () => {
     expect(value(samples, "neurobus_bridge_state", { state: "connected" })).toBe(1);
     expect(types.get("neurobus_bridge_state")).toBe("gauge");
     expect(parseMetrics(bus.metrics()).samples.some((s) => s.name.startsWith("neurobus_bridge"))).toBe(false);
+    // A transport written before `dropped` and `retries` existed: zeros, never "undefined".
+    const older = {
+      ...stats,
+      bridge: { state: "connected" as const, published: 1, received: 1, duplicates: 0, invalid: 0 },
+    };
+    const text = renderPrometheus(older as never, null);
+    expect(text).not.toMatch(/undefined|NaN/);
+    expect(value(parseMetrics(text).samples, "neurobus_bridge_dropped_total")).toBe(0);
+    expect(value(parseMetrics(text).samples, "neurobus_bridge_retries_total")).toBe(0);
     await bus.close();
   });
 });

@@ -10,6 +10,7 @@ import {
   EventType,
   offload,
   type EventStream,
+  type PayloadSchema,
   type SeedEvents,
   type Unsubscribe,
 } from "../../src/index.js";
@@ -130,6 +131,9 @@ describe("typed emit", () => {
     bus.define("task.step.done", z.object({ step: z.string().transform(Number) }));
     // A refinement narrows what is accepted without changing the type: fine.
     bus.define("task.step.done", z.object({ step: z.number().int().min(0) }));
+    // A PayloadSchema still parses to its payload type.
+    const schema: PayloadSchema<{ task_id: string }> = z.object({ task_id: z.string() });
+    expectTypeOf(schema.parse({ task_id: "t" }).task_id).toBeString();
   });
 });
 
