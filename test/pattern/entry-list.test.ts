@@ -67,6 +67,20 @@ describe("EntryList", () => {
     );
   });
 
+  it("removes an entry whose neighbour's seq does not sort (NaN), or whose own seq changed", () => {
+    const list = EntryList.of<{ seq: number }>([]);
+    const a = { seq: 0 };
+    const odd = { seq: NaN };
+    const c = { seq: 2 };
+    for (const e of [a, odd, c]) list.add(e);
+    expect(list.remove(c)).toBe(true);
+    const moved = { seq: 5 };
+    list.add(moved);
+    (moved as { seq: number }).seq = 1;
+    expect(list.remove(moved)).toBe(true);
+    expect(list.entries).toEqual([a, odd]);
+  });
+
   it("removes 100,000 entries added in order, oldest first, and is empty after", () => {
     const entries = Array.from({ length: 100_000 }, (_, seq) => ({ seq }));
     const list = EntryList.of<{ seq: number }>([]);

@@ -208,6 +208,10 @@ describe("wire input built to pollute prototypes", () => {
     for (const input of [null, undefined, 5, "x", [], new Map([["a.b", z.object({})]]), new Date()])
       expect(code(() => bus.defineAll(input as never))).toBe("EBUS_INVALID_OPTIONS");
     expect(() => bus.defineAll(new Map() as never)).toThrow(/for a Map, pass Object\.fromEntries\(map\)/);
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(code(() => bus.defineAll(revoked.proxy as never))).toBe("EBUS_INVALID_OPTIONS");
+    expect(code(() => bus.define("a.b", revoked.proxy as never))).toBe("EBUS_INVALID_OPTIONS");
   });
 
   it("data that is not a plain object is refused with EBUS_INVALID_EVENT", () => {
