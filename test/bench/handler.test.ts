@@ -54,6 +54,28 @@ function run(
   };
 }
 
+/** The options of a run of `exportName` from the bench-handlers fixture, small and quick. */
+function handlerOptions(exportName: string, overrides: Partial<HandlerOptions>): HandlerOptions {
+  return {
+    spec: exportName,
+    module: pathToFileURL(join(FIXTURES, "bench-handlers.mjs")),
+    exportName,
+    payloads: [{}],
+    type: "bench.event",
+    events: 40,
+    seconds: 30,
+    threads: [1],
+    rate: null,
+    window: 8,
+    warmup: 0,
+    rounds: 2,
+    timeoutMs: 30_000,
+    json: undefined,
+    report: undefined,
+    ...overrides,
+  };
+}
+
 describe("neurobus bench --handler: the JSON and the table", () => {
   it("writes the documented JSON shape, a table row per mode, and the advice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bench-json-"));
@@ -120,23 +142,7 @@ describe("neurobus bench --handler: the JSON and the table", () => {
   it("gives an inline handler a context whose emit goes to the bus, and counts handler failures", async () => {
     const module = pathToFileURL(join(FIXTURES, "bench-handlers.mjs"));
     const fixtures = (await import(module.href)) as { forwardedResults: EmitResult[] };
-    const base: HandlerOptions = {
-      spec: "forwards",
-      module,
-      exportName: "forwards",
-      payloads: [{}],
-      type: "bench.event",
-      events: 40,
-      seconds: 30,
-      threads: [],
-      rate: null,
-      window: 8,
-      warmup: 0,
-      rounds: 2,
-      timeoutMs: 30_000,
-      json: undefined,
-      report: undefined,
-    };
+    const base = handlerOptions("forwards", { events: 40, threads: [], window: 8, rounds: 2 });
     const forwarded = await runHandlerBench(base, SILENT, "test");
     expect(forwarded.runs.map((r) => r.failed)).toEqual([0]);
     // The fixture keeps every EmitResult its ctx.emit returned: each reached the bus (no subscriber).
@@ -152,23 +158,7 @@ describe("neurobus bench --handler: the JSON and the table", () => {
   });
 
   it("stops with a BenchRunError naming the mode when events stay unsettled past --timeout (no hang)", async () => {
-    const options: HandlerOptions = {
-      spec: "never",
-      module: pathToFileURL(join(FIXTURES, "bench-handlers.mjs")),
-      exportName: "never",
-      payloads: [{}],
-      type: "bench.event",
-      events: 4,
-      seconds: 30,
-      threads: [1],
-      rate: null,
-      window: 4,
-      warmup: 0,
-      rounds: 1,
-      timeoutMs: 150,
-      json: undefined,
-      report: undefined,
-    };
+    const options = handlerOptions("never", { events: 4, window: 4, rounds: 1, timeoutMs: 150 });
     const run = runHandlerBench(options, SILENT, "test");
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise((resolve) => (timer = setTimeout(() => resolve("hung"), 20_000)));
@@ -187,23 +177,7 @@ describe("neurobus bench --handler: the JSON and the table", () => {
   });
 
   it("gives no main-thread cost or CPU in the open loop, whose pacing keeps the loop turning", async () => {
-    const options: HandlerOptions = {
-      spec: "trivial",
-      module: pathToFileURL(join(FIXTURES, "bench-handlers.mjs")),
-      exportName: "trivial",
-      payloads: [{}],
-      type: "bench.event",
-      events: 200,
-      seconds: 30,
-      threads: [1],
-      rate: 2000,
-      window: 8,
-      warmup: 0,
-      rounds: 2,
-      timeoutMs: 30_000,
-      json: undefined,
-      report: undefined,
-    };
+    const options = handlerOptions("trivial", { events: 200, rate: 2000, window: 8, rounds: 2 });
     const open = await runHandlerBench(options, SILENT, "test");
     expect(open.loop).toBe("open");
     for (const r of open.runs) {
