@@ -35,6 +35,20 @@ export function received(input: unknown): string {
   }
 }
 
+/**
+ * An object literal or `Object.create(null)`: not an array, a Map, a class instance, or a revoked
+ * Proxy (asked for its prototype, it throws: the answer is then no).
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    return proto === Object.prototype || proto === null;
+  } catch {
+    return false;
+  }
+}
+
 /** A short, safe rendering of any input for an error message. */
 export function describe(input: unknown): string {
   if (typeof input === "string") {

@@ -9,7 +9,7 @@
  * other fields would use another brand.
  */
 import { z } from "zod";
-import { messageOf, received } from "./describe-input.js";
+import { isPlainObject, messageOf, received } from "./describe-input.js";
 import { InvalidEventError } from "./errors.js";
 import { eventId as newEventId } from "./event-id.js";
 import { parseEventTime, TIMESTAMP_RULE } from "./event-time.js";
@@ -64,10 +64,14 @@ export interface EventDict {
   data: Record<string, unknown>;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+/** An object that is not an array (nor a revoked Proxy, which cannot even be asked that). */
+function isFieldsObject(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -158,7 +162,7 @@ export class Event<T extends string = string, D extends object = Record<string, 
     assertEventType(eventType);
     if (typeof source !== "string" || source.length === 0)
       throw new InvalidEventError("source", "source is required", undefined, received(source));
-    if (data !== undefined && (data === null || typeof data !== "object" || Array.isArray(data))) {
+    if (data !== undefined && !isFieldsObject(data)) {
       throw new InvalidEventError(
         "data",
         'must be an object of the event\'s fields, not an array or a primitive: such as { task_id: "t1" }, or omitted for {}',

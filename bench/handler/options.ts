@@ -163,7 +163,7 @@ function parseWindow(text: string): number {
   return window;
 }
 
-/** The offloaded handler's timeoutMs: a timer's range (2^31 - 1 ms, about 24.8 days) at most. */
+/** The guard timer of a window: within a timer's range (2^31 - 1 ms, about 24.8 days). */
 function parseTimeout(text: string): number {
   const ms = positiveNumber("timeout", text);
   if (ms > 2 ** 31 - 1) throw new BenchUsageError(`--timeout must be at most 2147483647 ms, got "${text}"`);

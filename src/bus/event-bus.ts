@@ -6,7 +6,7 @@
  */
 import { isEvent, type Event } from "../event.js";
 import { AlreadyBridgedError, BusClosedError, InvalidEventError, InvalidOptionsError } from "../errors.js";
-import { received } from "../describe-input.js";
+import { isPlainObject, received } from "../describe-input.js";
 import { attachTransport, bridgeHandle, type Bridge, type BridgeHost, type BusTransport } from "./bridge.js";
 import { MainStatsWriter } from "../stats/main-writer.js";
 import type { EmitResult } from "./emit-state.js";
@@ -354,16 +354,5 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       unsubscribe: (id) => this.unsubscribe(id),
       onClose: (hook) => this.closeHooks.add(hook),
     };
-  }
-}
-
-/** An object literal (or Object.create(null)): not a Map, an array, a class instance or a proxy of one. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  try {
-    const proto: unknown = Object.getPrototypeOf(value);
-    return proto === Object.prototype || proto === null;
-  } catch {
-    return false; // a revoked Proxy
   }
 }

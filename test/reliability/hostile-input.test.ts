@@ -212,6 +212,7 @@ describe("wire input built to pollute prototypes", () => {
     revoked.revoke();
     expect(code(() => bus.defineAll(revoked.proxy as never))).toBe("EBUS_INVALID_OPTIONS");
     expect(code(() => bus.define("a.b", revoked.proxy as never))).toBe("EBUS_INVALID_OPTIONS");
+    expect(code(() => new Event("a.b", "s", revoked.proxy as never))).toBe("EBUS_INVALID_EVENT");
   });
 
   it("data that is not a plain object is refused with EBUS_INVALID_EVENT", () => {
