@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BusError, Event, RecursionLimitError, type Logger } from "../../src/index.js";
 import { expectRejectCode } from "../support/assertions.js";
-import { ticks } from "../support/async.js";
+import { ticks, until } from "../support/async.js";
 import { useBuses } from "../support/buses.js";
 
 const newBus = useBuses();
@@ -125,7 +125,7 @@ describe("isolation", () => {
       throw new Error("plain");
     });
     await expect(strict.emit(new Event("b", "s"))).resolves.toMatchObject({ failed: 1 });
-    expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/onError threw .*cannot be turned into text/);
+    expect(spy.mock.calls.map((c) => String(c[0])).join("")).toMatch(/onError threw: .*cannot be turned into text/);
   });
 
   it("a failed filter names its subscription and pattern", async () => {
@@ -174,6 +174,76 @@ describe("error reporting", () => {
     expect(result).toMatchObject({ matched: 3, delivered: 1, failed: 2 });
     expect(ok).toBe(1);
     expect(stderr.lines().length).toBeGreaterThanOrEqual(1); // the reporter's failure is not silent
+  });
+
+  it("an async onError that rejects (an alerting service down) does not crash the process; the error goes on to the logger", async () => {
+    const crashes: unknown[] = [];
+    const onCrash = (err: unknown): void => void crashes.push(err);
+    process.on("unhandledRejection", onCrash);
+    try {
+      const logged: { code: string; reporterFailure?: string }[] = [];
+      const bus = newBus({
+        onError: async () => {
+          await Promise.resolve();
+          throw new Error("alerting service down");
+        },
+        logger: { error: (obj) => void logged.push(obj as { code: string; reporterFailure?: string }) },
+      });
+      bus.subscribe("a", () => {
+        throw new Error("handler bug");
+      });
+      expect((await bus.emit(new Event("a", "s"))).failed).toBe(1);
+      await until(() => logged.length === 1, { timeoutMs: 2000, intervalMs: 5, message: "the logger gets it" });
+      expect(logged[0]).toMatchObject({
+        code: "EBUS_HANDLER_FAILED",
+        reporterFailure: "onError rejected: Error: alerting service down",
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onCrash);
+    }
+  });
+
+  it("an onError that throws hands every later error on too, to stderr once per subscription and code, with the original message", async () => {
+    const stderr = spyStderr();
+    const bus = newBus({
+      onError: () => {
+        throw new Error("onError bug");
+      },
+    });
+    bus.subscribe("a.b", () => {
+      throw new Error("A");
+    });
+    bus.subscribe("a.c", async () => Promise.reject(new Error("C")));
+    for (let i = 0; i < 2; i++) {
+      await bus.emit(new Event("a.b", "s"));
+      await bus.emit(new Event("a.c", "s"));
+    }
+    const text = stderr.lines().join("\n");
+    expect(stderr.lines()).toHaveLength(2); // once per subscription and code
+    expect(text).toMatch(/EBUS_HANDLER_FAILED: .*A \(onError threw: Error: onError bug\)/);
+    expect(text).toMatch(/EBUS_HANDLER_FAILED: .*C \(onError threw: Error: onError bug\)/);
+  });
+
+  it("a logger whose error() rejects falls back to stderr, without crashing the process", async () => {
+    const stderr = spyStderr();
+    const crashes: unknown[] = [];
+    const onCrash = (err: unknown): void => void crashes.push(err);
+    process.on("unhandledRejection", onCrash);
+    try {
+      const bus = newBus({ logger: { error: () => Promise.reject(new Error("log shipper down")) as never } });
+      bus.subscribe("a", () => {
+        throw new Error("x");
+      });
+      await bus.emit(new Event("a", "s"));
+      await until(() => stderr.lines().length === 1, { timeoutMs: 2000, intervalMs: 5, message: "stderr gets it" });
+      expect(stderr.lines()[0]).toMatch(/EBUS_HANDLER_FAILED: .*\(the logger rejected: Error: log shipper down\)/);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onCrash);
+    }
   });
 
   it("with a logger and no onError, every error goes to logger.error", async () => {
