@@ -19,6 +19,7 @@ import type { MainStatsWriter } from "../stats/main-writer.js";
 import { EmitBooks, FILTERED, NO_TIMING } from "./emit-books.js";
 import type { EmitState, PendingDelivery } from "./emit-state.js";
 import type { BridgeLink, LocalEmitOutcome } from "./bridge.js";
+import type { Place } from "./concurrency.js";
 import type { ErrorReporter } from "./reporter.js";
 import type { DeliveryTarget, Subscription } from "./subscription.js";
 import { isThenable } from "../thenable.js";
@@ -103,13 +104,20 @@ export class DeliveryRunner extends EmitBooks {
       }
       if (verdict instanceof Promise) {
         const pending = this.track(state, sub, NO_TIMING);
+        // A limited subscription's call takes its place in line now, so that calls start in emit
+        // order however long each filter takes.
+        const place = sub.target.kind === "limited" ? sub.target.limiter.reserve() : null;
         verdict.then(
           (ok) => {
-            if (pending.done) return;
-            if (!ok || !this.claimOnce(sub)) this.settle(pending, FILTERED);
-            else this.callAsync(pending, sub, event);
+            if (pending.done || !ok || !this.claimOnce(sub)) {
+              place?.giveUp();
+              if (!pending.done) this.settle(pending, FILTERED);
+            } else this.callAsync(pending, sub, event, place);
           },
-          (err: unknown) => this.settle(pending, this.failure(sub, err, "filter")),
+          (err: unknown) => {
+            place?.giveUp();
+            this.settle(pending, this.failure(sub, err, "filter"));
+          },
         );
         return;
       }
@@ -166,8 +174,8 @@ export class DeliveryRunner extends EmitBooks {
     return true;
   }
 
-  /** The handler part of a delivery whose filter was asynchronous. */
-  private callAsync(pending: PendingDelivery, sub: Subscription, event: Event): void {
+  /** The handler part of a delivery whose filter was asynchronous; `place`: its limiter's, taken at emit. */
+  private callAsync(pending: PendingDelivery, sub: Subscription, event: Event, place: Place | null): void {
     const target = sub.target;
     switch (target.kind) {
       case "handler":
@@ -179,7 +187,7 @@ export class DeliveryRunner extends EmitBooks {
           );
         return;
       case "limited":
-        this.runLimited(pending, sub, target, event);
+        this.runLimited(pending, sub, target, event, place);
         return;
       case "offload":
         this.workers().submit(target.offload, sub.id, sub.pattern, event, pending);
@@ -250,24 +258,29 @@ export class DeliveryRunner extends EmitBooks {
   }
 
   /** A delivery of a subscription with a `concurrency` limit: it runs when the limiter has room. */
-  private runLimited(pending: PendingDelivery, sub: Subscription, target: LimitedTarget, event: Event): void {
+  private runLimited(
+    pending: PendingDelivery,
+    sub: Subscription,
+    target: LimitedTarget,
+    event: Event,
+    place: Place | null = null,
+  ): void {
     let start = NO_TIMING;
-    target.limiter
-      .run(() => {
-        // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
-        if (pending.done) return undefined;
-        start = this.timing();
-        return target.handler(event);
-      })
-      .then(
-        () => {
-          this.recordTime(start);
-          this.settle(pending, null);
-        },
-        (err: unknown) => {
-          this.recordTime(start);
-          this.settle(pending, this.failure(sub, err, "handler"));
-        },
-      );
+    const task = (): unknown => {
+      // close({ timeoutMs }) may have failed this delivery while it was queued: do not run it.
+      if (pending.done) return undefined;
+      start = this.timing();
+      return target.handler(event);
+    };
+    (place === null ? target.limiter.run(task) : place.start(task)).then(
+      () => {
+        this.recordTime(start);
+        this.settle(pending, null);
+      },
+      (err: unknown) => {
+        this.recordTime(start);
+        this.settle(pending, this.failure(sub, err, "handler"));
+      },
+    );
   }
 }

@@ -149,8 +149,9 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
   }
 
   /**
-   * Emits each event in order (their handlers are invoked in the order of the events) without
-   * waiting between them, so offloaded deliveries share batches. Resolves when all have settled.
+   * Emits each event in order (their handlers are invoked in the order of the events; behind an
+   * async filter, when it answers) without waiting between them, so offloaded deliveries share
+   * batches. Resolves when all have settled.
    *
    * @throws (rejects, before emitting any) InvalidEventError when an item is not an Event or fails
    * its type's schema.

@@ -2,7 +2,7 @@
  * Subscription handles and per-subscription concurrency (src/bus/subscription.ts,
  * src/bus/concurrency.ts): on() returns an unsubscribe function that is also Disposable (`using`);
  * `concurrency` bounds the running calls of one subscription, in emit order, after async filters
- * too, failures moving the queue on; close({ timeoutMs }) fails the queued calls.
+ * too (however they answer), failures moving the queue on; close({ timeoutMs }) fails the queued calls.
  */
 import { describe, expect, it } from "vitest";
 import { Event, offload } from "../../src/index.js";
@@ -173,6 +173,41 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     const results = await Promise.all([1, 2, 3, 4].map(() => bus.emit(ev("x.a"))));
     expect(results.every((r) => r.delivered === 1)).toBe(true);
     expect(peak).toBe(1);
+    await bus.close();
+  });
+
+  it("keeps emit order when async filters answer out of order; a filter that says no or fails lets the line move on", async () => {
+    const bus = newBus({ onError: () => {} });
+    const started: number[] = [];
+    const answers = [
+      deferred<boolean>(),
+      deferred<boolean>(),
+      deferred<boolean>(),
+      deferred<boolean>(),
+      deferred<boolean>(),
+    ];
+    bus.subscribe("storage.write", async (e) => void started.push(e.data["seq"] as number), {
+      concurrency: 1,
+      filter: (e) => answers[e.data["seq"] as number]!.promise,
+    });
+    const emits = [0, 1, 2, 3, 4].map((seq) => bus.emit(ev("storage.write", { seq })));
+    // The filters answer last first: 4, then 3 (no), then 2 (fails), then 1, then 0.
+    answers[4]!.resolve(true);
+    answers[3]!.resolve(false);
+    answers[2]!.reject(new Error("lookup failed"));
+    answers[1]!.resolve(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([]); // all wait behind event 0, whose filter has not answered
+    answers[0]!.resolve(true);
+    const results = await Promise.all(emits);
+    expect(started).toEqual([0, 1, 4]);
+    expect(results.map((r) => [r.delivered, r.filtered, r.failed])).toEqual([
+      [1, 0, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     await bus.close();
   });
 
