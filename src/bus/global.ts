@@ -2,7 +2,7 @@
  * The process-wide bus of the seed's `EventBusGlobal`.
  */
 import { EventBus } from "./event-bus.js";
-import type { BusOptions } from "./options.js";
+import { resolveOptions, type BusOptions } from "./options.js";
 
 /**
  * One lazily created bus for the whole process.
@@ -19,9 +19,21 @@ export class EventBusGlobal {
 
   private constructor() {}
 
-  /** The global bus, created on first use (with `options`, which later calls ignore). */
+  /**
+   * The global bus, created on first use with `options`. Later calls check their options (a
+   * misspelt one throws, as for `new EventBus`) but do not apply them to the bus that exists. A
+   * global bus that was closed (`getInstance().close()`) is replaced by a new one, as after
+   * `reset()`.
+   *
+   * @throws InvalidOptionsError (EBUS_INVALID_OPTIONS) for bad options.
+   */
   static getInstance(options?: BusOptions): EventBus {
-    EventBusGlobal.instance ??= new EventBus(options);
+    const current = EventBusGlobal.instance;
+    if (current !== null && !current.isClosed) {
+      if (options !== undefined) resolveOptions(options);
+      return current;
+    }
+    EventBusGlobal.instance = new EventBus(options);
     return EventBusGlobal.instance;
   }
 

@@ -122,6 +122,17 @@ describe("EventBusGlobal", () => {
     await EventBusGlobal.reset();
   });
 
+  it("replaces a global bus that was closed directly, and checks the options of every call", async () => {
+    const bus = EventBusGlobal.getInstance();
+    await bus.close();
+    const next = EventBusGlobal.getInstance();
+    expect(next).not.toBe(bus);
+    expect(next.isClosed).toBe(false);
+    expect(next.subscribe("a.b", noop)).toEqual(expect.any(String));
+    expectCode(() => EventBusGlobal.getInstance({ maxHistry: 5 } as never), "EBUS_INVALID_OPTIONS");
+    expect(EventBusGlobal.getInstance({ maxHistory: 5 })).toBe(next); // valid, but for the bus that exists: ignored
+  });
+
   it("returns the same instance until reset, which closes it; the next one is new", async () => {
     const bus = EventBusGlobal.getInstance();
     expect(bus).toBeInstanceOf(EventBus);
