@@ -11,6 +11,7 @@
  *   the latency of every event that fell due during the stall (no coordinated omission, as in wrk2).
  */
 import type { EmitResult } from "../../src/index.js";
+import { within } from "../../src/deadline.js";
 
 /**
  * A run that cannot finish: the handler left events unsettled past --timeout. `neurobus bench`
@@ -26,27 +27,17 @@ export class BenchRunError extends Error {
 }
 
 /**
- * `work`, or a BenchRunError once `ms` pass first. One timer per window, not per event, so that
- * the guard costs the measured path nothing.
+ * Waits for `work`; a BenchRunError when it has not settled after `ms`. One timer per window, not
+ * per event, so that the guard costs the measured path nothing.
  */
-export async function settleWithin<T>(work: Promise<T>, ms: number, pending: () => number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new BenchRunError(
-            `${pending()} event${pending() === 1 ? "" : "s"} still unsettled after ${ms} ms (--timeout): the handler never returned or resolved; fix it, or raise --timeout`,
-          ),
-        ),
-      ms,
+export async function settleWithin(work: Promise<unknown>, ms: number, pending: () => number): Promise<void> {
+  if (!(await within(work, ms))) {
+    const n = pending();
+    throw new BenchRunError(
+      `${n} event${n === 1 ? "" : "s"} still unsettled after ${ms} ms (--timeout): the handler never returned or resolved; fix it, or raise --timeout`,
     );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
+  await work; // settled by now: its error, if it failed, goes on
 }
 
 export type EmitFn = (i: number) => Promise<EmitResult>;
