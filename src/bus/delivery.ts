@@ -93,20 +93,21 @@ export class DeliveryRunner extends EmitBooks {
   deliver(sub: Subscription, event: Event, state: EmitState): void {
     const filter = sub.filter;
     if (filter !== null) {
+      // A limited subscription's call takes its place in line before its filter runs, so that
+      // calls start in emit order however long each filter takes (and whatever it emits itself).
+      const place = sub.target.kind === "limited" ? sub.target.limiter.reserve() : null;
       let verdict: unknown;
       try {
         verdict = filter(event);
         // A real promise adopts a thenable, so a `then` that throws becomes a rejection.
         if (isThenable(verdict)) verdict = Promise.resolve(verdict);
       } catch (err) {
+        place?.giveUp();
         this.fail(state, sub, err, "filter");
         return;
       }
       if (verdict instanceof Promise) {
         const pending = this.track(state, sub, NO_TIMING);
-        // A limited subscription's call takes its place in line now, so that calls start in emit
-        // order however long each filter takes.
-        const place = sub.target.kind === "limited" ? sub.target.limiter.reserve() : null;
         verdict.then(
           (ok) => {
             if (pending.done || !ok || !this.claimOnce(sub)) {
@@ -121,12 +122,16 @@ export class DeliveryRunner extends EmitBooks {
         );
         return;
       }
-      if (!verdict) {
+      if (!verdict || !this.claimOnce(sub)) {
+        place?.giveUp();
         state.filtered++;
         return;
       }
-    }
-    if (!this.claimOnce(sub)) {
+      if (place !== null && sub.target.kind === "limited") {
+        this.runLimited(this.track(state, sub, NO_TIMING), sub, sub.target, event, place);
+        return;
+      }
+    } else if (!this.claimOnce(sub)) {
       state.filtered++;
       return;
     }

@@ -15,7 +15,7 @@ import { History } from "./history.js";
 import { parseCloseOptions, resolveOptions } from "./options.js";
 import type { BusOptions, CloseOptions, Logger, ResolvedOptions } from "./options.js";
 import { EmitPath } from "./emit-path.js";
-import { ErrorReporter, logSafely } from "./reporter.js";
+import { ErrorReporter, guardedLogger, logSafely } from "./reporter.js";
 import { buildStats, queryHistory, type HistoryQuery } from "./queries.js";
 import { SubscriptionRegistry } from "./registry.js";
 import type { Handler, SubscribeOptions } from "./subscription.js";
@@ -234,7 +234,8 @@ export class EventBus<M extends EventMap<M> = UntypedEvents> {
       throw new AlreadyBridgedError();
     const host: BridgeHost = {
       nodeId: this.nodeId,
-      logger: this.logger,
+      // The transport logs through it freely: a logger that throws or rejects cannot reach it.
+      logger: this.logger === undefined ? undefined : guardedLogger(this.logger),
       // The schemas defined for the type apply: a remote event that breaks one rejects.
       dispatchRemote: (event) => this.checkedEmit(event, true),
       reportError: (error) => this.reporter.report(error, null),

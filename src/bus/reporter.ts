@@ -25,31 +25,25 @@ export class ErrorReporter {
 
   report(error: BusError, source: ErrorSource | null): void {
     if (this.onError === undefined) return this.toLogger(error, source, null);
-    let outcome: unknown;
     try {
-      outcome = this.onError(error);
+      // Inside the try too: what it returns may throw when asked for its `then`.
+      watch(this.onError(error), (thrown) => this.toLogger(error, source, `onError rejected: ${textOf(thrown)}`));
     } catch (thrown) {
-      return this.toLogger(error, source, `onError threw: ${textOf(thrown)}`);
+      this.toLogger(error, source, `onError threw: ${textOf(thrown)}`);
     }
-    if (isThenable(outcome))
-      Promise.resolve(outcome).catch((thrown: unknown) =>
-        this.toLogger(error, source, `onError rejected: ${textOf(thrown)}`),
-      );
   }
 
   private toLogger(error: BusError, source: ErrorSource | null, why: string | null): void {
     if (this.logger !== undefined) {
       const entry = { err: error, code: error.code, subscriptionId: error.subscriptionId, pattern: error.pattern };
-      let outcome: unknown;
+      const also = why === null ? "" : `${why}; `;
       try {
-        outcome = this.logger.error(why === null ? entry : { ...entry, reporterFailure: why }, error.message);
-      } catch (thrown) {
-        return this.toStderr(error, source, `${why === null ? "" : `${why}; `}the logger threw: ${textOf(thrown)}`);
-      }
-      if (isThenable(outcome))
-        Promise.resolve(outcome).catch((thrown: unknown) =>
-          this.toStderr(error, source, `${why === null ? "" : `${why}; `}the logger rejected: ${textOf(thrown)}`),
+        watch(this.logger.error(why === null ? entry : { ...entry, reporterFailure: why }, error.message), (thrown) =>
+          this.toStderr(error, source, `${also}the logger rejected: ${textOf(thrown)}`),
         );
+      } catch (thrown) {
+        this.toStderr(error, source, `${also}the logger threw: ${textOf(thrown)}`);
+      }
       return;
     }
     this.toStderr(error, source, why);
@@ -65,16 +59,36 @@ export class ErrorReporter {
   }
 }
 
+/** When `outcome` is a promise (an async reporter), `onRejected` hears of its rejection. @throws what reading its `then` throws */
+function watch(outcome: unknown, onRejected: (thrown: unknown) => void): void {
+  if (isThenable(outcome)) Promise.resolve(outcome).catch(onRejected);
+}
+
 function printOnce(seen: Set<string>, key: string, message: string): void {
   if (seen.has(key)) return;
   seen.add(key);
   process.stderr.write(`[@neurectomy/event-bus] ${message}\n`);
 }
 
-/** Logs at `level` if the logger has it; a logger that throws never breaks the bus. */
-export function logSafely(logger: Logger, level: "info" | "debug", obj: object, msg: string): void {
+/** `logger`, each of whose levels logs through logSafely (error too: a transport reports with it). */
+export function guardedLogger(logger: Logger): Logger {
+  return {
+    error: (obj, msg) => logSafely(logger, "error", obj, msg),
+    warn: (obj, msg) => logSafely(logger, "warn", obj, msg),
+    info: (obj, msg) => logSafely(logger, "info", obj, msg),
+    debug: (obj, msg) => logSafely(logger, "debug", obj, msg),
+  };
+}
+
+/** Logs at `level` if the logger has it; a logger that throws or rejects never breaks the bus. */
+export function logSafely(
+  logger: Logger,
+  level: "error" | "warn" | "info" | "debug",
+  obj: unknown,
+  msg?: string,
+): void {
   try {
-    logger[level]?.(obj, msg);
+    watch(logger[level]?.(obj, msg), () => undefined);
   } catch {
     // The logger's own failure is not the emitter's: the operation it described went on.
   }

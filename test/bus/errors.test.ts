@@ -226,6 +226,77 @@ describe("error reporting", () => {
     expect(text).toMatch(/EBUS_HANDLER_FAILED: .*C \(onError threw: Error: onError bug\)/);
   });
 
+  it("a reporter returning a value whose `then` cannot be read counts as one that threw: emit still resolves", async () => {
+    const logged: string[] = [];
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    for (const weird of [
+      {
+        get then(): never {
+          throw new Error("then getter");
+        },
+      },
+      revoked.proxy,
+    ]) {
+      const bus = newBus({
+        onError: () => weird as never,
+        logger: { error: (obj) => void logged.push((obj as { code: string }).code) },
+      });
+      bus.subscribe("a.*", () => {
+        throw new Error("sync boom");
+      });
+      bus.subscribe("a.*", async () => Promise.reject(new Error("async boom")));
+      await expect(bus.emit(new Event("a.b", "s"))).resolves.toMatchObject({ failed: 2 });
+    }
+    expect(logged).toEqual([
+      "EBUS_HANDLER_FAILED",
+      "EBUS_HANDLER_FAILED",
+      "EBUS_HANDLER_FAILED",
+      "EBUS_HANDLER_FAILED",
+    ]);
+  });
+
+  it("a logger whose info/debug/warn reject (async) crashes nothing, also when a transport logs through the bus", async () => {
+    const crashes: unknown[] = [];
+    const onCrash = (err: unknown): void => void crashes.push(err);
+    process.on("unhandledRejection", onCrash);
+    try {
+      const down = async (): Promise<void> => {
+        await Promise.resolve();
+        throw new Error("log sink down");
+      };
+      const bus = newBus({ logger: { error: () => {}, warn: down, info: down, debug: down } });
+      const id = bus.subscribe("a.*", () => {});
+      await bus.emit(new Event("a.b", "s"));
+      bus.unsubscribe(id);
+      const transport = {
+        attach: (host: { logger: Logger | undefined; nodeId: string }) => {
+          host.logger?.warn?.({ nodeId: host.nodeId }, "the transport warns");
+          host.logger?.error({ nodeId: host.nodeId }, "and errs");
+          return Promise.resolve({
+            nodeId: host.nodeId,
+            stats: () => ({
+              state: "connected" as const,
+              published: 0,
+              received: 0,
+              duplicates: 0,
+              invalid: 0,
+              dropped: 0,
+              retries: 0,
+            }),
+            close: () => Promise.resolve(),
+            onLocalEmit: () => "skipped" as const,
+          });
+        },
+      };
+      await bus.bridge(transport as never);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(crashes).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onCrash);
+    }
+  });
+
   it("a logger whose error() rejects falls back to stderr, without crashing the process", async () => {
     const stderr = spyStderr();
     const crashes: unknown[] = [];

@@ -211,6 +211,26 @@ describe("concurrency: a per-subscription bound on running handler calls", () =>
     await bus.close();
   });
 
+  it("keeps emit order when a filter emits an event of the same subscription itself", async () => {
+    const bus = newBus();
+    const order: number[] = [];
+    for (const answer of [(): boolean => true, (): Promise<boolean> => Promise.resolve(true)]) {
+      order.length = 0;
+      const id = bus.subscribe("a.*", (e) => void order.push(e.data["i"] as number), {
+        concurrency: 1,
+        filter: (e) => {
+          if (e.data["i"] === 0) void bus.emit(ev("a.b", { i: 100 }));
+          return answer();
+        },
+      });
+      await bus.emit(ev("a.b", { i: 0 }));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual([0, 100]);
+      bus.unsubscribe(id);
+    }
+    await bus.close();
+  });
+
   it("refuses a bad limit, and a limit on an offloaded handler", () => {
     const bus = newBus();
     expect(() => bus.subscribe("a.*", () => undefined, { concurrency: 0 })).toThrow(
