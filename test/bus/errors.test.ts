@@ -4,7 +4,15 @@
  * and code. Synchronous re-emits are bounded by maxNesting.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BusError, Event, RecursionLimitError, type Logger } from "../../src/index.js";
+import {
+  BusError,
+  Event,
+  RecursionLimitError,
+  type BridgeHost,
+  type BridgeLink,
+  type Logger,
+} from "../../src/index.js";
+import { MemoryNetwork, MemoryTransport } from "../support/memory-transport.js";
 import { expectRejectCode } from "../support/assertions.js";
 import { ticks, until } from "../support/async.js";
 import { useBuses } from "../support/buses.js";
@@ -269,27 +277,15 @@ describe("error reporting", () => {
       const id = bus.subscribe("a.*", () => {});
       await bus.emit(new Event("a.b", "s"));
       bus.unsubscribe(id);
-      const transport = {
-        attach: (host: { logger: Logger | undefined; nodeId: string }) => {
+      // A transport that logs through the host while it attaches.
+      const transport = new (class extends MemoryTransport {
+        override attach(host: BridgeHost): Promise<BridgeLink> {
           host.logger?.warn?.({ nodeId: host.nodeId }, "the transport warns");
           host.logger?.error({ nodeId: host.nodeId }, "and errs");
-          return Promise.resolve({
-            nodeId: host.nodeId,
-            stats: () => ({
-              state: "connected" as const,
-              published: 0,
-              received: 0,
-              duplicates: 0,
-              invalid: 0,
-              dropped: 0,
-              retries: 0,
-            }),
-            close: () => Promise.resolve(),
-            onLocalEmit: () => "skipped" as const,
-          });
-        },
-      };
-      await bus.bridge(transport as never);
+          return super.attach(host);
+        }
+      })(new MemoryNetwork());
+      await bus.bridge(transport);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(crashes).toEqual([]);
     } finally {
