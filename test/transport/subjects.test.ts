@@ -1,8 +1,7 @@
 /**
- * The NATS bridge without a server (src/transport/subjects.ts, nats-options.ts,
- * recent-ids.ts): bus patterns as NATS subjects and which subject covers which; NatsTransport's
- * option defaults and refusals, bridge() failing visibly when no server answers, nodeIds; and the
- * bounded dedupe window.
+ * The NATS bridge without a server (src/transport/subjects.ts, nats-options.ts): bus patterns as
+ * NATS subjects and which subject covers which; NatsTransport's option defaults and refusals,
+ * bridge() failing visibly when no server answers, nodeIds.
  */
 import { describe, expect, it } from "vitest";
 import { EventBus } from "../../src/index.js";
@@ -108,20 +107,5 @@ describe("NatsTransport options", () => {
     expect(typeof a.nodeId).toBe("string");
     expect(a.nodeId).not.toBe(b.nodeId);
     expect(new EventBus({ nodeId: "orders-1" }).nodeId).toBe("orders-1");
-  });
-});
-
-describe("RecentIds (the bridge's dedupe window)", () => {
-  it("remembers the last `capacity` ids and forgets the oldest first", async () => {
-    const { RecentIds } = await import("../../src/transport/recent-ids.js");
-    const recent = new RecentIds(3);
-    const done = Promise.resolve();
-    for (const id of ["a", "b", "c", "d"]) recent.remember(id, done);
-    expect(["a", "b", "c", "d"].map((id) => recent.get(id) !== undefined)).toEqual([false, true, true, true]);
-    recent.forget("c");
-    expect(recent.get("c")).toBeUndefined();
-    const none = new RecentIds(0);
-    none.remember("x", done);
-    expect(none.get("x")).toBeUndefined();
   });
 });
