@@ -92,7 +92,7 @@ const jsName = z
 const patterns = z.union([z.string(), z.array(z.string())]).optional();
 const positiveInt = z.number().int().positive();
 const SERVER_DURATION_RULE = `at most ${MAX_TIMER_MS} ms (about 24.8 days)`;
-/** The largest dedupeWindow: a ring of that many ids, and a map of them. */
+/** The largest dedupeWindow: that many ids kept in memory (recent-ids.ts, about 100 bytes each). */
 const MAX_DEDUPE_WINDOW = 10_000_000;
 
 const schema = z

@@ -11,7 +11,8 @@
  * 0.5-0.6 µs per received event, these 0.15-0.3 µs, and the collector's share fell by one to
  * three points. Ids longer than a slot (rare: the bus's own are 21 characters, a UUID 36) are
  * kept as strings beside it. The hash is seeded per window, so ids chosen to collide cannot be
- * prepared in advance. Memory grows with the ids held, to about 100 bytes per id when full.
+ * prepared in advance. Memory is taken as the window first fills, about 100 bytes per id (an
+ * id over 36 characters costs its string besides), and kept until the bridge closes.
  */
 import { randomInt } from "node:crypto";
 
@@ -39,10 +40,12 @@ export class RecentIds {
   private size = 0;
   private readonly seed = randomInt(0x7fffffff);
   /** The last id hashed, and its hash: receive() asks for the same id twice in a row. */
-  private lastId = "";
+  private lastId: string | null = null;
   private lastHash = 0;
 
   constructor(private readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0)
+      throw new RangeError(`a dedupe window holds a whole number of ids, not ${capacity}`);
     const slots = Math.min(capacity, FIRST_SLOTS);
     this.lengths = new Int32Array(slots);
     this.hashes = new Int32Array(slots);
@@ -76,8 +79,9 @@ export class RecentIds {
       for (let k = 0; k < id.length; k++) chars[base + k] = id.charCodeAt(k);
     }
     this.dispatches[slot] = dispatched;
+    // A rehash places every held id, this one included.
     if (++this.size * 2 > this.index.length) this.rehash(this.index.length * 2);
-    this.place(slot, hash);
+    else this.place(slot, hash);
   }
 
   /** The dispatch of a remembered `id` is now `dispatched` (it was remembered before it began). */

@@ -8,25 +8,33 @@ import { describe, expect, it } from "vitest";
 import { RecentIds, SETTLED } from "../../src/transport/recent-ids.js";
 import { rng, SEED } from "../support/random.js";
 
-/** What the window must answer: a ring of (id, dispatch), newest last; forgotten ids leave a gap. */
+/**
+ * What the window must answer: the ids of the last `capacity` remember() calls, less those
+ * forgotten since (an id forgotten and remembered again holds its newer place).
+ */
 class Model {
-  private readonly ring: ({ id: string; dispatched: Promise<void> } | null)[] = [];
+  private readonly ring: { id: string; dispatched: Promise<void> }[] = [];
+  private readonly held = new Map<string, { id: string; dispatched: Promise<void> }>();
   constructor(private readonly capacity: number) {}
   get(id: string): Promise<void> | undefined {
-    return this.ring.find((entry) => entry?.id === id)?.dispatched;
+    return this.held.get(id)?.dispatched;
   }
   remember(id: string, dispatched: Promise<void>): void {
     if (this.capacity === 0) return;
-    this.ring.push({ id, dispatched });
-    if (this.ring.length > this.capacity) this.ring.shift();
+    const entry = { id, dispatched };
+    this.ring.push(entry);
+    this.held.set(id, entry);
+    if (this.ring.length > this.capacity) {
+      const oldest = this.ring.shift()!;
+      if (this.held.get(oldest.id) === oldest) this.held.delete(oldest.id);
+    }
   }
   set(id: string, dispatched: Promise<void>): void {
-    const entry = this.ring.find((e) => e?.id === id);
+    const entry = this.held.get(id);
     if (entry) entry.dispatched = dispatched;
   }
   forget(id: string): void {
-    const at = this.ring.findIndex((e) => e?.id === id);
-    if (at >= 0) this.ring[at] = null;
+    this.held.delete(id);
   }
 }
 
@@ -73,7 +81,7 @@ describe("RecentIds (the bridge's dedupe window)", () => {
   it("tells apart ids that share a prefix, differ in length, or are longer than a slot", () => {
     const recent = new RecentIds(10);
     const long = "x".repeat(36);
-    const ids = ["job-1", "job-10", "job-1\u0000", long, `${long}y`, `${long}z`, "任务-1", "\u{1F600}"];
+    const ids = ["", "job-1", "job-10", "job-1\u0000", long, `${long}y`, `${long}z`, "任务-1", "\u{1F600}"];
     const dispatches = ids.map(() => Promise.resolve());
     ids.forEach((id, i) => recent.remember(id, dispatches[i]!));
     ids.forEach((id, i) => expect(recent.get(id)).toBe(dispatches[i]));
@@ -81,15 +89,30 @@ describe("RecentIds (the bridge's dedupe window)", () => {
       expect(recent.get(absent)).toBeUndefined();
     recent.forget(`${long}y`);
     expect(recent.get(`${long}y`)).toBeUndefined();
-    expect(recent.get(`${long}z`)).toBe(dispatches[5]);
+    expect(recent.get(`${long}z`)).toBe(dispatches[6]);
   });
 
-  it.each([1, 2, 7, 64, 5000])("answers as its model over random operations (capacity %i)", (capacity) => {
+  it("finds an empty id whether or not another was looked up first", () => {
+    for (const first of [null, "a"]) {
+      const recent = new RecentIds(4);
+      if (first !== null) recent.remember(first, SETTLED);
+      recent.remember("", SETTLED);
+      recent.get("b");
+      expect(recent.get("")).toBe(SETTLED);
+    }
+  });
+
+  it("refuses a capacity that is not a whole number of ids", () => {
+    for (const capacity of [1.5, -1, Number.NaN, Infinity]) expect(() => new RecentIds(capacity)).toThrow(RangeError);
+  });
+
+  // 10,000 (the default) grows its slots twice and its index twice before the ring first wraps.
+  it.each([1, 2, 7, 64, 5000, 10_000])("answers as its model over random operations (capacity %i)", (capacity) => {
     const random = rng(SEED ^ capacity);
     const pool = idPool(random, Math.max(40, capacity * 3));
     const recent = new RecentIds(capacity);
     const model = new Model(capacity);
-    const steps = capacity === 5000 ? 40_000 : 4_000;
+    const steps = Math.max(4_000, capacity * 6);
     for (let step = 0; step < steps; step++) {
       const id = random.pick(pool);
       const op = random.int(10);
