@@ -2,18 +2,24 @@
  * A running NATS bridge: the connection's state, the incoming half, and close().
  *
  * Incoming, for each message (JetStream or core), in arrival order:
- *   origin header is this node? ──► ack, drop (JetStream delivers a node its own publishes)
+ *   JetStream, this node's own publish? ──► ack, drop (JetStream delivers a node its own
+ *     publishes: this bridge's by its Neuro-Link id; an earlier run's, stored before this bridge
+ *     started, by its Neuro-Origin nodeId)
+ *   closing? ──► nak (the server hands it out again)
  *   too large / not JSON / not an EventDict / subject != prefix.event_type ──► count invalid,
  *     report (EBUS_TRANSPORT), ack and drop: a bad message is never redelivered forever
  *   not imported (the local match finishes what the subject filter could not say) ──► ack, drop
  *   id seen lately ──► count duplicate, ack once the first delivery has settled
  *   else ──► host.dispatchRemote(event), synchronously (so handlers start in arrival order);
- *     ack when every handler has settled. The server sends no more than maxAckPending unacked
- *     messages, so a slow handler slows the consumer instead of filling memory.
+ *     ack when every handler has settled, nak when close({ timeoutMs }) cut one (not handled
+ *     here, so not lost). The server sends no more than maxAckPending unacked messages, so a slow
+ *     handler slows the consumer instead of filling memory.
+ * Nothing a message holds may throw out of here: the client's pull loop would end for good.
  */
-import type { ConsumerMessages, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { JsMsg } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BridgeStats, LocalEmitOutcome } from "../bus/bridge.js";
+import type { EmitResult } from "../bus/emit-state.js";
 import type { BridgeState } from "../stats/report.js";
 import { TransportError } from "../errors.js";
 import { Event } from "../event.js";
@@ -22,7 +28,8 @@ import { TopicTrie } from "../pattern/trie.js";
 import { within } from "../deadline.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
 import type { Publisher, PublisherCounters } from "./publisher.js";
-import { LINK_HEADER } from "./wire-headers.js";
+import { LINK_HEADER, ORIGIN_HEADER } from "./wire-headers.js";
+import type { JetStreamIntake } from "./jetstream-intake.js";
 import { RecentIds, SETTLED } from "./recent-ids.js";
 import { subjectCovers } from "./subjects.js";
 import { textOf } from "../describe-input.js";
@@ -43,6 +50,11 @@ interface Acker {
   nak(): void;
 }
 const NO_ACK: Acker = { ack: () => undefined, nak: () => undefined };
+
+/** Whether close({ timeoutMs }) failed a delivery of this dispatch before it finished (EBUS_CLOSED). */
+function cutByClose(result: EmitResult): boolean {
+  return result.failed > 0 && result.errors.some((error) => error.code === "EBUS_CLOSED");
+}
 
 /** What a core `Msg` and a `JsMsg` have in common. */
 interface WireMessage {
@@ -71,10 +83,10 @@ export class NatsLink implements BridgeLink {
   private readonly maxEventBytes: number;
   /** Whether this node exports anything (so JetStream may hand it its own events). */
   private readonly publishes: boolean;
-  private messages: ConsumerMessages | null = null;
+  private intake: JetStreamIntake | null = null;
+  /** The stream's last sequence when this bridge started: this node's publishes up to it are an earlier run's. */
+  private publishedBefore = 0;
   private readonly subscriptions: NatsSubscription[] = [];
-  /** An ephemeral consumer to delete on close (a durable is kept: that is its point). */
-  private ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null = null;
   private closing: Promise<void> | null = null;
   /** subjectOf()'s memo. */
   private lastType = "";
@@ -154,13 +166,14 @@ export class NatsLink implements BridgeLink {
     return this.lastSubject;
   }
 
-  /** Starts taking JetStream messages from `messages` (already consuming into onJetStream). */
-  useConsumer(
-    messages: ConsumerMessages,
-    ephemeral: { jsm: JetStreamManager; stream: string; name: string } | null,
-  ): void {
-    this.messages = messages;
-    this.ephemeral = ephemeral;
+  /** JetStream: messages of this nodeId stored up to `sequence` were published before this bridge started. */
+  startsAfter(sequence: number): void {
+    this.publishedBefore = sequence;
+  }
+
+  /** JetStream: the intake that hands messages to onJetStream (stopped by close()). */
+  useIntake(intake: JetStreamIntake): void {
+    this.intake = intake;
   }
 
   /**
@@ -186,7 +199,40 @@ export class NatsLink implements BridgeLink {
   }
 
   onJetStream(msg: JsMsg): void {
-    this.receive(msg, msg);
+    try {
+      // Before the closing check: an own message is done with, not to be handed out again.
+      if (this.publishes && this.isOwn(msg)) {
+        msg.ack();
+        return;
+      }
+      this.receive(msg, msg);
+    } catch (err) {
+      this.host.reportError(new TransportError(`message on ${msg.subject} dropped: ${textOf(err)}`, { cause: err }));
+      try {
+        msg.ack();
+      } catch {
+        // the connection is gone: the server hands it out again
+      }
+    }
+  }
+
+  /**
+   * Whether a JetStream message is this node's own publish: this bridge's (its Neuro-Link id), or
+   * one stored before this bridge started with this nodeId as its origin (an earlier run's,
+   * replayed to its durable: handled by that run when it was emitted). A header block the client
+   * cannot read (a name with a space, written by another client) is no bridge's: the message is
+   * taken as any other.
+   */
+  private isOwn(msg: JsMsg): boolean {
+    try {
+      // `msg.headers` is a getter that parses the headers.
+      const headers = msg.headers;
+      if (headers === undefined) return false;
+      if (headers.get(LINK_HEADER) === this.linkId) return true;
+      return headers.get(ORIGIN_HEADER) === this.nodeId && msg.seq <= this.publishedBefore;
+    } catch {
+      return false;
+    }
   }
 
   close(): Promise<void> {
@@ -194,17 +240,14 @@ export class NatsLink implements BridgeLink {
     return this.closing;
   }
 
-  /** `msg.headers` is a getter that parses the headers: read it only where needed. */
+  /**
+   * A message from another node (core NATS connects with noEcho; JetStream's own were dropped by
+   * onJetStream, which reads the headers only on a node that publishes: they cost a parse).
+   */
   private receive(msg: WireMessage, acker: Acker): void {
     const subject = msg.subject;
     if (this.state === "closing" || this.state === "closed") {
       acker.nak(); // taken after close began: let the server hand it out again
-      return;
-    }
-    // Core NATS connects with noEcho, so only JetStream needs the header read (it costs a parse),
-    // and only on a node that publishes: one that exports nothing has no own events to drop.
-    if (acker !== NO_ACK && this.publishes && msg.headers?.get(LINK_HEADER) === this.linkId) {
-      acker.ack();
       return;
     }
     const event = this.decode(subject, msg.data);
@@ -233,7 +276,14 @@ export class NatsLink implements BridgeLink {
     this.recent.remember(event.eventId, SETTLED);
     // One reaction per event, no more: this is the hot path of every remote event.
     const dispatched: Promise<void> = this.host.dispatchRemote(event).then(
-      () => {
+      (result) => {
+        if (acker !== NO_ACK && cutByClose(result)) {
+          // close({ timeoutMs }) gave up on a handler: not handled here, so let the server redeliver it.
+          this.settled();
+          this.recent.forget(event.eventId);
+          acker.nak();
+          return;
+        }
         this.counters.received++;
         acker.ack();
         if (acker !== NO_ACK) this.recent.settled(event.eventId);
@@ -351,14 +401,11 @@ export class NatsLink implements BridgeLink {
     this.state = "closing";
     try {
       // Stop taking messages first; what still arrives is nak'ed for the server to hand out again.
-      await bounded(this.messages?.close());
+      await this.intake?.stop(bounded);
       for (const sub of this.subscriptions) sub.unsubscribe();
       await this.publisher.close("the bridge closed");
       if (this.dispatching > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-      if (this.ephemeral !== null)
-        await bounded(
-          this.ephemeral.jsm.consumers.delete(this.ephemeral.stream, this.ephemeral.name).catch(() => false),
-        );
+      await this.intake?.release(bounded);
       if (!this.nc.isClosed()) await bounded(this.nc.drain());
     } catch (err) {
       this.host.reportError(new TransportError(`NATS bridge close: ${textOf(err)}`, { cause: err }));

@@ -2,11 +2,12 @@
  * The NATS (JetStream) bridge: the `@neurectomy/event-bus/nats` entry point (docs/nats.md).
  * Only this entry imports the NATS client, an optional peer dependency of the package.
  */
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { BridgeHost, BridgeLink, BusTransport } from "../bus/bridge.js";
 import { TransportError } from "../errors.js";
 import { ensureConsumer, ensureStream } from "./jetstream-setup.js";
+import { JetStreamIntake, SETUP_TIMEOUT_MS } from "./jetstream-intake.js";
 import { NatsLink } from "./nats-link.js";
 import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
 import { PipelinedAcks } from "./pipelined-acks.js";
@@ -21,31 +22,6 @@ export type { BridgeState } from "../stats/report.js";
 export type { Bridge, BridgeHost, BridgeLink, BridgeStats, BusTransport, LocalEmitOutcome } from "../bus/bridge.js";
 export { ORIGIN_HEADER } from "./wire-headers.js";
 export { importSubjects, patternToSubject, subjectCovers } from "./subjects.js";
-
-/** Messages the client pulls ahead of the handlers at most (never more than maxAckPending). */
-const PULL_BATCH = 256;
-
-/**
- * The pull's timing, chosen for a fast recovery after a server, a connection or the consumer's
- * leader dies. The client's defaults (a 30 s pull, 15 s heartbeats, and after a reconnect a
- * consumer-info check retried after a random 15-45 s) left a bus deaf for 38-51 s after a
- * failover although the stream had a leader again in 4-7 s. Here:
- *   - idle_heartbeat 1 s: two missed heartbeats (2 s of silence) and the pull is sent again;
- *   - expires 5 s: an idle consumer renews its pull every 5 s;
- *   - bind: after a reconnect or missed heartbeats the client pulls again at once, without the
- *     consumer-info round trip and its backoff (the bridge made the consumer; it does not need
- *     "consumer not found" reports: a pull to a missing or leaderless consumer gets a 503 and is
- *     tried again on the next missed heartbeats).
- * The cost: one heartbeat a second and one pull request every 5 s per idle consumer, a few dozen
- * bytes each; nothing while messages flow.
- */
-const CONSUME_TIMING = { expires: 5_000, idle_heartbeat: 1_000, bind: true } as const;
-
-/**
- * The JetStream API calls of setup (stream and consumer) may take this long: a cluster's stream create needs
- * its replicas to agree.
- */
-const SETUP_TIMEOUT_MS = 10_000;
 
 /**
  * Carries a bus's events over NATS: with `stream`, through JetStream (durable, effectively once);
@@ -150,17 +126,22 @@ export class NatsTransport implements BusTransport {
       await nc.flush();
     } else {
       const jsm = await jetstreamManager(nc, { timeout: SETUP_TIMEOUT_MS });
-      await ensureStream(jsm, o.stream, `${o.prefix}.>`, o, warn);
+      const publishedBefore = await ensureStream(jsm, o.stream, `${o.prefix}.>`, o, warn);
       // nats-server 2.9 takes one filter subject: several imports share the prefix's `.>`.
       const filter = subjects.length === 1 ? subjects[0]! : `${o.prefix}.>`;
-      const name = await ensureConsumer(jsm, o.stream, filter, o, warn);
-      const consumer = await jetstream(nc, { timeout: SETUP_TIMEOUT_MS }).consumers.get(o.stream, name);
-      const messages = await consumer.consume({
-        ...CONSUME_TIMING,
-        max_messages: Math.min(PULL_BATCH, o.maxAckPending),
-        callback: (m) => link.onJetStream(m),
+      const consumer = await ensureConsumer(jsm, o.stream, filter, o, warn);
+      link.startsAfter(publishedBefore);
+      const intake = await JetStreamIntake.start({
+        nc,
+        jsm,
+        stream: o.stream,
+        filter,
+        options: o,
+        consumer,
+        deliver: (msg) => link.onJetStream(msg),
+        report: (error) => host.reportError(error),
       });
-      link.useConsumer(messages, o.durable === null ? { jsm, stream: o.stream, name } : null);
+      link.useIntake(intake);
     }
   }
 }
