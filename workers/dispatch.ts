@@ -116,11 +116,20 @@ function cloneableProps(err: Error): Record<string, unknown> | null {
  */
 const MAX_STRAYS = 100;
 const strays: WorkerError[] = [];
+/**
+ * From a batch's return until the next batch starts or the thread's next macrotask: Piscina
+ * posts the batch's answer in between, and throws a failure to post it (a DataCloneError) in a
+ * later tick, outside the task.
+ */
+let answering = false;
+const answered = (): void => {
+  answering = false;
+};
 const keepStray = (err: unknown): void => {
-  // A batch's answer that cannot be posted (Piscina throws its DataCloneError outside the task) is
-  // no handler's stray: kept, the task would never settle. Ending the thread lets the main thread
-  // settle its jobs from their progress slots.
-  if (isCloneError(err)) process.exit(70);
+  // A batch's answer that cannot be posted is no handler's stray: kept, the task would never
+  // settle. Ending the thread lets the main thread settle its jobs from their progress slots. A
+  // DataCloneError at any other time is a handler's (a post of its own, left behind): a stray.
+  if (answering && isCloneError(err)) process.exit(70);
   if (strays.length < MAX_STRAYS) strays.push(flatten(err));
 };
 process.on("uncaughtException", keepStray);
@@ -136,6 +145,14 @@ function kindOf(err: unknown): number {
 }
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
+  answering = false;
+  const result = await runJobs(task);
+  answering = true;
+  setImmediate(answered);
+  return result;
+}
+
+async function runJobs(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
   const datas = decodeData(task);
   const count = task.ids.length;

@@ -128,22 +128,25 @@ describe("offload: running handlers in the worker pool", () => {
     const { bus, errors } = watched({ workers: { maxThreads: 1 } });
     const careless = bus.subscribe("careless.*", offload(HANDLERS, "act"));
     const innocent = bus.subscribe("innocent.*", offload(HANDLERS, "act"));
-    const [a, b, c] = await bus.emitMany([
+    const [a, b, c, d] = await bus.emitMany([
       new Event("careless.run", "test", { n: 1, action: "stray-throw", ms: 30 }),
       new Event("careless.run", "test", { n: 2, action: "stray-reject" }),
+      // A DataCloneError of the handler's own, not of the batch's answer: a stray like the others.
+      new Event("careless.run", "test", { n: 4, action: "stray-clone", ms: 40 }),
       new Event("innocent.run", "test", { n: 3, action: "slow-async", ms: 200 }),
     ]);
-    // The innocent handler ran while the timer threw on its thread: it is delivered, not crashed.
-    expect([a!.delivered, b!.delivered, c!.delivered]).toEqual([1, 1, 1]);
+    // The innocent handler ran while the timers threw on its thread: it is delivered, not crashed.
+    expect([a!.delivered, b!.delivered, c!.delivered, d!.delivered]).toEqual([1, 1, 1, 1]);
     expect(careless).not.toBe(innocent);
     const strays = errors.filter((e) => /threw outside its call/.test(e.message));
-    expect(strays.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
+    expect(strays.map((e) => e.code)).toEqual(["EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED", "EBUS_HANDLER_FAILED"]);
     expect(strays.map((e) => (e.cause as Error).message).sort()).toEqual([
+      "() => 1 could not be cloned.",
       "late throw of 1",
       "unawaited rejection of 2",
     ]);
     expect(strays.every((e) => e.subscriptionId === undefined)).toBe(true);
-    expect(bus.getStats().workers).toMatchObject({ completed: 3, failed: 0 });
+    expect(bus.getStats().workers).toMatchObject({ completed: 4, failed: 0 });
   });
 
   it("data made uncloneable after ctx.emit or a throw does not stop the batch's answer: what was sent is kept", async () => {
