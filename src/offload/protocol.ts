@@ -194,12 +194,29 @@ function stringified(datas: (object | 0)[]): string | null {
 
 const MAX_JSON_DEPTH = 32;
 
+/** isJsonExact's objects met below the top (null until one is), and the top one. */
+let met: Set<object> | null = null;
+let top: unknown = null;
+
 /**
  * Whether JSON carries `value` exactly as structured clone would: plain objects (own enumerable
- * keys) and dense plain arrays of strings, finite numbers other than -0, booleans and null, no
- * deeper than MAX_JSON_DEPTH (which also stops at a cycle). May throw (a getter that throws).
+ * keys) and dense plain arrays of strings, finite numbers other than -0, booleans and null, each
+ * object met once (structured clone keeps an object reached twice, or a cycle, as one; JSON would
+ * copy it each time, and a graph of shared nodes grows exponentially), no deeper than
+ * MAX_JSON_DEPTH. May throw (a getter that throws).
  */
-export function isJsonExact(value: unknown, depth = 0): boolean {
+export function isJsonExact(value: unknown): boolean {
+  met = null;
+  top = value;
+  try {
+    return exact(value, 0);
+  } finally {
+    met = null;
+    top = null;
+  }
+}
+
+function exact(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -209,16 +226,23 @@ export function isJsonExact(value: unknown, depth = 0): boolean {
     case "object": {
       if (value === null) return true;
       if (depth >= MAX_JSON_DEPTH) return false;
+      if (depth > 0) {
+        // Flat data, the common case, allocates no set.
+        if (value === top) return false;
+        if (met === null) met = new Set();
+        else if (met.has(value)) return false;
+        met.add(value);
+      }
       if (Array.isArray(value)) {
         if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length)
           return false;
-        for (let i = 0; i < value.length; i++) if (!isJsonExact(value[i], depth + 1)) return false;
+        for (let i = 0; i < value.length; i++) if (!exact(value[i], depth + 1)) return false;
         return true;
       }
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
       for (const key in value) {
-        if (Object.hasOwn(value, key) && !isJsonExact((value as Record<string, unknown>)[key], depth + 1)) return false;
+        if (Object.hasOwn(value, key) && !exact((value as Record<string, unknown>)[key], depth + 1)) return false;
       }
       return true;
     }

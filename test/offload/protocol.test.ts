@@ -48,6 +48,18 @@ describe("isJsonExact", () => {
     for (const value of cases) expect(isJsonExact({ value })).toBe(false);
   });
 
+  it("refuses an object reached twice (structured clone keeps it one; JSON would copy it), not equal copies", () => {
+    const part = { x: 1 };
+    const list = [1, 2];
+    expect(isJsonExact({ a: part, b: part })).toBe(false);
+    expect(isJsonExact({ a: [list], b: { c: list } })).toBe(false);
+    expect(isJsonExact([part, part])).toBe(false);
+    expect(isJsonExact({ a: { x: 1 }, b: { x: 1 }, c: [[1], [1]] })).toBe(true);
+    // Each call starts afresh: an object met by an earlier call is no repeat.
+    expect(isJsonExact({ a: part })).toBe(true);
+    expect(isJsonExact({ a: part })).toBe(true);
+  });
+
   it("throws what a getter throws, for the caller to send the data by structured clone", () => {
     const hostile = Object.defineProperty({}, "boom", {
       enumerable: true,

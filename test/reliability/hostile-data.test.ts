@@ -1,6 +1,6 @@
 /**
- * Hostile event data and hostile handlers: data with getters that throw, cyclic data and
- * prototype-polluting keys, in-process and offloaded; and handlers that re-emit the event they
+ * Hostile event data and hostile handlers: data with getters that throw, cyclic and shared data
+ * and prototype-polluting keys, in-process and offloaded; and handlers that re-emit the event they
  * handle, stopped by the nesting limit (EBUS_RECURSION_LIMIT) rather than the stack, with no
  * unhandled rejection.
  */
@@ -14,6 +14,7 @@ interface Inspection extends Report {
   plainProto: boolean;
   ownKeys: string[];
   cycle: boolean;
+  shared: boolean;
   polluted: number;
 }
 
@@ -69,6 +70,18 @@ describe("cyclic data", () => {
     expect(await bus.emit(event)).toMatchObject({ delivered: 1, failed: 0 });
     expect(seen).toBe(event.data);
     expect(bus.getHistory()[0]).toBe(event);
+  });
+
+  it("offloaded: an object reached twice stays one object, and a graph of shared nodes crosses as it is", async () => {
+    const { bus, reports } = watched();
+    bus.subscribe("data.*", offload(HANDLERS, "act"));
+    // 41 objects, 2^40 paths from the top: JSON would copy every path (it did, for ever).
+    let node: Record<string, unknown> = { leaf: true };
+    for (let d = 0; d < 40; d++) node = { left: node, right: node };
+    const data = { n: 0, action: "inspect", ...node };
+    expect(await bus.emit(new Event("data.shared", "test", data))).toMatchObject({ delivered: 1, failed: 0 });
+    await until(() => reports.length === 1, { message: "the worker's report" });
+    expect((reports[0] as Inspection).shared).toBe(true);
   });
 
   it("offloaded: structured clone keeps the cycle and the worker sees it", async () => {
