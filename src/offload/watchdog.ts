@@ -65,8 +65,18 @@ export class Watchdog {
     const late = now - this.lastTick > STALLED_TICK_MS;
     this.lastTick = now;
     // The main thread was held up: a thread that died meanwhile has its exit waiting behind this
-    // tick. Look again next tick rather than take that death for a timeout.
-    if (late) return;
+    // tick. Look once this turn's I/O (that exit among it) has been taken, not now, so as not to
+    // take the death for a timeout. (Skipping late ticks instead left a hung handler running for
+    // as long as the main thread kept lagging past STALLED_TICK_MS a tick.)
+    if (late) setImmediate(this.lookLater);
+    else this.look(now);
+  }
+
+  private readonly lookLater = (): void => {
+    if (this.timer !== null) this.look(Date.now());
+  };
+
+  private look(now: number): void {
     for (const watch of this.watched) {
       const current = Atomics.load(watch.progress, P_CURRENT);
       if (current < 0 || Atomics.load(watch.progress, P_OUTCOMES + current) !== RUNNING) continue;

@@ -55,6 +55,22 @@ describe("offload: running handlers in the worker pool", () => {
     expect(stats.latency.samples).toBeGreaterThan(0);
   });
 
+  it("stops a handler that hangs its thread while the main thread lags more than 100 ms a turn", async () => {
+    const { bus } = watched({ workers: { maxThreads: 1 } });
+    bus.subscribe("job.*", offload(HANDLERS, "act", { timeoutMs: 50 }));
+    let result: EmitResult | null = null;
+    const emitted = bus.emit(jobs(["hang"])[0]!).then((r) => (result = r));
+    // The main thread works in 120 ms synchronous chunks, yielding between them, for up to 8 s.
+    const end = Date.now() + 8000;
+    while (result === null && Date.now() < end) {
+      const chunkEnd = Date.now() + 120;
+      while (Date.now() < chunkEnd);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(result, "the emit settled while the main thread was still lagging").not.toBeNull();
+    expect(codes([(await emitted)!])).toEqual(["EBUS_HANDLER_TIMEOUT"]);
+  });
+
   it("isolates a throwing, an exiting and a hanging handler: only their own events fail", async () => {
     const { bus, errors, reports } = watched({ workers: { maxThreads: 2 } });
     bus.subscribe("job.*", offload(HANDLERS, "act", { timeoutMs: 150 }));
