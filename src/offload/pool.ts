@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { WorkerCrashedError, WorkerEntryMissingError, type BusError } from "../errors.js";
-import type { BatchResult, BatchTask, DispatchWorkerData } from "./protocol.js";
+import { P_CURRENT, STOPPED, type BatchResult, type BatchTask, type DispatchWorkerData } from "./protocol.js";
 import { asError, textOf } from "../describe-input.js";
 
 const LIVENESS_TICK_MS = 50;
@@ -78,6 +78,10 @@ export class WorkerPool {
       this.watch();
       return piscina.run(task, signal === null ? {} : { signal });
     } catch (err) {
+      // Piscina throws when it cannot make a thread (ERR_WORKER_INIT_FAILED: the process is at its
+      // thread limit), after it queued the task: the batch is sent again, so the queued copy must
+      // run nothing. Claimed as the watchdog claims a batch, its first job finds it stopped.
+      Atomics.compareExchange(new Int32Array(task.progress), P_CURRENT, -1, STOPPED);
       return Promise.reject(asError(err));
     }
   }

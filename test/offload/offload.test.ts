@@ -5,7 +5,9 @@
  * bounds what is in flight; emitMany shares tasks; ordered subscriptions keep emit order; filters
  * run on the main thread; close() settles every emit called before it.
  */
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
+import type { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Piscina } from "piscina";
 import { Event, offload, type EmitResult } from "../../src/index.js";
@@ -53,6 +55,34 @@ describe("offload: running handlers in the worker pool", () => {
     expect(stats.workers.threads).toBeGreaterThanOrEqual(1);
     expect(stats.workers.queueCapacity).toBe(1024);
     expect(stats.latency.samples).toBeGreaterThan(0);
+  });
+
+  it("a thread that cannot be made (the process at its thread limit) costs no event a second run", async () => {
+    // The second thread the pool makes fails as Node fails it at the thread limit; the rest succeed.
+    const threads = createRequire(import.meta.url)("node:worker_threads") as { Worker: typeof Worker };
+    const Real = threads.Worker;
+    let made = 0;
+    threads.Worker = class extends Real {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        if (++made === 2) throw Object.assign(new Error("EAGAIN"), { code: "ERR_WORKER_INIT_FAILED" });
+        super(...args);
+      }
+    };
+    try {
+      const { bus, reports } = watched({ workers: { maxThreads: 2 } });
+      bus.subscribe("job.*", offload(HANDLERS, "act"));
+      const results = await Promise.all(jobs(["slow-async", "slow-async"], { ms: 50 }).map((e) => bus.emit(e)));
+      expect(results.map((r) => r.delivered)).toEqual([1, 1]);
+      await until(() => reports.length >= 2, { message: "both reports" });
+      // Time for a queued copy of the batch to run, if one were left.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([...countsByN(reports).entries()].sort()).toEqual([
+        [0, 1],
+        [1, 1],
+      ]);
+    } finally {
+      threads.Worker = Real;
+    }
   });
 
   it("stops a handler that hangs its thread while the main thread lags more than 100 ms a turn", async () => {
