@@ -106,8 +106,15 @@ export class JetStreamIntake {
         this.init.deliver(msg);
       },
     });
+    if (this.stopped) {
+      // close() came while this pull was being set up (a consumer being made again).
+      messages.stop();
+      return;
+    }
     this.messages = messages;
-    void this.watch(messages);
+    this.watch(messages).catch((err: unknown) =>
+      this.init.report(new TransportError(`JetStream consumer status: ${textOf(err)}`, { cause: err })),
+    );
   }
 
   private async watch(messages: ConsumerMessages): Promise<void> {
