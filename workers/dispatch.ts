@@ -32,7 +32,6 @@ import { messageOf, textOf } from "../src/describe-input.js";
 import { isThenable } from "../src/thenable.js";
 import type { OffloadContext } from "../src/offload/offload.js";
 import { HandlerContext } from "./context.js";
-import { isCloneError } from "../src/offload/outcomes.js";
 
 /** The job running now, so that a handler that calls process.exit is marked as such. */
 let runningProgress: Int32Array | null = null;
@@ -116,20 +115,10 @@ function cloneableProps(err: Error): Record<string, unknown> | null {
  */
 const MAX_STRAYS = 100;
 const strays: WorkerError[] = [];
-/**
- * From a batch's return until the next batch starts or the thread's next macrotask: Piscina
- * posts the batch's answer in between, and throws a failure to post it (a DataCloneError) in a
- * later tick, outside the task.
- */
-let answering = false;
-const answered = (): void => {
-  answering = false;
-};
+// A DataCloneError is a stray like any other: it cannot be Piscina's failing to post a batch's
+// answer, which is cloneable by construction (follow-ups are copied at ctx.emit, errors and strays
+// are flattened to copies or text).
 const keepStray = (err: unknown): void => {
-  // A batch's answer that cannot be posted is no handler's stray: kept, the task would never
-  // settle. Ending the thread lets the main thread settle its jobs from their progress slots. A
-  // DataCloneError at any other time is a handler's (a post of its own, left behind): a stray.
-  if (answering && isCloneError(err)) process.exit(70);
   if (strays.length < MAX_STRAYS) strays.push(flatten(err));
 };
 process.on("uncaughtException", keepStray);
@@ -145,14 +134,6 @@ function kindOf(err: unknown): number {
 }
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
-  answering = false;
-  const result = await runJobs(task);
-  answering = true;
-  setImmediate(answered);
-  return result;
-}
-
-async function runJobs(task: BatchTask): Promise<BatchResult> {
   const progress = new Int32Array(task.progress);
   const datas = decodeData(task);
   const count = task.ids.length;

@@ -206,13 +206,16 @@ let top: unknown = null;
  * MAX_JSON_DEPTH. May throw (a getter that throws).
  */
 export function isJsonExact(value: unknown): boolean {
+  // Kept and put back: a getter of the data may emit, and so call this again.
+  const outerMet = met;
+  const outerTop = top;
   met = null;
   top = value;
   try {
     return exact(value, 0);
   } finally {
-    met = null;
-    top = null;
+    met = outerMet;
+    top = outerTop;
   }
 }
 

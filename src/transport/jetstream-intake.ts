@@ -119,7 +119,8 @@ export class JetStreamIntake {
 
   private async watch(messages: ConsumerMessages): Promise<void> {
     void messages.closed().then((err) => {
-      if (this.stopped || this.messages !== messages) return;
+      // The connection closed for good: the link reports that; there is nothing to take up again.
+      if (this.stopped || this.messages !== messages || this.init.nc.isClosed()) return;
       void this.recover(`stopped taking messages${err instanceof Error ? `: ${err.message}` : ""}`, err);
     });
     for await (const status of messages.status()) {
@@ -165,7 +166,7 @@ export class JetStreamIntake {
     );
     let reported = false;
     try {
-      while (!this.stopped) {
+      while (!this.stopped && !this.init.nc.isClosed()) {
         try {
           // A durable deleted by hand and made again meanwhile by another process is taken as it is.
           this.consumer = (await consumerExists(this.init.jsm, this.init.stream, this.consumer.name))

@@ -76,8 +76,10 @@ export async function ensureStream(
 export interface ConsumerHandle {
   readonly name: string;
   /**
-   * The stream sequence the consumer stood at when found or made (a new consumer at "new": the
-   * stream's last; a resumed durable: its ack floor, or past what it delivered and saw acked).
+   * The stream sequence the consumer stood at when found or made: with nothing delivered yet
+   * (a new consumer), where it starts (at "new", the stream's last); else its ack floor (it may
+   * have delivered more, acked or not, above it: a consumer made again from there hands those
+   * out again, and the dedupe window drops what was handled).
    */
   readonly position: number;
   /** The consumer's own limit on a pull's batch (a durable made elsewhere may set one), if any. */
@@ -90,7 +92,7 @@ function handleOf(info: ConsumerInfo): ConsumerHandle {
   const maxExpires = info.config.max_expires ?? 0;
   return {
     name: info.name,
-    position: Math.max(info.ack_floor.stream_seq, info.delivered.stream_seq - info.num_ack_pending),
+    position: info.delivered.consumer_seq === 0 ? info.delivered.stream_seq : info.ack_floor.stream_seq,
     maxBatch: (info.config.max_batch ?? 0) > 0 ? info.config.max_batch : undefined,
     maxExpiresMs: maxExpires > 0 ? maxExpires / 1_000_000 : undefined,
   };

@@ -201,7 +201,7 @@ export class NatsLink implements BridgeLink {
   onJetStream(msg: JsMsg): void {
     try {
       // Before the closing check: an own message is done with, not to be handed out again.
-      if (this.publishes && this.isOwn(msg)) {
+      if (this.isOwn(msg)) {
         msg.ack();
         return;
       }
@@ -217,19 +217,17 @@ export class NatsLink implements BridgeLink {
   }
 
   /**
-   * Whether a JetStream message is this node's own publish: this bridge's (its Neuro-Link id), or
-   * one stored before this bridge started with this nodeId as its origin (an earlier run's,
-   * replayed to its durable: handled by that run when it was emitted). A header block the client
-   * cannot read (a name with a space, written by another client) is no bridge's: the message is
-   * taken as any other.
+   * Whether a JetStream message is this node's own publish: one stored before this bridge started
+   * with this nodeId as its origin (an earlier run's, replayed to its durable: handled by that run
+   * when it was emitted), or, on a node that publishes, this bridge's (its Neuro-Link id). Only
+   * those two read the headers (a parse). A header block the client cannot read (a name with a
+   * space, written by another client) is no bridge's: the message is taken as any other.
    */
   private isOwn(msg: JsMsg): boolean {
     try {
-      // `msg.headers` is a getter that parses the headers.
-      const headers = msg.headers;
-      if (headers === undefined) return false;
-      if (headers.get(LINK_HEADER) === this.linkId) return true;
-      return headers.get(ORIGIN_HEADER) === this.nodeId && msg.seq <= this.publishedBefore;
+      // `msg.seq` reads the reply subject, which the intake has read already.
+      if (msg.seq <= this.publishedBefore) return msg.headers?.get(ORIGIN_HEADER) === this.nodeId;
+      return this.publishes && msg.headers?.get(LINK_HEADER) === this.linkId;
     } catch {
       return false;
     }
@@ -278,7 +276,8 @@ export class NatsLink implements BridgeLink {
     const dispatched: Promise<void> = this.host.dispatchRemote(event).then(
       (result) => {
         if (acker !== NO_ACK && cutByClose(result)) {
-          // close({ timeoutMs }) gave up on a handler: not handled here, so let the server redeliver it.
+          // close({ timeoutMs }) gave up on a handler: not known to be handled, so let the server
+          // redeliver it (at least once: the cut handler may still finish).
           this.settled();
           this.recent.forget(event.eventId);
           acker.nak();

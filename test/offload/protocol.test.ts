@@ -58,6 +58,15 @@ describe("isJsonExact", () => {
     // Each call starts afresh: an object met by an earlier call is no repeat.
     expect(isJsonExact({ a: part })).toBe(true);
     expect(isJsonExact({ a: part })).toBe(true);
+    // A getter that checks other data meanwhile (by emitting, say) does not hide a repeat.
+    const reentrant = {
+      a: part,
+      get g() {
+        return isJsonExact({ other: { y: 2 } }) ? 1 : 0;
+      },
+      b: part,
+    };
+    expect(isJsonExact(reentrant)).toBe(false);
   });
 
   it("throws what a getter throws, for the caller to send the data by structured clone", () => {
