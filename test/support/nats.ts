@@ -1,6 +1,6 @@
 /**
  * Test helpers for the NATS bridge: is a server there, unique names, how to poll (NATS_POLL),
- * a bus in a child process, a private nats-server that a test may stop and start, and the
+ * bridged buses of one test file, the JetStream manager for a moment, a bus in a child process, a private nats-server that a test may stop and start, and the
  * transport contract's network on NATS.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -12,7 +12,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsTransport } from "../../src/transport/nats.js";
+import { EventBus, type BusError } from "../../src/index.js";
+import { NatsTransport, type NatsTransportOptions } from "../../src/transport/nats.js";
 import { until } from "./async.js";
 import type { ContractNetwork } from "./transport-contract.js";
 
@@ -59,6 +60,54 @@ export async function deleteStreams(url: string, ...streams: string[]): Promise<
 
 export async function rawConnection(url = NATS_URL): Promise<NatsConnection> {
   return connect({ servers: url });
+}
+
+/** Runs `work` with a JetStream manager on a connection of its own, closed after. */
+export async function withJetStream<T>(work: (jsm: JetStreamManager) => Promise<T>): Promise<T> {
+  const nc = await rawConnection();
+  try {
+    return await work(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * The buses and streams of one test file: `names()` gives a fresh prefix and its stream,
+ * `bridged()` a bus bridged to NATS_URL whose errors go to `errors`; `cleanup()` (in afterAll)
+ * closes the buses (those given to `keep()` too) and deletes the streams.
+ */
+export function natsBuses(tag: string): {
+  names(): { prefix: string; stream: string };
+  bridged(nodeId: string, options: Omit<NatsTransportOptions, "servers">, errors?: BusError[]): Promise<EventBus>;
+  /** A bus the test bridges itself, to be closed by cleanup() too. */
+  keep(bus: EventBus): EventBus;
+  cleanup(enabled: boolean): Promise<void>;
+} {
+  const streams: string[] = [];
+  const buses: EventBus[] = [];
+  return {
+    names() {
+      const prefix = uniqueName(tag);
+      const stream = prefix.toUpperCase();
+      streams.push(stream);
+      return { prefix, stream };
+    },
+    async bridged(nodeId, options, errors = []) {
+      const bus = new EventBus({ nodeId, onError: (e) => errors.push(e) });
+      buses.push(bus);
+      await bus.bridge(new NatsTransport({ servers: NATS_URL, ...options }));
+      return bus;
+    },
+    keep(bus) {
+      buses.push(bus);
+      return bus;
+    },
+    async cleanup(enabled) {
+      await Promise.all(buses.map((b) => b.close()));
+      if (enabled) await deleteStreams(NATS_URL, ...streams);
+    },
+  };
 }
 
 // ---- a bus in a child process --------------------------------------------------------------

@@ -5,40 +5,24 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Event, EventBus, type BusError } from "../../src/index.js";
-import { NatsTransport, ORIGIN_HEADER, type NatsTransportOptions } from "../../src/transport/nats.js";
+import { NatsTransport, ORIGIN_HEADER } from "../../src/transport/nats.js";
 import { deferred, until } from "../support/async.js";
-import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
+import {
+  NATS_POLL,
+  NATS_URL,
+  natsBuses,
+  natsTestsEnabled,
+  rawConnection,
+  uniqueName,
+  withJetStream,
+} from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-bridge.test.ts");
-const streams: string[] = [];
-const buses: EventBus[] = [];
-
-function names(): { prefix: string; stream: string } {
-  const prefix = uniqueName("nb");
-  const stream = prefix.toUpperCase();
-  streams.push(stream);
-  return { prefix, stream };
-}
-
-async function bridged(
-  nodeId: string,
-  options: Omit<NatsTransportOptions, "servers">,
-  errors: BusError[] = [],
-): Promise<EventBus> {
-  const bus = new EventBus({ nodeId, onError: (e) => errors.push(e) });
-  buses.push(bus);
-  await bus.bridge(new NatsTransport({ servers: NATS_URL, ...options }));
-  return bus;
-}
+const { names, bridged, keep, cleanup } = natsBuses("nb");
 
 async function consumerInfo(stream: string, durable: string): Promise<{ ackPending: number; pending: number }> {
-  const nc = await rawConnection();
-  try {
-    const info = await (await jetstreamManager(nc)).consumers.info(stream, durable);
-    return { ackPending: info.num_ack_pending, pending: info.num_pending };
-  } finally {
-    await nc.close();
-  }
+  const info = await withJetStream((jsm) => jsm.consumers.info(stream, durable));
+  return { ackPending: info.num_ack_pending, pending: info.num_pending };
 }
 
 const settledConsumer = async (stream: string, durable: string): Promise<boolean> => {
@@ -46,10 +30,7 @@ const settledConsumer = async (stream: string, durable: string): Promise<boolean
   return info.ackPending === 0 && info.pending === 0;
 };
 
-afterAll(async () => {
-  await Promise.all(buses.map((b) => b.close()));
-  if (enabled) await deleteStreams(NATS_URL, ...streams);
-});
+afterAll(() => cleanup(enabled));
 
 describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
   it("exchanges exported events exactly once, without echo, and counts the bridge as one delivery target", async () => {
@@ -167,8 +148,7 @@ describe.skipIf(!enabled)("NATS bridge (JetStream)", () => {
   it("close() waits for the handlers, acks, drains; later emits stay local", async () => {
     const { prefix, stream } = names();
     const sender = await bridged("s", { prefix, stream, durable: "s" });
-    const receiver = new EventBus({ nodeId: "r" });
-    buses.push(receiver);
+    const receiver = keep(new EventBus({ nodeId: "r" }));
     const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream, durable: "r" }));
     const gate = deferred();
     let started = 0;
@@ -240,8 +220,7 @@ describe.skipIf(!enabled)("NATS bridge: a stream without a durable", () => {
   it("uses an ephemeral consumer, and deletes it on close", async () => {
     const { prefix, stream } = names();
     const sender = await bridged("eph-s", { prefix, stream, import: [] });
-    const receiver = new EventBus({ nodeId: "eph-r" });
-    buses.push(receiver);
+    const receiver = keep(new EventBus({ nodeId: "eph-r" }));
     const bridge = await receiver.bridge(new NatsTransport({ servers: NATS_URL, prefix, stream }));
     const seen: string[] = [];
     receiver.subscribe("*", (e) => void seen.push(e.eventType));

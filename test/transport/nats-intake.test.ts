@@ -7,32 +7,26 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import net from "node:net";
-import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy } from "@nats-io/jetstream";
 import { Event, EventBus, type BusError } from "../../src/index.js";
-import { NatsTransport, type NatsTransportOptions } from "../../src/transport/nats.js";
+import { NatsTransport } from "../../src/transport/nats.js";
 import { until } from "../support/async.js";
-import { deleteStreams, NATS_URL, natsTestsEnabled, rawConnection, NATS_POLL, uniqueName } from "../support/nats.js";
+import { NATS_POLL, NATS_URL, natsBuses, natsTestsEnabled, withJetStream } from "../support/nats.js";
 
 const enabled = await natsTestsEnabled("transport/nats-intake.test.ts");
-const streams: string[] = [];
-const buses: EventBus[] = [];
+const { names, bridged, cleanup } = natsBuses("ni");
 
-function names(): { prefix: string; stream: string } {
-  const prefix = uniqueName("ni");
-  const stream = prefix.toUpperCase();
-  streams.push(stream);
-  return { prefix, stream };
-}
-
-async function bridged(
-  nodeId: string,
-  options: Omit<NatsTransportOptions, "servers">,
-  errors: BusError[] = [],
-): Promise<EventBus> {
-  const bus = new EventBus({ nodeId, onError: (e) => errors.push(e) });
-  buses.push(bus);
-  await bus.bridge(new NatsTransport({ servers: NATS_URL, ...options }));
-  return bus;
+/** A stream of `${prefix}.>` and a durable on it, made as an operator (or another program) would. */
+function streamWithDurable(prefix: string, stream: string, durable: string, limits: { max_batch?: number } = {}) {
+  return withJetStream(async (jsm) => {
+    await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: `${prefix}.>`,
+      ...limits,
+    });
+  });
 }
 
 /** Publishes with the raw protocol, so that the header block is not checked by a client. */
@@ -70,10 +64,7 @@ function rawHpub(subject: string, headerBlock: string, body: string): Promise<vo
   });
 }
 
-afterAll(async () => {
-  await Promise.all(buses.map((b) => b.close()));
-  if (enabled) await deleteStreams(NATS_URL, ...streams);
-});
+afterAll(() => cleanup(enabled));
 
 describe.skipIf(!enabled)("NATS bridge: the JetStream intake", () => {
   it("makes a consumer the server lost again where it stopped: nothing stored meanwhile is missed, the loss is reported", async () => {
@@ -87,14 +78,10 @@ describe.skipIf(!enabled)("NATS bridge: the JetStream intake", () => {
     await until(() => got.length === 1, { ...NATS_POLL, message: "the first event" });
 
     // As the server does with an ephemeral consumer cut off past its inactivity threshold.
-    const nc = await rawConnection();
-    try {
-      const jsm = await jetstreamManager(nc);
+    await withJetStream(async (jsm) => {
       const [consumer] = await jsm.consumers.list(stream).next();
       await jsm.consumers.delete(stream, consumer!.name);
-    } finally {
-      await nc.close();
-    }
+    });
     for (let n = 2; n <= 4; n++) expect((await a.emit(new Event("x.y", "a", { n }))).failed).toBe(0);
 
     await until(() => got.length === 4, { ...NATS_POLL, message: "the events stored while the consumer was gone" });
@@ -107,19 +94,7 @@ describe.skipIf(!enabled)("NATS bridge: the JetStream intake", () => {
 
   it("keeps within a durable's own max_batch (made elsewhere): its pulls are not refused", async () => {
     const { prefix, stream } = names();
-    const nc = await rawConnection();
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
-      await jsm.consumers.add(stream, {
-        durable_name: "svc",
-        ack_policy: AckPolicy.Explicit,
-        filter_subject: `${prefix}.>`,
-        max_batch: 10,
-      });
-    } finally {
-      await nc.close();
-    }
+    await streamWithDurable(prefix, stream, "svc", { max_batch: 10 });
     const errors: BusError[] = [];
     const b = await bridged("b", { prefix, stream, durable: "svc", export: [] }, errors);
     const a = await bridged("a", { prefix, stream, import: [] });
@@ -152,18 +127,7 @@ describe.skipIf(!enabled)("NATS bridge: the JetStream intake", () => {
     const { prefix, stream } = names();
     // The node's durable, from an earlier run; this run only publishes, so what it emits stays
     // unconsumed in the stream, as a run's last events do when it stops before taking them back.
-    const nc = await rawConnection();
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
-      await jsm.consumers.add(stream, {
-        durable_name: "orders",
-        ack_policy: AckPolicy.Explicit,
-        filter_subject: `${prefix}.>`,
-      });
-    } finally {
-      await nc.close();
-    }
+    await streamWithDurable(prefix, stream, "orders");
     const first = await bridged("orders-1", { prefix, stream, import: [] });
     let handledFirst = 0;
     first.subscribe("task.*", () => void handledFirst++);
