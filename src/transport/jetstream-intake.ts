@@ -160,7 +160,7 @@ export class JetStreamIntake {
     const from = this.position + 1;
     this.init.report(
       new TransportError(
-        `JetStream consumer ${this.consumer.name} ${why}: making it again from stream sequence ${from}`,
+        `JetStream consumer ${this.consumer.name} ${why}: taking it up again (made again from stream sequence ${from} if the server has lost it)`,
         cause === undefined ? {} : { cause },
       ),
     );

@@ -11,8 +11,8 @@
  *   not imported (the local match finishes what the subject filter could not say) ──► ack, drop
  *   id seen lately ──► count duplicate, ack once the first delivery has settled
  *   else ──► host.dispatchRemote(event), synchronously (so handlers start in arrival order);
- *     ack when every handler has settled, nak when close({ timeoutMs }) cut one (not handled
- *     here, so not lost). The server sends no more than maxAckPending unacked messages, so a slow
+ *     ack when every handler has settled, nak when close({ timeoutMs }) cut one (redelivered:
+ *     at least once, as the cut handler may still finish). The server sends no more than maxAckPending unacked messages, so a slow
  *     handler slows the consumer instead of filling memory.
  * Nothing a message holds may throw out of here: the client's pull loop would end for good.
  */

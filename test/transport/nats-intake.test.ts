@@ -88,7 +88,7 @@ describe.skipIf(!enabled)("NATS bridge: the JetStream intake", () => {
     expect(got).toEqual([1, 2, 3, 4]);
     expect(errors.map((e) => [e.code, e.message])).toContainEqual([
       "EBUS_TRANSPORT",
-      expect.stringMatching(/no longer exists on the server: making it again from stream sequence 2/),
+      expect.stringMatching(/no longer exists on the server: taking it up again \(made again from stream sequence 2/),
     ]);
   });
 
